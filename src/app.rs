@@ -1,0 +1,143 @@
+//! The page shell and layout. Every page is rendered on the server from the data its handler
+//! loaded (`PageData`, handed in as context); only the join form is an island, so only the join
+//! page loads WebAssembly at all.
+use crate::channel::ChannelInfo;
+use crate::i18n::{Lang, T};
+use crate::join::ui::status::StatusView;
+use crate::join::JoinView;
+use leptos::prelude::*;
+
+/// A join poster: the channel, its short link and the QR code of that link.
+#[derive(Clone, Debug)]
+pub struct PosterView {
+    pub channel: ChannelInfo,
+    pub link: String,
+    pub qr_svg: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum PageData {
+    Home,
+    Privacy,
+    NotFound,
+    Join(JoinView),
+    Status(Option<StatusView>),
+    Poster(PosterView),
+}
+
+impl PageData {
+    fn title(&self) -> T {
+        match self {
+            PageData::Home => T::HomeTitle,
+            PageData::Privacy => T::ConsentNotice,
+            PageData::NotFound => T::NotFound,
+            PageData::Join(_) => T::JoinTitle,
+            PageData::Status(_) => T::StatusTitle,
+            PageData::Poster(_) => T::PosterTitle,
+        }
+    }
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = use_context::<Lang>().unwrap_or_default();
+    let page = use_context::<PageData>().unwrap_or(PageData::NotFound);
+    let islands = matches!(page, PageData::Join(_));
+    let title = format!("{} · {}", page.title().get(lang), T::AppName.get(lang));
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#c8102e"/>
+                <title>{title}</title>
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {islands.then(|| view! { <HydrationScripts options=options.clone() islands=true/> })}
+            </head>
+            <body>
+                <App page=page lang=lang/>
+            </body>
+        </html>
+    }
+}
+
+/// The current path and query, for the language switch to come back to.
+fn current_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            return parts.uri.path().to_string();
+        }
+    }
+    "/".to_string()
+}
+
+#[component]
+pub fn App(page: PageData, lang: Lang) -> impl IntoView {
+    let other = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
+    let switch = format!("/lang/{}?next={}", other.short(), current_path());
+    let poster = matches!(page, PageData::Poster(_));
+    let body = match page {
+        PageData::Home => view! { <HomePage lang=lang/> }.into_any(),
+        PageData::Privacy => view! { <PrivacyPage lang=lang/> }.into_any(),
+        PageData::NotFound => view! { <NotFoundPage lang=lang/> }.into_any(),
+        PageData::Join(v) => view! { <crate::join::ui::page::JoinPage view=v/> }.into_any(),
+        PageData::Status(v) => view! { <crate::join::ui::status::StatusPage view=v lang=lang/> }.into_any(),
+        PageData::Poster(v) => view! { <crate::channel::ui::PosterPage view=v lang=lang/> }.into_any(),
+    };
+    view! {
+        <header class="top" class:no-print=poster>
+            <a href="/" class="brand">{T::AppName.get(lang)}</a>
+            <a href=switch class="lang" hreflang=other.tag() lang=other.tag()>{T::SwitchLang.get(lang)}</a>
+        </header>
+        <main class:poster=poster>{body}</main>
+    }
+}
+
+#[component]
+fn HomePage(lang: Lang) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>{T::HomeTitle.get(lang)}</h1>
+            <p class="intro">{T::HomeIntro.get(lang)}</p>
+            <a class="button primary" href="/join">{T::JoinTitle.get(lang)}</a>
+        </section>
+    }
+}
+
+#[component]
+fn NotFoundPage(lang: Lang) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>{T::NotFound.get(lang)}</h1>
+            <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
+        </section>
+    }
+}
+
+#[component]
+fn PrivacyPage(lang: Lang) -> impl IntoView {
+    let zh = lang == Lang::Zh;
+    view! {
+        <section class="card prose">
+            <h1>{T::ConsentNotice.get(lang)}</h1>
+            <p class="hint">{format!("v{}", crate::join::types::CONSENT_VERSION)}</p>
+            {if zh {
+                view! {
+                    <p>"处理者：工会E家平台运营的总工会。目的：办理入会申请、审核、会籍管理和结果通知。"</p>
+                    <p>"收集的信息：姓名、身份证号、手机号、工作单位或所在县区、车牌号（选填）。身份证号加密存储，页面和记录中只显示部分号码。"</p>
+                    <p>"信息仅提供给负责审核您申请的工会及其上级工会；查看完整号码须有权限并说明理由，且全部留痕。"</p>
+                    <p>"您可以通过短信中的链接查询进度，也可以联系所在工会查阅、更正或删除您的信息，或撤回同意（撤回后将无法继续办理入会）。"</p>
+                }.into_any()
+            } else {
+                view! {
+                    <p>"Controller: the federation of trade unions running Union E-Home. Purpose: handling your membership application, its review, membership records and notices."</p>
+                    <p>"We collect: name, ID number, mobile number, workplace or county, plate number (optional). The ID number is stored encrypted and shown only masked."</p>
+                    <p>"Only the union reviewing your application and the unions above it see it; seeing a full number needs a permission and a stated reason, and is recorded."</p>
+                    <p>"Follow the link in your SMS to see progress; ask your union to access, correct or delete your data or to withdraw consent (the application then stops)."</p>
+                }.into_any()
+            }}
+        </section>
+    }
+}

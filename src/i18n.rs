@@ -1,0 +1,155 @@
+//! Every text the user reads, in one dictionary: zh-CN by default, English selectable. Keys are
+//! values (`T::…`) so errors can travel from the server to the browser and be worded there.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        match tag {
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn short(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+macro_rules! dictionary {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum T { $($key),* }
+        impl T {
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$key, Lang::Zh) => $zh, (T::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+dictionary! {
+    AppName => "工会E家", "Union E-Home";
+    SwitchLang => "English", "中文";
+    JoinTitle => "申请加入工会", "Join the union";
+    JoinIntro => "填写一屏信息，一个工作日内审核，结果短信通知。", "One screen to fill in; decided within one working day; the result comes by SMS.";
+    Name => "姓名", "Name";
+    IdNumber => "身份证号", "ID number";
+    Phone => "手机号", "Mobile number";
+    Code => "验证码", "SMS code";
+    Workplace => "工作单位", "Workplace";
+    Plate => "车牌号", "Plate number";
+    Optional => "选填", "optional";
+    GetCode => "获取验证码", "Get code";
+    ResendIn => "秒后重发", "s to resend";
+    Submit => "提交申请", "Submit application";
+    Submitting => "正在提交…", "Submitting…";
+    Consent => "我已阅读并同意《个人信息处理告知书》，同意工会为办理入会处理我的姓名、身份证号、手机号和工作信息。", "I have read the personal-information notice and agree that the union processes my name, ID number, mobile number and work details to handle my membership.";
+    ConsentNotice => "个人信息处理告知书", "Personal information notice";
+    NoFixedWorkplace => "暂无固定单位", "No fixed workplace";
+    County => "所在县区", "County or district";
+    CountyHint => "选择您主要工作或居住的县区，申请将进入该县区总工会的周转池。", "Pick where you mostly work or live; the application goes to that federation's turnover pool.";
+    OtherCounty => "其他/外地", "Other / outside the city";
+    ChooseCounty => "请选择县区", "Choose a district";
+    SearchWorkplace => "搜索单位", "Search";
+    WorkplaceHint => "输入单位名称中的几个字，再从结果中选择。", "Type a few characters of the name, then pick from the results.";
+    NoMatches => "没有找到该单位，可换个关键词，或选择“暂无固定单位”。", "No union found; try other words or choose “No fixed workplace”.";
+    FixedByChannel => "由入会渠道确定", "set by the join channel";
+    Occupation => "职业", "Occupation";
+    TruckDriver => "货车司机", "Truck driver";
+    BirthSex => "出生日期与性别", "Birth date and sex";
+    Male => "男", "male";
+    Female => "女", "female";
+    CodeSent => "验证码已发送，5分钟内有效。", "Code sent; valid for 5 minutes.";
+    CaptchaLabel => "请计算图中算式", "Solve the sum in the picture";
+    CaptchaNeeded => "发送过于频繁，请先完成图形校验。", "Too many requests from this network: please solve the picture check first.";
+    CaptchaWrong => "图形校验答案不正确，请重试。", "Wrong answer to the picture check; try again.";
+    JsOffNote => "", "";
+    FixBelow => "请按提示修改后再提交。", "Please correct the fields marked below.";
+    NetworkError => "网络不稳定，未能提交。您填写的内容已保留，请稍后重试。", "The network failed; your input is kept. Please try again.";
+    ServerError => "系统繁忙，请稍后重试。您填写的内容已保留。", "The system is busy; your input is kept. Please try again.";
+    AlreadyApplied => "已有申请。我们已将查询进度的链接再次发送到登记的手机号。", "An application already exists. The status link has been sent again to the phone on file.";
+    ErrNameEmpty => "请填写姓名", "Please enter your name";
+    ErrNameLength => "姓名应为2至30个字", "A name has 2 to 30 characters";
+    ErrNameChars => "姓名只能包含汉字、字母和间隔号“·”", "Use Chinese characters, letters and “·” only";
+    ErrIdEmpty => "请填写身份证号", "Please enter your ID number";
+    ErrIdLegacy => "15位身份证已停用，请填写18位身份证号", "15-digit IDs expired; enter the 18-digit number";
+    ErrIdLength => "身份证号应为18位", "An ID number has 18 characters";
+    ErrIdChars => "身份证号只能是数字，最后一位可以是X", "Digits only; the last may be X";
+    ErrIdRegion => "身份证号开头的地区码不正确", "The region code at the start is not valid";
+    ErrIdDate => "身份证号中的出生日期不存在", "The birth date in the number does not exist";
+    ErrIdBefore1900 => "身份证号中的出生年份不正确（须在1900年以后）", "The birth year must be after 1900";
+    ErrIdFuture => "身份证号中的出生日期晚于今天", "The birth date is in the future";
+    ErrIdUnder16 => "未满16周岁，暂不能入会", "Members must be at least 16";
+    ErrIdCheck => "身份证号校验位不对，请逐位核对", "The check digit does not match; please check each digit";
+    ErrPhoneEmpty => "请填写手机号", "Please enter your mobile number";
+    ErrPhoneInvalid => "请填写11位中国大陆手机号", "Enter an 11-digit mainland mobile number";
+    ErrCodeEmpty => "请填写短信验证码", "Please enter the SMS code";
+    ErrCodeFormat => "验证码是6位数字", "The code has 6 digits";
+    ErrCodeWrong => "验证码不正确", "The code is not correct";
+    ErrCodeExpired => "验证码已失效，请重新获取", "The code has expired; get a new one";
+    ErrCodeMissing => "请先点击“获取验证码”", "Tap “Get code” first";
+    ErrCodeTooMany => "验证码错误次数过多，请重新获取", "Too many wrong tries; get a new code";
+    ErrTooSoon => "发送太频繁，请1分钟后再试", "Please wait a minute before asking again";
+    ErrHourLimit => "该号码1小时内获取验证码次数过多，请稍后再试", "Too many codes for this number this hour; try later";
+    ErrDayLimit => "该号码今天获取验证码次数已达上限，请明天再试", "Daily code limit reached for this number; try tomorrow";
+    ErrIpLimit => "当前网络请求过多，请稍后再试", "Too many requests from this network; try later";
+    ErrWorkplace => "请选择工作单位，或选择“暂无固定单位”", "Choose your workplace or “No fixed workplace”";
+    ErrCounty => "请选择所在县区", "Choose your county or district";
+    ErrPlateProvince => "车牌号应以省份简称开头，如“皖”", "A plate starts with the province character, e.g. 皖";
+    ErrPlateInvalid => "车牌号格式不正确，如 皖C12345、皖C1234挂", "Not a valid plate, e.g. 皖C12345";
+    ErrConsent => "请阅读并勾选同意个人信息处理", "Please read and tick the consent box";
+    ErrChannel => "入会渠道已关闭，请直接选择工作单位", "This join channel is closed; choose your workplace";
+    StatusTitle => "入会申请进度", "Application status";
+    StatusNotFound => "链接无效或已过期。", "This link is not valid.";
+    StatusPending => "待审核", "Awaiting review";
+    StatusApproved => "已通过", "Approved";
+    StatusRejected => "未通过", "Not approved";
+    StatusReturned => "退回补充", "Returned for correction";
+    StepSubmitted => "已提交", "Submitted";
+    StepReview => "工会审核", "Union review";
+    StepResult => "审核结果", "Result";
+    ReviewingUnion => "审核单位", "Reviewing union";
+    TurnoverPool => "周转池", "turnover pool";
+    DueBy => "承诺办结时间", "Decision due by";
+    Provisional => "（节假日安排未公布，时间为预估）", "(holiday schedule not yet published: estimate)";
+    SubmittedAt => "提交时间", "Submitted at";
+    SmsWillTell => "审核结果将以短信通知您。请保存本页链接。", "You will get the result by SMS. Keep this page's link.";
+    HomeTitle => "工会E家", "Union E-Home";
+    HomeIntro => "新就业形态劳动者的工会之家。扫码或点击下方按钮，手机上一屏完成入会申请。", "The union home for workers of new forms of employment: join from your phone on one screen.";
+    PosterTitle => "扫码加入工会", "Scan to join the union";
+    PosterSteps => "手机扫码 → 填写一屏信息 → 一个工作日内审核 → 短信通知结果", "Scan → fill one screen → decided within one working day → result by SMS";
+    PosterPrint => "打印海报", "Print poster";
+    NotFound => "页面不存在", "Page not found";
+    BackHome => "返回首页", "Back to home";
+    Channel => "入会渠道", "Join channel";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_answer() {
+        assert_eq!(T::Submit.get(Lang::Zh), "提交申请");
+        assert_eq!(T::Submit.get(Lang::En), "Submit application");
+        assert_eq!(Lang::from_tag("en"), Some(Lang::En));
+    }
+}

@@ -1,0 +1,108 @@
+//! The SQL of applications and their status links.
+use super::ui::status::StatusView;
+use crate::server::db::Conn;
+use sqlx::{AnyPool, Row};
+
+pub struct NewApplication<'a> {
+    pub submission_key: &'a str,
+    pub name: &'a str,
+    pub id_cipher: Vec<u8>,
+    pub id_key_id: i64,
+    pub id_blind: &'a str,
+    pub id_masked: &'a str,
+    pub birth_date: String,
+    pub sex: &'a str,
+    pub phone: &'a str,
+    pub org_id: i64,
+    pub in_pool: bool,
+    pub channel_id: Option<i64>,
+    pub occupation: Option<&'a str>,
+    pub plate: Option<&'a str>,
+    pub consent_ip: &'a str,
+    pub now: i64,
+    pub due_at: i64,
+    pub due_provisional: bool,
+}
+
+pub const STATUS_PENDING: &str = "pending";
+
+pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
+            org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
+            submitted_at, due_at, due_provisional)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20)
+         RETURNING id",
+    )
+    .bind(a.submission_key)
+    .bind(a.name)
+    .bind(a.id_cipher)
+    .bind(a.id_key_id)
+    .bind(a.id_blind)
+    .bind(a.id_masked)
+    .bind(a.birth_date)
+    .bind(a.sex)
+    .bind(a.phone)
+    .bind(a.org_id)
+    .bind(a.in_pool as i64)
+    .bind(a.channel_id)
+    .bind(a.occupation)
+    .bind(a.plate)
+    .bind(STATUS_PENDING)
+    .bind(super::types::CONSENT_VERSION)
+    .bind(a.now)
+    .bind(a.consent_ip)
+    .bind(a.due_at)
+    .bind(a.due_provisional as i64)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM applications WHERE submission_key = $1").bind(key).fetch_optional(conn).await
+}
+
+/// The open application or membership of a person (by blind index): id and phone on file.
+pub async fn open_by_blind_index(conn: &mut Conn, blind: &str) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT id, phone FROM applications WHERE open_key = $1").bind(blind).fetch_optional(conn).await
+}
+
+pub async fn add_status_token(conn: &mut Conn, application_id: i64, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO status_tokens (token_hash, application_id, created_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(application_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// What the status page shows: masked values only.
+pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<StatusView>> {
+    let row = sqlx::query(
+        "SELECT a.name, a.id_masked, a.phone, a.status, a.in_pool, a.submitted_at, a.due_at, a.due_provisional,
+                a.decided_at, o.name AS org_name
+         FROM status_tokens t JOIN applications a ON a.id = t.application_id JOIN orgs o ON o.id = a.org_id
+         WHERE t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        let name: String = r.try_get("name")?;
+        let phone: String = r.try_get("phone")?;
+        Ok(StatusView {
+            name_masked: crate::domain::PersonName::parse(&name).map(|n| n.masked()).unwrap_or_else(|_| "*".into()),
+            id_masked: r.try_get("id_masked")?,
+            phone_masked: crate::domain::Phone::parse(&phone).map(|p| p.masked()).unwrap_or_default(),
+            status: r.try_get("status")?,
+            org_name: r.try_get("org_name")?,
+            in_pool: r.try_get::<i64, _>("in_pool")? != 0,
+            submitted_at: crate::calendar::format_local(r.try_get("submitted_at")?),
+            due_at: crate::calendar::format_local(r.try_get("due_at")?),
+            due_provisional: r.try_get::<i64, _>("due_provisional")? != 0,
+            decided_at: r.try_get::<Option<i64>, _>("decided_at")?.map(crate::calendar::format_local),
+        })
+    })
+    .transpose()
+}

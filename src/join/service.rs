@@ -1,0 +1,247 @@
+//! The join rules on the server — one core for both paths (the island's server function and
+//! the plain no-JavaScript POST): send a code, search workplaces, submit an application.
+//! Validation problems are outcomes, not errors; an `Err` is a fault of ours.
+use super::codes::{self, Issue, Verify};
+use super::repo::{self, NewApplication};
+use super::types::*;
+use super::validate::{self, ParsedJoin, WorkplaceChoice};
+use super::captcha;
+use crate::channel::{self, ChannelInfo};
+use crate::domain::Sex;
+use crate::i18n::{Lang, T};
+use crate::org;
+use crate::server::crypto::{random_token, token_hash};
+use crate::server::db::is_unique_violation;
+use crate::server::error::AppResult;
+use crate::server::outbox;
+use crate::server::sms::Template;
+use crate::server::state::AppState;
+
+fn invalid(field: Field, text: T) -> JoinOutcome {
+    JoinOutcome::Invalid { errors: vec![FieldError { field, text }], captcha: None }
+}
+
+/// Runs what the pressed button asks for.
+pub async fn handle(state: &AppState, form: JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+    let form = form.clamp();
+    match form.intent.as_str() {
+        intent::SEND_CODE => send_code(state, &form, ip).await,
+        intent::SEARCH => Ok(JoinOutcome::Matches { options: org::repo::search_workplaces(&state.db.pool, &form.workplace_query, 10).await? }),
+        _ => submit(state, &form, ip).await,
+    }
+}
+
+pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+    let phone = match validate::phone(&form.phone) {
+        Ok(p) => p,
+        Err(t) => return Ok(invalid(Field::Phone, t)),
+    };
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let mut captcha_solved = false;
+    if !form.captcha_id.is_empty() {
+        captcha_solved = captcha::solve(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, now).await?;
+        if !captcha_solved {
+            let fresh = captcha::create(&mut tx, &state.keys, ip, now).await?;
+            tx.commit().await?;
+            return Ok(JoinOutcome::Invalid {
+                errors: vec![FieldError { field: Field::Captcha, text: T::CaptchaWrong }],
+                captcha: Some(fresh),
+            });
+        }
+    }
+    let issued = codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, &phone, ip, captcha_solved, now).await?;
+    let outcome = match issued {
+        Issue::Sent => JoinOutcome::CodeSent { resend_after: RESEND_SECS },
+        Issue::Refused(text) => invalid(Field::Code, text),
+        Issue::NeedCaptcha => JoinOutcome::Invalid {
+            errors: vec![FieldError { field: Field::Captcha, text: T::CaptchaNeeded }],
+            captcha: Some(captcha::create(&mut tx, &state.keys, ip, now).await?),
+        },
+    };
+    tx.commit().await?;
+    if matches!(outcome, JoinOutcome::CodeSent { .. }) {
+        state.outbox_notify.notify_one();
+        tracing::info!(phone = %phone.masked(), "join code issued");
+    }
+    Ok(outcome)
+}
+
+/// The union an application goes to, and whether it waits in that union's turnover pool.
+async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&ChannelInfo>) -> AppResult<Result<(i64, bool), FieldError>> {
+    Ok(match (choice, channel) {
+        (WorkplaceChoice::Channel, Some(c)) => Ok((c.org_id, false)),
+        (WorkplaceChoice::Union(id), _) => match org::repo::get(&state.db.pool, id).await? {
+            Some(o) if !o.kind.is_federation() => Ok((o.id, false)),
+            _ => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
+        },
+        (WorkplaceChoice::Pool(id), _) => match org::repo::get(&state.db.pool, id).await? {
+            Some(o) if o.has_pool => Ok((o.id, true)),
+            _ => Err(FieldError { field: Field::County, text: T::ErrCounty }),
+        },
+        (WorkplaceChoice::Channel, None) => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
+    })
+}
+
+pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+    let channel = match form.channel.trim() {
+        "" => None,
+        code => match channel::normalize_code(code) {
+            Some(code) => channel::repo::active_by_code(&state.db.pool, &code).await?,
+            None => None,
+        },
+    };
+    if !form.channel.trim().is_empty() && channel.is_none() {
+        return Ok(invalid(Field::Workplace, T::ErrChannel));
+    }
+    let parsed = match validate::submission(form, state.today(), channel.is_some()) {
+        Ok(p) => p,
+        Err(errors) => return Ok(JoinOutcome::Invalid { errors, captcha: None }),
+    };
+    let (org_id, in_pool) = match route(state, parsed.workplace, channel.as_ref().map(|(_, c)| c)).await? {
+        Ok(r) => r,
+        Err(e) => return Ok(JoinOutcome::Invalid { errors: vec![e], captcha: None }),
+    };
+    let key = if form.submission.len() >= 16 { form.submission.clone() } else { random_token() };
+    // A race with a twin submit or another application of the same person ends in a unique
+    // violation; the second pass then finds what the winner wrote.
+    for _ in 0..2 {
+        match try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await {
+            Err(crate::server::error::AppError::Db(e)) if is_unique_violation(&e) => continue,
+            other => return other,
+        }
+    }
+    try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await
+}
+
+async fn new_status_link(conn: &mut crate::server::db::Conn, application_id: i64, now: i64) -> sqlx::Result<String> {
+    let token = random_token();
+    repo::add_status_token(conn, application_id, &token_hash(&token), now).await?;
+    Ok(token)
+}
+
+async fn try_submit(
+    state: &AppState,
+    p: &ParsedJoin,
+    key: &str,
+    org_id: i64,
+    in_pool: bool,
+    channel: Option<&(i64, ChannelInfo)>,
+    ip: &str,
+) -> AppResult<JoinOutcome> {
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(existing) = repo::by_submission_key(&mut tx, key).await? {
+        // The same form sent twice (a double tap, a retry after a lost answer): same application.
+        let token = new_status_link(&mut tx, existing, now).await?;
+        tx.commit().await?;
+        return Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") });
+    }
+    let code_id = match codes::verify(&mut tx, &state.keys, &p.phone, &p.code, now).await? {
+        Verify::Ok { code_id } => code_id,
+        other => {
+            tx.commit().await?; // keeps the counted wrong try
+            return Ok(invalid(Field::Code, other.error_text().unwrap_or(T::ErrCodeWrong)));
+        }
+    };
+    let blind = state.keys.blind_index(&p.id_number);
+    if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
+        // Say only that an application exists; the link goes to the phone already on file.
+        codes::mark_used(&mut tx, code_id, now).await?;
+        let token = new_status_link(&mut tx, existing, now).await?;
+        outbox::enqueue(&mut tx, now, &phone_on_file, Template::StatusLinkAgain, serde_json::json!({ "link": state.status_url(&token) }))
+            .await?;
+        tx.commit().await?;
+        state.outbox_notify.notify_one();
+        return Ok(JoinOutcome::AlreadyApplied);
+    }
+    let deadline = state.deadline(now);
+    let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
+    let id_masked = p.id_number.masked();
+    let application_id = repo::insert(
+        &mut tx,
+        NewApplication {
+            submission_key: key,
+            name: p.name.as_str(),
+            id_cipher: cipher,
+            id_key_id: key_id,
+            id_blind: &blind,
+            id_masked: &id_masked,
+            birth_date: p.id_number.birth_date().to_string(),
+            sex: match p.id_number.sex() {
+                Sex::Male => "M",
+                Sex::Female => "F",
+            },
+            phone: p.phone.as_str(),
+            org_id,
+            in_pool,
+            channel_id: channel.map(|(id, _)| *id),
+            occupation: channel.map(|(_, c)| c.occupation.as_str()),
+            plate: p.plate.as_ref().map(|x| x.as_str()),
+            consent_ip: ip,
+            now,
+            due_at: deadline.due_at,
+            due_provisional: deadline.provisional,
+        },
+    )
+    .await?;
+    let token = new_status_link(&mut tx, application_id, now).await?;
+    codes::mark_used(&mut tx, code_id, now).await?;
+    if let Some((channel_id, _)) = channel {
+        channel::repo::count_completed(&mut tx, *channel_id).await?;
+    }
+    outbox::enqueue(
+        &mut tx,
+        now,
+        p.phone.as_str(),
+        Template::Received,
+        serde_json::json!({
+            "name": p.name.masked(),
+            "due": crate::calendar::format_local(deadline.due_at),
+            "link": state.status_url(&token),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox_notify.notify_one();
+    tracing::info!(application_id, id = %id_masked, org_id, in_pool, "application received");
+    Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") })
+}
+
+/// Builds what the join page renders: the channel, the pools, the named choice and the echo.
+pub async fn view(
+    state: &AppState,
+    lang: Lang,
+    channel_code: Option<&str>,
+    mut values: JoinForm,
+    outcome: Option<JoinOutcome>,
+) -> AppResult<Option<JoinView>> {
+    let channel = match channel_code {
+        Some(code) => match channel::normalize_code(code) {
+            Some(code) => match channel::repo::active_by_code(&state.db.pool, &code).await? {
+                Some((_, c)) => Some(c),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    values.channel = channel.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+    if values.submission.len() < 16 {
+        values.submission = random_token();
+    }
+    let pools = org::repo::pools(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|(org, kind)| PoolOption { org, is_city: kind == org::OrgKind::City })
+        .collect();
+    let chosen = match values.workplace.parse::<i64>() {
+        Ok(id) => org::repo::get(&state.db.pool, id).await?.map(|o| org::OrgOption { id: o.id, name: o.name, parent: None }),
+        Err(_) => None,
+    };
+    let action = match &channel {
+        Some(c) => format!("/j/{}", c.code),
+        None => "/join".to_string(),
+    };
+    Ok(Some(JoinView { lang, action, values, outcome, channel, pools, chosen }))
+}

@@ -1,0 +1,142 @@
+//! The join form as typed, its field errors and the outcomes of a post — shared by the island
+//! in the browser, the server function and the plain no-JavaScript POST handler.
+use crate::channel::ChannelInfo;
+use crate::i18n::{Lang, T};
+use crate::org::OrgOption;
+use serde::{Deserialize, Serialize};
+
+/// The notice version a ticked consent box refers to (stored with the application).
+pub const CONSENT_VERSION: &str = "2026-11-v1";
+/// Seconds before another code may be asked for the same phone.
+pub const RESEND_SECS: u32 = 60;
+/// The longest value any field accepts; longer input is refused with a message, not a fault.
+pub const MAX_FIELD_CHARS: usize = 100;
+
+/// What a button asks for.
+pub mod intent {
+    pub const SUBMIT: &str = "submit";
+    pub const SEND_CODE: &str = "send_code";
+    pub const SEARCH: &str = "search";
+}
+
+/// The form exactly as typed: every field raw, parsed only by `validate`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JoinForm {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub code: String,
+    /// A union id, `none` for 暂无固定单位, or empty.
+    pub workplace: String,
+    pub workplace_query: String,
+    /// The union id of the chosen turnover pool (with `workplace = none`).
+    pub county: String,
+    pub plate: String,
+    /// `yes` when the consent box is ticked.
+    pub consent: String,
+    /// The public code of the join channel, if any.
+    pub channel: String,
+    pub intent: String,
+    /// A random key set when the form is first shown: a double submit makes one application.
+    pub submission: String,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+}
+
+pub const NO_FIXED_WORKPLACE: &str = "none";
+
+impl JoinForm {
+    /// Cuts every field to a sane length, so oversized input can never reach the rules.
+    pub fn clamp(mut self) -> JoinForm {
+        for f in [
+            &mut self.name, &mut self.id_number, &mut self.phone, &mut self.code, &mut self.workplace,
+            &mut self.workplace_query, &mut self.county, &mut self.plate, &mut self.consent,
+            &mut self.channel, &mut self.intent, &mut self.submission, &mut self.captcha_id, &mut self.captcha_answer,
+        ] {
+            if f.chars().count() > MAX_FIELD_CHARS {
+                *f = f.chars().take(MAX_FIELD_CHARS).collect();
+            }
+        }
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Name,
+    IdNumber,
+    Phone,
+    Code,
+    Workplace,
+    County,
+    Plate,
+    Consent,
+    Captcha,
+}
+
+impl Field {
+    /// The input's `id` (and `name`) in the page.
+    pub fn input_id(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::IdNumber => "id_number",
+            Field::Phone => "phone",
+            Field::Code => "code",
+            Field::Workplace => "workplace_query",
+            Field::County => "county",
+            Field::Plate => "plate",
+            Field::Consent => "consent",
+            Field::Captcha => "captcha_answer",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub text: T,
+}
+
+/// A self-hosted picture check: an SVG of a small sum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Captcha {
+    pub id: String,
+    pub svg: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinOutcome {
+    /// Field problems; nothing was written (except a counted wrong code try).
+    Invalid { errors: Vec<FieldError>, captcha: Option<Captcha> },
+    /// A code is on its way; another may be asked after `resend_after` seconds.
+    CodeSent { resend_after: u32 },
+    /// Workplaces matching the search (the no-JavaScript search).
+    Matches { options: Vec<OrgOption> },
+    /// The application exists; go to its status page.
+    Submitted { status_path: String },
+    /// The ID has an open application: the status link went again to the phone on file.
+    AlreadyApplied,
+}
+
+/// A turnover pool to choose under 暂无固定单位.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolOption {
+    pub org: OrgOption,
+    /// The city's pool, offered as 其他/外地.
+    pub is_city: bool,
+}
+
+/// Everything the join form needs to render, on the server and again when the island wakes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinView {
+    pub lang: Lang,
+    /// Where the form posts: `/join` or `/j/<code>`.
+    pub action: String,
+    pub values: JoinForm,
+    pub outcome: Option<JoinOutcome>,
+    pub channel: Option<ChannelInfo>,
+    pub pools: Vec<PoolOption>,
+    /// The chosen workplace, named, when one is chosen.
+    pub chosen: Option<OrgOption>,
+}

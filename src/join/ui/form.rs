@@ -1,0 +1,461 @@
+//! The join form: one phone screen. Rendered on the server as a plain form that posts without
+//! JavaScript; as an island it wakes up to check each field as it is typed (the same Rust
+//! validators as the server), send codes and submit without reloading, count down the resend
+//! button, search workplaces as you type, and keep a draft of this tab across reloads.
+use super::browser;
+#[cfg(feature = "hydrate")]
+use super::browser::Draft;
+use crate::domain::Sex;
+use crate::i18n::T;
+use crate::join::types::*;
+use crate::join::validate;
+use crate::org::OrgOption;
+use leptos::prelude::*;
+
+fn initial_errors(outcome: &Option<JoinOutcome>) -> Vec<FieldError> {
+    match outcome {
+        Some(JoinOutcome::Invalid { errors, .. }) => errors.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn initial_notice(outcome: &Option<JoinOutcome>) -> Option<(T, &'static str)> {
+    match outcome {
+        Some(JoinOutcome::CodeSent { .. }) => Some((T::CodeSent, "ok")),
+        Some(JoinOutcome::AlreadyApplied) => Some((T::AlreadyApplied, "ok")),
+        Some(JoinOutcome::Invalid { errors, .. }) if errors.iter().any(|e| e.field != Field::Captcha) => Some((T::FixBelow, "error")),
+        Some(JoinOutcome::Matches { options }) if options.is_empty() => Some((T::NoMatches, "error")),
+        _ => None,
+    }
+}
+
+/// The birth date and sex read from a valid ID number, as text.
+fn id_preview(input: &str, lang: crate::i18n::Lang) -> Option<String> {
+    let id = validate::id_number(input, browser::today()).ok()?;
+    let sex = match id.sex() {
+        Sex::Male => T::Male,
+        Sex::Female => T::Female,
+    };
+    Some(format!("{} · {}", id.birth_date(), sex.get(lang)))
+}
+
+#[island]
+pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
+    let lang = view.lang;
+    let t = move |k: T| k.get(lang);
+    let values = view.values.clone();
+    let has_channel = view.channel.is_some();
+    let draft_key = format!("ejia-join:{}", view.action);
+
+    let errors = RwSignal::new(initial_errors(&view.outcome));
+    let notice = RwSignal::new(initial_notice(&view.outcome));
+    let captcha = RwSignal::new(match &view.outcome {
+        Some(JoinOutcome::Invalid { captcha, .. }) => captcha.clone(),
+        _ => None,
+    });
+    let mut options: Vec<OrgOption> = view.chosen.iter().cloned().collect();
+    if let Some(JoinOutcome::Matches { options: found }) = &view.outcome {
+        options.extend(found.iter().filter(|o| Some(o.id) != view.chosen.as_ref().map(|c| c.id)).cloned());
+    }
+    let matches = RwSignal::new(options);
+    let countdown = RwSignal::new(match &view.outcome {
+        Some(JoinOutcome::CodeSent { resend_after }) => *resend_after,
+        _ => 0,
+    });
+    let busy = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    let preview = RwSignal::new(id_preview(&values.id_number, lang));
+    let no_fixed = RwSignal::new(values.workplace == NO_FIXED_WORKPLACE);
+    let workplace_chosen = RwSignal::new(values.workplace.clone());
+    let search_seq = StoredValue::new(0u32);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+
+    let error_of = move |f: Field| move || errors.with(|es| es.iter().find(|e| e.field == f).map(|e| e.text.get(lang)));
+    let set_field_error = move |f: Field, r: Option<T>| {
+        errors.update(|es| {
+            es.retain(|e| e.field != f);
+            if let Some(text) = r {
+                es.push(FieldError { field: f, text });
+            }
+        })
+    };
+
+    // Client only: count down the resend button once a second.
+    let start_countdown = move |secs: u32| {
+        countdown.set(secs);
+        #[cfg(feature = "hydrate")]
+        {
+            let handle = std::rc::Rc::new(std::cell::Cell::new(None::<IntervalHandle>));
+            let h2 = handle.clone();
+            if let Ok(h) = set_interval_with_handle(
+                move || {
+                    let left = countdown.get_untracked().saturating_sub(1);
+                    countdown.set(left);
+                    if left == 0 {
+                        if let Some(h) = h2.take() {
+                            h.clear();
+                        }
+                    }
+                },
+                std::time::Duration::from_secs(1),
+            ) {
+                handle.set(Some(h));
+            }
+        }
+    };
+
+    #[cfg(feature = "hydrate")]
+    {
+        let key = draft_key.clone();
+        let had_outcome = view.outcome.is_some();
+        let initial_countdown = countdown.get_untracked();
+        Effect::new(move |_| {
+            hydrated.set(true);
+            if initial_countdown > 0 {
+                start_countdown(initial_countdown);
+            }
+            // Restore this tab's draft after a reload or a lost connection, unless the server
+            // has just answered a post (its echo is newer).
+            if had_outcome {
+                return;
+            }
+            if let (Some(draft), Some(form)) = (browser::load_draft(&key), form_ref.get_untracked()) {
+                if let Some(c) = draft.chosen.clone() {
+                    matches.update(|m| {
+                        if !m.iter().any(|o| o.id == c.id) {
+                            m.insert(0, c)
+                        }
+                    });
+                }
+                let f = draft.form.clone();
+                // Let the restored radio exist before checking it.
+                request_animation_frame(move || {
+                    browser::fill_form(&form, &f);
+                    preview.set(id_preview(&f.id_number, lang));
+                    no_fixed.set(f.workplace == NO_FIXED_WORKPLACE);
+                    workplace_chosen.set(f.workplace.clone());
+                });
+            }
+        });
+    }
+
+    let save_draft = {
+        let key = draft_key.clone();
+        move || {
+            #[cfg(feature = "hydrate")]
+            if let Some(form) = form_ref.get_untracked() {
+                let f = browser::read_form(&form, "");
+                let chosen = f.workplace.parse::<i64>().ok().and_then(|id| matches.get_untracked().into_iter().find(|o| o.id == id));
+                browser::save_draft(&key, &Draft { form: f, chosen });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &key;
+        }
+    };
+
+    let apply = {
+        let key = draft_key.clone();
+        move |outcome: JoinOutcome| {
+            match outcome {
+                JoinOutcome::Invalid { errors: es, captcha: c } => {
+                    let first = es.first().map(|e| e.field);
+                    let only_captcha = es.iter().all(|e| e.field == Field::Captcha);
+                    errors.set(es);
+                    if c.is_some() {
+                        captcha.set(c);
+                    }
+                    notice.set((!only_captcha).then_some((T::FixBelow, "error")));
+                    #[cfg(feature = "hydrate")]
+                    if let Some(f) = first {
+                        browser::focus(f.input_id());
+                    }
+                    let _ = first;
+                }
+                JoinOutcome::CodeSent { resend_after } => {
+                    errors.update(|es| es.retain(|e| !matches!(e.field, Field::Phone | Field::Code | Field::Captcha)));
+                    captcha.set(None);
+                    notice.set(Some((T::CodeSent, "ok")));
+                    start_countdown(resend_after);
+                }
+                JoinOutcome::Matches { options } => {
+                    notice.set(options.is_empty().then_some((T::NoMatches, "error")));
+                    matches.set(options);
+                }
+                JoinOutcome::Submitted { status_path } => {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        browser::clear_draft(&key);
+                        browser::go(&status_path);
+                    }
+                    let _ = (&key, status_path);
+                }
+                JoinOutcome::AlreadyApplied => {
+                    #[cfg(feature = "hydrate")]
+                    browser::clear_draft(&key);
+                    errors.set(Vec::new());
+                    notice.set(Some((T::AlreadyApplied, "ok")));
+                }
+            }
+        }
+    };
+
+    let apply_answer = apply.clone();
+    let send = move |form: JoinForm| {
+        busy.set(true);
+        let apply = apply_answer.clone();
+        leptos::task::spawn_local(async move {
+            match crate::join::api::join_step(form).await {
+                Ok(outcome) => apply(outcome),
+                Err(e) => {
+                    let text = if matches!(e, ServerFnError::Request(_)) { T::NetworkError } else { T::ServerError };
+                    notice.set(Some((text, "error")));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return; // a double tap sends once
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let intent = ev
+                .submitter()
+                .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                .map(|b| b.value())
+                .unwrap_or_else(|| intent::SUBMIT.to_string());
+            let Some(form_el) = form_ref.get_untracked() else { return };
+            let form = browser::read_form(&form_el, &intent);
+            match intent.as_str() {
+                intent::SEND_CODE => {
+                    if countdown.get_untracked() > 0 {
+                        return;
+                    }
+                    if let Err(text) = validate::phone(&form.phone) {
+                        set_field_error(Field::Phone, Some(text));
+                        browser::focus(Field::Phone.input_id());
+                        return;
+                    }
+                }
+                intent::SEARCH => {}
+                _ => {
+                    if let Err(es) = validate::submission(&form, browser::today(), has_channel) {
+                        apply(JoinOutcome::Invalid { errors: es, captcha: None });
+                        return;
+                    }
+                    notice.set(None);
+                }
+            }
+            send(form);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &send);
+    };
+
+    // Field checks as the driver leaves each field (and the ID preview as they type).
+    let check_name = move |ev: leptos::ev::Event| set_field_error(Field::Name, validate::name(&event_target_value(&ev)).err());
+    let check_phone = move |ev: leptos::ev::Event| set_field_error(Field::Phone, validate::phone(&event_target_value(&ev)).err());
+    let check_code = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        set_field_error(Field::Code, if v.trim().is_empty() { None } else { validate::code(&v).err() });
+    };
+    let check_plate = move |ev: leptos::ev::Event| set_field_error(Field::Plate, validate::plate(&event_target_value(&ev)).err());
+    let check_id = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        set_field_error(Field::IdNumber, validate::id_number(&v, browser::today()).err());
+    };
+    let type_id = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        let p = id_preview(&v, lang);
+        if p.is_some() {
+            set_field_error(Field::IdNumber, None);
+        }
+        preview.set(p);
+    };
+    let search_as_you_type = move |ev: leptos::ev::Event| {
+        let q = event_target_value(&ev);
+        search_seq.update_value(|s| *s += 1);
+        let mine = search_seq.get_value();
+        set_timeout(
+            move || {
+                if search_seq.get_value() != mine || q.trim().is_empty() {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(found) = crate::join::api::search_workplaces(q).await {
+                        if search_seq.get_value() == mine {
+                            let keep: Vec<OrgOption> = matches
+                                .get_untracked()
+                                .into_iter()
+                                .filter(|o| workplace_chosen.get_untracked() == o.id.to_string())
+                                .collect();
+                            let mut all = keep.clone();
+                            all.extend(found.into_iter().filter(|o| !keep.iter().any(|k| k.id == o.id)));
+                            notice.set(all.is_empty().then_some((T::NoMatches, "error")));
+                            matches.set(all);
+                        }
+                    }
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
+    };
+    let choose_workplace = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        no_fixed.set(v == NO_FIXED_WORKPLACE);
+        workplace_chosen.set(v);
+        set_field_error(Field::Workplace, None);
+    };
+
+    let described = |f: Field| format!("{}-err", f.input_id());
+    let invalid = move |f: Field| move || errors.with(|es| es.iter().any(|e| e.field == f)).then_some("true");
+    let err_line = move |f: Field| {
+        view! { <p class="err" id=described(f) role="alert">{error_of(f)}</p> }
+    };
+
+    let channel_block = view.channel.clone().map(|c| {
+        view! {
+            <div class="field">
+                <span class="label" id="workplace-label">{t(T::Workplace)}</span>
+                <p class="fixed" aria-labelledby="workplace-label">{c.org_name.clone()}<small>{format!("（{}）", t(T::FixedByChannel))}</small></p>
+                <span class="label">{t(T::Occupation)}</span>
+                <p class="fixed">{t(c.occupation.label())}</p>
+            </div>
+        }
+    });
+    let pools = view.pools.clone();
+    let v = values.clone();
+    let workplace_block = (!has_channel).then(move || {
+        let initial_choice = v.workplace.clone();
+        view! {
+            <fieldset class="field workplace">
+                <legend class="sr-only">{t(T::Workplace)}</legend>
+                <label for="workplace_query">{t(T::Workplace)}</label>
+                <div class="row">
+                    <input id="workplace_query" name="workplace_query" type="search" autocomplete="organization"
+                        value=v.workplace_query.clone() on:input=search_as_you_type
+                        aria-describedby="workplace-hint workplace_query-err" aria-invalid=invalid(Field::Workplace)/>
+                    <button type="submit" name="intent" value=intent::SEARCH formnovalidate class="secondary">{t(T::SearchWorkplace)}</button>
+                </div>
+                <p class="hint" id="workplace-hint">{t(T::WorkplaceHint)}</p>
+                <div class="choices" role="radiogroup" aria-labelledby="workplace_query">
+                    {move || matches.get().into_iter().map(|o| {
+                        let id = format!("wp-{}", o.id);
+                        let for_id = id.clone();
+                        let value = o.id.to_string();
+                        let checked = initial_choice == value || workplace_chosen.get_untracked() == value;
+                        view! {
+                            <label class="choice" for=for_id>
+                                <input type="radio" id=id name="workplace" value=value checked=checked on:change=choose_workplace/>
+                                <span>{o.name.clone()}{o.parent.clone().map(|p| view! { <small>{p}</small> })}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                    <label class="choice" for="wp-none">
+                        <input type="radio" id="wp-none" name="workplace" value=NO_FIXED_WORKPLACE
+                            checked=v.workplace == NO_FIXED_WORKPLACE on:change=choose_workplace/>
+                        <span>{t(T::NoFixedWorkplace)}</span>
+                    </label>
+                </div>
+                {err_line(Field::Workplace)}
+                <div class="county" class:hidden=move || hydrated.get() && !no_fixed.get()>
+                    <label for="county">{t(T::County)}</label>
+                    <select id="county" name="county" aria-describedby="county-hint county-err" aria-invalid=invalid(Field::County)>
+                        <option value="">{t(T::ChooseCounty)}</option>
+                        {pools.iter().map(|p| {
+                            let label = if p.is_city { t(T::OtherCounty).to_string() } else { p.org.name.clone() };
+                            let value = p.org.id.to_string();
+                            let selected = v.county == value;
+                            view! { <option value=value selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="county-hint">{t(T::CountyHint)}</p>
+                    {err_line(Field::County)}
+                </div>
+            </fieldset>
+        }
+    });
+
+    let code_button_text = move || {
+        let left = countdown.get();
+        if left > 0 { format!("{left}{}", t(T::ResendIn)) } else { t(T::GetCode).to_string() }
+    };
+
+    view! {
+        <form node_ref=form_ref method="post" action=view.action.clone() novalidate on:submit=on_submit
+            on:input={ let save = save_draft.clone(); move |_| save() } on:change=move |_| save_draft()>
+            // Enter in any field submits the application, not the first button of the page.
+            <button type="submit" name="intent" value=intent::SUBMIT class="sr-only" tabindex="-1" aria-hidden="true">{t(T::Submit)}</button>
+            <input type="hidden" name="submission" value=values.submission.clone()/>
+            <input type="hidden" name="channel" value=values.channel.clone()/>
+            {move || notice.get().map(|(text, kind)| view! { <p class=format!("notice {kind}") role="status">{t(text)}</p> })}
+
+            <div class="field">
+                <label for="name">{t(T::Name)}</label>
+                <input id="name" name="name" autocomplete="name" value=values.name.clone() on:change=check_name
+                    aria-describedby=described(Field::Name) aria-invalid=invalid(Field::Name)/>
+                {err_line(Field::Name)}
+            </div>
+            <div class="field">
+                <label for="id_number">{t(T::IdNumber)}</label>
+                <input id="id_number" name="id_number" autocomplete="off" inputmode="text" maxlength="24" spellcheck="false"
+                    value=values.id_number.clone() on:input=type_id on:change=check_id
+                    aria-describedby=format!("{} id-preview", described(Field::IdNumber)) aria-invalid=invalid(Field::IdNumber)/>
+                <p class="preview" id="id-preview" aria-live="polite">
+                    {move || preview.get().map(|p| format!("{}：{p}", t(T::BirthSex)))}
+                </p>
+                {err_line(Field::IdNumber)}
+            </div>
+            <div class="field">
+                <label for="phone">{t(T::Phone)}</label>
+                <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
+                    value=values.phone.clone() on:change=check_phone
+                    aria-describedby=described(Field::Phone) aria-invalid=invalid(Field::Phone)/>
+                {err_line(Field::Phone)}
+            </div>
+            {move || captcha.get().map(|c| view! {
+                <div class="field captcha">
+                    <input type="hidden" name="captcha_id" value=c.id.clone()/>
+                    <div class="captcha-img" inner_html=c.svg.clone()></div>
+                    <label for="captcha_answer">{t(T::CaptchaLabel)}</label>
+                    <input id="captcha_answer" name="captcha_answer" inputmode="numeric" autocomplete="off" maxlength="4"
+                        aria-describedby=described(Field::Captcha) aria-invalid=invalid(Field::Captcha)/>
+                </div>
+            })}
+            {err_line(Field::Captcha)}
+            <div class="field">
+                <label for="code">{t(T::Code)}</label>
+                <div class="row">
+                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
+                        value=values.code.clone() on:change=check_code
+                        aria-describedby=described(Field::Code) aria-invalid=invalid(Field::Code)/>
+                    <button type="submit" name="intent" value=intent::SEND_CODE formnovalidate class="secondary code-button"
+                        disabled=move || { busy.get() || countdown.get() > 0 }>{code_button_text}</button>
+                </div>
+                {err_line(Field::Code)}
+            </div>
+            {channel_block}
+            {workplace_block}
+            <div class="field">
+                <label for="plate">{t(T::Plate)}<small>{format!("（{}）", t(T::Optional))}</small></label>
+                <input id="plate" name="plate" autocomplete="off" maxlength="12" value=values.plate.clone() on:change=check_plate
+                    aria-describedby=described(Field::Plate) aria-invalid=invalid(Field::Plate)/>
+                {err_line(Field::Plate)}
+            </div>
+            <div class="field consent">
+                <input type="checkbox" id="consent" name="consent" value="yes" checked=values.consent == "yes"
+                    on:change=move |_| set_field_error(Field::Consent, None)
+                    aria-describedby=described(Field::Consent) aria-invalid=invalid(Field::Consent)/>
+                <label for="consent">{t(T::Consent)}" "<a href="/privacy" target="_blank">{t(T::ConsentNotice)}</a></label>
+                {err_line(Field::Consent)}
+            </div>
+            <button type="submit" name="intent" value=intent::SUBMIT class="primary" disabled=move || busy.get()>
+                {move || if busy.get() { t(T::Submitting) } else { t(T::Submit) }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,60 @@
+//! The status page behind an SMS link: masked data and the progress, no login.
+use crate::i18n::{Lang, T};
+use leptos::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusView {
+    pub name_masked: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub status: String,
+    pub org_name: String,
+    pub in_pool: bool,
+    pub submitted_at: String,
+    pub due_at: String,
+    pub due_provisional: bool,
+    pub decided_at: Option<String>,
+}
+
+#[component]
+pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
+    let Some(v) = view else {
+        return view! {
+            <section class="card">
+                <h1>{T::StatusTitle.get(lang)}</h1>
+                <p class="notice error" role="alert">{T::StatusNotFound.get(lang)}</p>
+                <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
+            </section>
+        }
+        .into_any();
+    };
+    let status_text = match v.status.as_str() {
+        "approved" => T::StatusApproved,
+        "rejected" => T::StatusRejected,
+        "returned" => T::StatusReturned,
+        _ => T::StatusPending,
+    };
+    let decided = v.status != "pending";
+    let org = if v.in_pool { format!("{}（{}）", v.org_name, T::TurnoverPool.get(lang)) } else { v.org_name.clone() };
+    view! {
+        <section class="card">
+            <h1>{T::StatusTitle.get(lang)}</h1>
+            <p class="status-badge" data-status=v.status.clone()>{status_text.get(lang)}</p>
+            <ol class="steps" aria-label=T::StatusTitle.get(lang)>
+                <li class="done">{T::StepSubmitted.get(lang)}<span>{v.submitted_at.clone()}</span></li>
+                <li class=if decided { "done" } else { "current" }>{T::StepReview.get(lang)}<span>{org.clone()}</span></li>
+                <li class=if decided { "done" } else { "" }>{T::StepResult.get(lang)}<span>{v.decided_at.clone().unwrap_or_default()}</span></li>
+            </ol>
+            <dl class="facts">
+                <dt>{T::Name.get(lang)}</dt><dd>{v.name_masked}</dd>
+                <dt>{T::IdNumber.get(lang)}</dt><dd>{v.id_masked}</dd>
+                <dt>{T::Phone.get(lang)}</dt><dd>{v.phone_masked}</dd>
+                <dt>{T::ReviewingUnion.get(lang)}</dt><dd>{org}</dd>
+                <dt>{T::DueBy.get(lang)}</dt>
+                <dd>{v.due_at}{v.due_provisional.then(|| T::Provisional.get(lang))}</dd>
+            </dl>
+            <p class="hint">{T::SmsWillTell.get(lang)}</p>
+        </section>
+    }
+    .into_any()
+}

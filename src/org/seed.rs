@@ -1,0 +1,58 @@
+//! The Bengbu demo tree from the domain notes, with two join channels, seeded on the first
+//! start of a development install (names to be checked before production use).
+use super::repo::{self, NewOrg};
+use super::OrgKind::{self, *};
+use crate::server::db::Db;
+
+/// (code, name, kind, region, parent code, runs a turnover pool)
+const TREE: &[(&str, &str, OrgKind, &str, Option<&str>, bool)] = &[
+    ("340300", "蚌埠市总工会", City, "340300", None, true),
+    ("340302", "龙子湖区总工会", County, "340302", Some("340300"), true),
+    ("340303", "蚌山区总工会", County, "340303", Some("340300"), true),
+    ("340304", "禹会区总工会", County, "340304", Some("340300"), true),
+    ("340311", "淮上区总工会", County, "340311", Some("340300"), true),
+    ("340321", "怀远县总工会", County, "340321", Some("340300"), true),
+    ("340322", "五河县总工会", County, "340322", Some("340300"), true),
+    ("340323", "固镇县总工会", County, "340323", Some("340300"), true),
+    ("340300-HY01", "蚌埠市道路货物运输行业工会联合会", Industry, "340300", Some("340300"), false),
+    ("340302-DF", "龙子湖区东风街道总工会", Street, "340302", Some("340302"), false),
+    ("340302-ZH", "龙子湖区治淮街道总工会", Street, "340302", Some("340302"), false),
+    ("340303-TQ", "蚌山区天桥街道总工会", Street, "340303", Some("340303"), false),
+    ("340303-HZ", "蚌山区黄庄街道总工会", Street, "340303", Some("340303"), false),
+    ("340304-DQ", "禹会区大庆街道总工会", Street, "340304", Some("340304"), false),
+    ("340304-TS", "禹会区涂山街道总工会", Street, "340304", Some("340304"), false),
+    ("340311-XBB", "淮上区小蚌埠镇总工会", Street, "340311", Some("340311"), false),
+    ("340311-MQ", "淮上区梅桥镇总工会", Street, "340311", Some("340311"), false),
+    ("340302-DF-SQ1", "东风街道新城社区工会", Community, "340302", Some("340302-DF"), false),
+    ("340300-HY01-LY", "蚌埠市力源港务集团公司工会", Enterprise, "340300", Some("340300-HY01"), false),
+    ("340300-HY01-WY", "徽商五源物流港工会", Enterprise, "340311", Some("340300-HY01"), false),
+    ("340300-HY01-PT", "蚌埠市网络货运平台企业联合工会", Platform, "340300", Some("340300-HY01"), false),
+    ("340300-HY01-LY-G1", "力源港务货运车队一组", Group, "340300", Some("340300-HY01-LY"), false),
+];
+
+/// (channel code, union code, name)
+const CHANNELS: &[(&str, &str, &str)] = &[
+    ("LY2608", "340300-HY01-LY", "力源港务 货车司机 集中入会 2026-08"),
+    ("WY2608", "340300-HY01-WY", "徽商五源物流港 货车司机 入会 2026-08"),
+];
+
+/// Seeds the demo data when the tree is empty; returns whether it did.
+pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(&mut *tx).await?;
+    if count > 0 {
+        return Ok(false);
+    }
+    let mut ids = std::collections::HashMap::new();
+    for (code, name, kind, region, parent, pool) in TREE {
+        let parent_id = parent.map(|p| ids[p]);
+        let id = repo::insert(&mut tx, NewOrg { code, name, kind: *kind, region_code: region, parent_id, has_pool: *pool }, now).await?;
+        ids.insert(*code, id);
+    }
+    for (code, org, name) in CHANNELS {
+        crate::channel::repo::insert(&mut tx, code, ids[org], name, crate::channel::Occupation::TruckDriver, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(unions = TREE.len(), channels = CHANNELS.len(), "seeded the Bengbu demo tree");
+    Ok(true)
+}

@@ -1,0 +1,169 @@
+//! The database: one pool over SQLite (embedded default, WAL) or PostgreSQL (several instances),
+//! the same SQL on both through sqlx's `Any` driver, and a small migration runner for the one
+//! portable script set in `migrations/`.
+use anyhow::Context;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyConnection;
+use sqlx::{AnyPool, Connection, Executor, Transaction, Any};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// The migrations, in order, compiled in.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
+
+pub type Tx = Transaction<'static, Any>;
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        if backend == Backend::Sqlite {
+            if let Some(dir) = sqlite_dir(url) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .with_context(|| format!("connecting to the database ({})", redact(url)))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`), so a read-then-write never fails on a lock upgrade but waits its turn.
+    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// `FOR UPDATE SKIP LOCKED` where the database has it; SQLite serialises writers anyway.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            .await?;
+        for (version, name, script) in MIGRATIONS {
+            let mut tx = match self.backend {
+                Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+                Backend::Postgres => {
+                    let mut tx = conn.begin().await?;
+                    // Two instances starting together: one migrates, the other waits.
+                    sqlx::query("SELECT pg_advisory_xact_lock(4242)").execute(&mut *tx).await?;
+                    tx
+                }
+            };
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let sql = self.dialect(script);
+            for statement in split_statements(&sql) {
+                (&mut *tx).execute(statement).await.with_context(|| format!("migration {version} {name}: {statement}"))?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(version)
+                .bind(*name)
+                .bind(now_unix())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version, name, "migration applied");
+        }
+        Ok(())
+    }
+
+    fn dialect(&self, script: &str) -> String {
+        let (id, blob) = match self.backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
+        };
+        script.replace("@ID@", id).replace("@BLOB@", blob)
+    }
+}
+
+/// Splits a script on `;` at line ends, dropping comment-only pieces.
+fn split_statements(sql: &str) -> Vec<&str> {
+    sql.split(";\n")
+        .map(str::trim)
+        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+        .collect()
+}
+
+fn sqlite_dir(url: &str) -> Option<&str> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next()?;
+    let dir = std::path::Path::new(path).parent()?.to_str()?;
+    (!dir.is_empty() && path != ":memory:").then_some(dir)
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// A plain connection, for code that takes `&mut AnyConnection`.
+pub type Conn = AnyConnection;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_migration_script() {
+        let parts = split_statements("-- a comment\nCREATE TABLE a (x BIGINT);\n\n-- why\nCREATE INDEX i ON a (x);\n");
+        assert_eq!(parts.len(), 2);
+        assert!(parts[1].ends_with("CREATE INDEX i ON a (x)"));
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://…@h/db");
+        assert_eq!(sqlite_dir("sqlite://data/ejia.db?mode=rwc"), Some("data"));
+    }
+}

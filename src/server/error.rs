@@ -1,0 +1,61 @@
+//! One error type for the HTTP surface. Causes are logged with their chain and never sent to
+//! the browser, which only ever sees a short, stable message.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs the cause of a server fault; returns what the browser may read.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "页面不存在 / Not found",
+            AppError::BadRequest(m) => m,
+            AppError::Forbidden => "拒绝访问 / Forbidden",
+            AppError::Db(e) => {
+                tracing::error!(error = ?e, "database error");
+                "系统繁忙，请稍后重试 / The system is busy, please try again"
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "系统繁忙，请稍后重试 / The system is busy, please try again"
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (self.status(), [("cache-control", "no-store")], self.public_message()).into_response()
+    }
+}
+
+impl AppError {
+    /// For server functions: the cause is logged, the browser gets the public message only.
+    pub fn into_server_fn_error(self) -> leptos::prelude::ServerFnError {
+        leptos::prelude::ServerFnError::ServerError(self.public_message().to_string())
+    }
+}

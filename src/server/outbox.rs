@@ -1,0 +1,267 @@
+//! The transactional outbox. `enqueue` writes a message inside the caller's transaction, so a
+//! message exists exactly when the change that causes it commits. The dispatcher claims due
+//! messages under a lease (`SKIP LOCKED` on PostgreSQL, so several instances never take the same
+//! one), sends each once, and records the outcome: sent; rate-limited or failed → rescheduled
+//! with back-off; unknown → reconciled through the provider's delivery records, never resent
+//! blindly. A message whose lease ran out mid-send is treated as unknown too.
+use super::clock::Clock;
+use super::crypto::random_token;
+use super::db::{Conn, Db};
+use super::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// After this many failed attempts a message stops and waits for an admin.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claim protects a message being sent.
+pub const LEASE_SECS: i64 = 60;
+const BATCH: i64 = 16;
+
+/// Writes a message to the outbox inside the caller's transaction; returns its correlation id.
+pub async fn enqueue(
+    conn: &mut Conn,
+    now: i64,
+    to: &str,
+    template: Template,
+    params: serde_json::Value,
+) -> sqlx::Result<String> {
+    let correlation_id = random_token();
+    sqlx::query(
+        "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+    )
+    .bind(&correlation_id)
+    .bind(to)
+    .bind(template.as_str())
+    .bind(params.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(correlation_id)
+}
+
+/// Back-off after the n-th failed attempt: 10 s, 20 s, 40 s … capped at one hour.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    (10i64 << attempts.clamp(1, 20).saturating_sub(1)).min(3600)
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub db: Db,
+    pub provider: Arc<dyn SmsProvider>,
+    pub clock: Arc<dyn Clock>,
+    pub notify: Arc<Notify>,
+    /// This instance's name on the leases it takes.
+    pub owner: String,
+}
+
+struct Claimed {
+    id: i64,
+    correlation_id: String,
+    to: String,
+    template: String,
+    params: String,
+    attempts: i64,
+}
+
+impl Dispatcher {
+    /// Runs until the process ends: wakes on every enqueue notice and at least once a second.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "outbox tick failed");
+            }
+            tokio::select! {
+                _ = self.notify.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+
+    /// One pass: reconcile unknown outcomes, then send what is due. Returns messages handled.
+    pub async fn tick(&self) -> anyhow::Result<usize> {
+        let reconciled = self.reconcile().await?;
+        let mut sent = 0;
+        loop {
+            let batch = self.claim().await?;
+            if batch.is_empty() {
+                break;
+            }
+            for message in batch {
+                self.deliver(message).await?;
+                sent += 1;
+            }
+        }
+        Ok(reconciled + sent)
+    }
+
+    async fn claim(&self) -> sqlx::Result<Vec<Claimed>> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        let sql = format!(
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2{}",
+            self.db.skip_locked()
+        );
+        let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(
+                "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id = $3 AND status = 'pending'
+                 RETURNING id, correlation_id, to_phone, template, params, attempts",
+            )
+            .bind(&self.owner)
+            .bind(now + LEASE_SECS)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(r) = row {
+                claimed.push(Claimed {
+                    id: r.try_get("id")?,
+                    correlation_id: r.try_get("correlation_id")?,
+                    to: r.try_get("to_phone")?,
+                    template: r.try_get("template")?,
+                    params: r.try_get("params")?,
+                    attempts: r.try_get("attempts")?,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn deliver(&self, m: Claimed) -> sqlx::Result<()> {
+        let Some(template) = Template::from_str(&m.template) else {
+            return self.finish(m.id, "failed", None, Some("unknown template"), None).await;
+        };
+        let params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+        let outgoing = Outgoing { correlation_id: m.correlation_id.clone(), to: m.to.clone(), template, params };
+        let outcome = match tokio::time::timeout(Duration::from_secs(LEASE_SECS as u64 / 2), self.provider.send(&outgoing)).await {
+            Ok(outcome) => outcome,
+            Err(_) => SendOutcome::Unknown { detail: "provider did not answer in time".into() },
+        };
+        let now = self.clock.now();
+        match outcome {
+            SendOutcome::Sent { provider_message_id } => {
+                self.finish(m.id, "sent", Some(&provider_message_id), None, None).await
+            }
+            SendOutcome::RateLimited { retry_after_secs, detail } => {
+                // Not the message's fault: the attempt does not count towards giving up.
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = $1, last_error = $2,
+                     lease_owner = NULL, lease_until = NULL, provider = $3 WHERE id = $4 AND lease_owner = $5",
+                )
+                .bind(now + retry_after_secs.max(60))
+                .bind(format!("rate limited: {detail}"))
+                .bind(self.provider.name())
+                .bind(m.id)
+                .bind(&self.owner)
+                .execute(&self.db.pool)
+                .await
+                .map(|_| ())
+            }
+            SendOutcome::Failed { detail } if m.attempts < MAX_ATTEMPTS => {
+                tracing::warn!(correlation_id = %m.correlation_id, attempts = m.attempts, %detail, "SMS send failed; rescheduled");
+                self.finish(m.id, "pending", None, Some(&detail), Some(now + backoff_secs(m.attempts))).await
+            }
+            SendOutcome::Failed { detail } => {
+                tracing::error!(correlation_id = %m.correlation_id, %detail, "SMS send failed for good");
+                self.finish(m.id, "failed", None, Some(&detail), None).await
+            }
+            SendOutcome::Unknown { detail } => {
+                tracing::warn!(correlation_id = %m.correlation_id, %detail, "SMS outcome unknown; will reconcile");
+                self.finish(m.id, "unknown", None, Some(&detail), None).await
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        id: i64,
+        status: &str,
+        provider_message_id: Option<&str>,
+        error: Option<&str>,
+        next_attempt_at: Option<i64>,
+    ) -> sqlx::Result<()> {
+        let now = self.clock.now();
+        // A sent code is scrubbed: the outbox keeps no usable code.
+        sqlx::query(
+            "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
+             next_attempt_at = COALESCE($4, next_attempt_at), sent_at = CASE WHEN $1 = 'sent' THEN $5 ELSE sent_at END,
+             params = CASE WHEN $1 = 'sent' AND template = 'join_code' THEN '{}' ELSE params END,
+             provider = $6, lease_owner = NULL, lease_until = NULL
+             WHERE id = $7 AND lease_owner = $8",
+        )
+        .bind(status)
+        .bind(provider_message_id)
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(now)
+        .bind(self.provider.name())
+        .bind(id)
+        .bind(&self.owner)
+        .execute(&self.db.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// Settles messages whose outcome is unknown — marked so, or left `sending` past their lease
+    /// by a crash — by asking the provider's delivery records. The rows are leased first, so the
+    /// provider is asked outside any database transaction and by one instance only.
+    async fn reconcile(&self) -> sqlx::Result<usize> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        let sql = format!(
+            "SELECT id FROM outbox
+             WHERE (status = 'unknown' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
+             ORDER BY id LIMIT $2{}",
+            self.db.skip_locked()
+        );
+        let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
+        let mut leased = Vec::new();
+        for id in ids {
+            let row = sqlx::query(
+                "UPDATE outbox SET status = 'unknown', lease_owner = $1, lease_until = $2, next_attempt_at = $2
+                 WHERE id = $3 RETURNING id, correlation_id",
+            )
+            .bind(&self.owner)
+            .bind(now + LEASE_SECS)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            leased.push((row.try_get::<i64, _>("id")?, row.try_get::<String, _>("correlation_id")?));
+        }
+        tx.commit().await?;
+        for (id, correlation_id) in &leased {
+            match self.provider.delivery_status(correlation_id).await {
+                DeliveryStatus::Delivered { provider_message_id } => {
+                    self.finish(*id, "sent", Some(&provider_message_id), None, None).await?;
+                }
+                // The provider confirms it never went out: sending now is not a resend.
+                DeliveryStatus::NotFound => {
+                    self.finish(*id, "pending", None, Some("not found at the provider; rescheduled"), Some(now)).await?;
+                }
+                // Still unknown: ask again in five minutes; an admin sees it meanwhile.
+                DeliveryStatus::Unknown => {
+                    self.finish(*id, "unknown", None, Some("delivery status unknown"), Some(now + 300)).await?;
+                }
+            }
+        }
+        Ok(leased.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_secs;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff_secs(1), 10);
+        assert_eq!(backoff_secs(2), 20);
+        assert_eq!(backoff_secs(4), 80);
+        assert_eq!(backoff_secs(30), 3600);
+    }
+}

@@ -1,0 +1,56 @@
+//! Start-up: configuration → keys → database (migrated, demo data on a fresh development
+//! install) → calendar → SMS provider → state; then the outbox dispatcher in the background.
+use super::clock::{Clock, SystemClock};
+use super::config::Config;
+use super::crypto::Keyring;
+use super::db::Db;
+use super::sms::SmsProvider;
+use super::state::AppState;
+use crate::calendar::Calendar;
+use leptos::config::LeptosOptions;
+use std::sync::{Arc, RwLock};
+use tokio::sync::Notify;
+
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+    clock: Arc<dyn Clock>,
+    sms: Option<Arc<dyn SmsProvider>>,
+) -> anyhow::Result<AppState> {
+    let keys = match &config.data_key {
+        Some(spec) => Keyring::parse(spec)?,
+        None => Keyring::load_or_create_dev(&config.data_dir)?,
+    };
+    let db = Db::connect(&config.database_url, config.max_connections).await?;
+    db.migrate().await?;
+    if config.seed_demo {
+        crate::org::seed::seed_demo_if_empty(&db, clock.now()).await?;
+    }
+    let sms = match sms {
+        Some(s) => s,
+        None => super::sms::from_config(&config)?,
+    };
+    let state = AppState {
+        leptos_options,
+        calendar: Arc::new(RwLock::new(Calendar::shipped(config.office_hours))),
+        config: Arc::new(config),
+        db,
+        keys: Arc::new(keys),
+        clock,
+        sms,
+        outbox_notify: Arc::new(Notify::new()),
+    };
+    state.reload_calendar().await?;
+    Ok(state)
+}
+
+/// The production set-up from the environment, with the system clock.
+pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    build_state(Config::from_env()?, leptos_options, Arc::new(SystemClock), None).await
+}
+
+/// Starts the outbox dispatcher for this instance.
+pub fn spawn_workers(state: &AppState) {
+    let owner = format!("{}-{}", std::process::id(), super::crypto::random_token());
+    tokio::spawn(state.dispatcher(&owner).run());
+}

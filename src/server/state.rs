@@ -1,0 +1,78 @@
+//! The application state: built once at start (or by a test, with its own database, clock and
+//! SMS provider) and handed to handlers and server functions through axum state and Leptos
+//! context — never a global.
+use super::clock::Clock;
+use super::config::Config;
+use super::crypto::Keyring;
+use super::db::Db;
+use super::outbox::Dispatcher;
+use super::sms::SmsProvider;
+use crate::calendar::{Calendar, Deadline};
+use crate::domain::Ymd;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::{Arc, RwLock};
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Arc<Keyring>,
+    pub clock: Arc<dyn Clock>,
+    pub calendar: Arc<RwLock<Calendar>>,
+    pub sms: Arc<dyn SmsProvider>,
+    /// Wakes the outbox dispatcher when a message is enqueued.
+    pub outbox_notify: Arc<Notify>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Today in China (UTC+8), the date ages are judged on.
+    pub fn today(&self) -> Ymd {
+        crate::calendar::local_date(self.now())
+    }
+
+    pub fn deadline(&self, made_at: i64) -> Deadline {
+        self.calendar.read().expect("calendar lock").deadline(made_at)
+    }
+
+    pub fn dispatcher(&self, owner: &str) -> Dispatcher {
+        Dispatcher {
+            db: self.db.clone(),
+            provider: self.sms.clone(),
+            clock: self.clock.clone(),
+            notify: self.outbox_notify.clone(),
+            owner: owner.to_string(),
+        }
+    }
+
+    /// Loads the admin calendar overrides from the database onto the shipped schedules.
+    pub async fn reload_calendar(&self) -> anyhow::Result<()> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT day, is_off_day FROM calendar_overrides")
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut cal = Calendar::shipped(self.config.office_hours);
+        for (day, off) in rows {
+            if let Some(d) = Ymd::parse(&day) {
+                cal.set_override(d, off != 0);
+            }
+        }
+        *self.calendar.write().expect("calendar lock") = cal;
+        Ok(())
+    }
+
+    pub fn status_url(&self, token: &str) -> String {
+        format!("{}/s/{token}", self.config.public_url)
+    }
+}
