@@ -29,6 +29,9 @@ impl ManualClock {
     pub fn set(&self, at: i64) {
         self.0.store(at, Ordering::SeqCst);
     }
+    pub fn now_for_test(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
     pub fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }

@@ -114,6 +114,8 @@ async fn healthz(State(state): State<AppState>) -> AppResult<&'static str> {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Leptos renders on tokio; `leptos_routes` would set this up, our handlers render directly.
+    let _ = any_spawner::Executor::init_tokio();
     let site_root = state.leptos_options.site_root.to_string();
     let static_files = ServeDir::new(&site_root).fallback(axum::routing::any(not_found).with_state(state.clone()));
     Router::new()

@@ -1,0 +1,218 @@
+//! Test support: `spawn_app` starts the whole server on a random port over a fresh database
+//! (a new SQLite file, or a new PostgreSQL database), a hand-set clock and a fake SMS provider
+//! that records messages and can be told to fail.
+#![allow(dead_code)]
+use async_trait::async_trait;
+use ejia::calendar::{local_to_unix, OfficeHours};
+use ejia::domain::Ymd;
+use ejia::server::clock::ManualClock;
+use ejia::server::config::{Config, Limits};
+use ejia::server::crypto::Keyring;
+use ejia::server::db::Backend;
+use ejia::server::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
+use ejia::server::state::AppState;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+pub const GOOD_ID: &str = "11010519491231002X";
+pub const GOOD_ID_2: &str = "340302199001011237";
+
+/// A fake provider: every send is recorded; queued outcomes are returned first.
+#[derive(Default)]
+pub struct FakeSms {
+    pub sent: Mutex<Vec<Outgoing>>,
+    pub script: Mutex<VecDeque<SendOutcome>>,
+    pub statuses: Mutex<Vec<(String, DeliveryStatus)>>,
+}
+
+#[async_trait]
+impl SmsProvider for FakeSms {
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+    async fn send(&self, m: &Outgoing) -> SendOutcome {
+        let scripted = self.script.lock().unwrap().pop_front();
+        match scripted {
+            Some(o @ SendOutcome::Sent { .. }) | Some(o @ SendOutcome::Unknown { .. }) => {
+                self.sent.lock().unwrap().push(m.clone());
+                o
+            }
+            Some(o) => o,
+            None => {
+                self.sent.lock().unwrap().push(m.clone());
+                SendOutcome::Sent { provider_message_id: format!("fake-{}", m.correlation_id) }
+            }
+        }
+    }
+    async fn delivery_status(&self, correlation_id: &str) -> DeliveryStatus {
+        self.statuses
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(c, _)| c == correlation_id)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(DeliveryStatus::Unknown)
+    }
+}
+
+impl FakeSms {
+    pub fn messages(&self, to: &str, template: Template) -> Vec<Outgoing> {
+        self.sent.lock().unwrap().iter().filter(|m| m.to == to && m.template == template).cloned().collect()
+    }
+    pub fn last_code(&self, to: &str) -> String {
+        let m = self.messages(to, Template::JoinCode).pop().expect("a code was sent");
+        m.params["code"].as_str().unwrap().to_string()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub sms: Arc<FakeSms>,
+    pub http: reqwest::Client,
+    pub backend: Backend,
+    _tmp: TempDir,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Wednesday 2026-11-25 10:00 in China: inside office hours on a working day.
+pub fn wednesday_10am() -> i64 {
+    local_to_unix(Ymd::new(2026, 11, 25).unwrap(), 10, 0)
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("EJIA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+async fn fresh_database(backend: Backend, tmp: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/ejia.db?mode=rwc", tmp.display()),
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = pg_admin_url();
+            let name = format!("ejia_t_{}", ejia::server::crypto::random_token().to_lowercase().replace(['-', '_'], ""));
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must run on 127.0.0.1:5432 (see README)");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Limits::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    let tmp = std::env::temp_dir().join(format!("ejia-test-{}", ejia::server::crypto::random_token()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        production: false,
+        database_url: fresh_database(backend, &tmp).await,
+        public_url: format!("http://{addr}"),
+        sms_provider: "fake".into(),
+        sms_log: tmp.join("sms.jsonl"),
+        data_key: Some(Keyring::generate_spec(1)),
+        data_dir: tmp.clone(),
+        trusted_proxy_hops: 0,
+        limits,
+        office_hours: OfficeHours::default(),
+        seed_demo: true,
+        max_connections: 5,
+    };
+    let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();
+    let clock = ManualClock::new(wednesday_10am());
+    let sms = Arc::new(FakeSms::default());
+    let state = ejia::server::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone()))
+        .await
+        .expect("app state");
+    tokio::spawn(ejia::server::http::serve(listener, state.clone()));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base: format!("http://{addr}"), state, clock, sms, http, backend, _tmp: TempDir(tmp) }
+}
+
+/// Runs one test body on SQLite and on PostgreSQL, each on its own fresh database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = common::spawn_app(ejia::server::db::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = common::spawn_app(ejia::server::db::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+impl TestApp {
+    /// Posts the join form as a browser without JavaScript would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// Delivers what the outbox holds now.
+    pub async fn deliver(&self) -> usize {
+        self.state.dispatcher("test").tick().await.unwrap()
+    }
+
+    /// Asks for a code for `phone` and returns it, as read from the (fake) SMS.
+    pub async fn code_for(&self, phone: &str) -> String {
+        let res = self.post_form("/join", &[("phone", phone), ("intent", "send_code")]).await;
+        assert_eq!(res.status(), 200, "sending a code to {phone}");
+        self.deliver().await;
+        self.sms.last_code(phone)
+    }
+
+    pub async fn union_id(&self, code: &str) -> i64 {
+        ejia::org::repo::by_code(&self.state.db.pool, code).await.unwrap().unwrap().id
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.state.db.pool).await.unwrap()
+    }
+
+    /// A complete application without JavaScript; returns the response to the final post.
+    pub async fn apply(&self, id: &str, phone: &str, workplace: &str) -> reqwest::Response {
+        let code = self.code_for(phone).await;
+        self.post_form(
+            "/join",
+            &[
+                ("name", "张三"),
+                ("id_number", id),
+                ("phone", phone),
+                ("code", &code),
+                ("workplace", workplace),
+                ("consent", "yes"),
+                ("submission", &ejia::server::crypto::random_token()),
+                ("intent", "submit"),
+            ],
+        )
+        .await
+    }
+}
