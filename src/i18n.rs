@@ -61,7 +61,7 @@ dictionary! {
     ResendIn => "秒后重发", "s to resend";
     Submit => "提交申请", "Submit application";
     Submitting => "正在提交…", "Submitting…";
-    Consent => "我已阅读并同意《个人信息处理告知书》，同意工会为办理入会处理我的姓名、身份证号、手机号和工作信息。", "I have read the personal-information notice and agree that the union processes my name, ID number, mobile number and work details to handle my membership.";
+    Consent => "我已阅读并同意《个人信息处理告知书》，同意工会为办理入会处理我填写的个人信息。", "I have read the personal-information notice and agree that the union processes the personal information I give here to handle my membership.";
     ConsentNotice => "个人信息处理告知书", "Personal information notice";
     NoFixedWorkplace => "暂无固定单位", "No fixed workplace";
     County => "所在县区", "County or district";

@@ -50,11 +50,9 @@ async fn post(state: AppState, channel: Option<String>, req: Request<Body>) -> A
     if let JoinOutcome::Submitted { status_path } = &outcome {
         return Ok(Redirect::to(status_path).into_response());
     }
-    let status = match &outcome {
-        JoinOutcome::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::OK,
-    };
-    show(state, channel, Request::from_parts(parts, Body::empty()), form, Some(outcome), status).await
+    // 200, not 422: the page is a normal page to the browser (an error status would be logged
+    // as a failed resource on the console of every phone that sends a typo).
+    show(state, channel, Request::from_parts(parts, Body::empty()), form, Some(outcome), StatusCode::OK).await
 }
 
 async fn show(

@@ -108,6 +108,13 @@ mod imp {
         }
     }
 
+    /// Marks the page as awake (end-to-end tests wait for it before typing).
+    pub fn mark_ready() {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-ejia-ready", "1");
+        }
+    }
+
     pub fn go(path: &str) {
         if let Some(w) = web_sys::window() {
             let _ = w.location().assign(path);

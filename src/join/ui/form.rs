@@ -111,6 +111,7 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
         let initial_countdown = countdown.get_untracked();
         Effect::new(move |_| {
             hydrated.set(true);
+            browser::mark_ready();
             if initial_countdown > 0 {
                 start_countdown(initial_countdown);
             }

@@ -1,0 +1,64 @@
+import { test as base, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Fails the test on any console error or uncaught page error: it catches broken hydration. */
+/// A test that expects an error status (a 404 page) lists the console lines it expects here.
+export const test = base.extend<{ allowedConsole: RegExp[] }>({
+  allowedConsole: [async ({ page }, use) => {
+    const problems: string[] = [];
+    const allowed: RegExp[] = [];
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await use(allowed);
+    expect(problems.filter((p) => !allowed.some((re) => re.test(p))), 'no console or page errors').toEqual([]);
+  }, { auto: true }],
+});
+export { expect };
+
+const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const rand = (n: number) => Math.floor(Math.random() * n);
+
+/** A fresh valid ID number (GB 11643) of an adult, different on every call. */
+export function randomId(): string {
+  const y = 1960 + rand(40), m = 1 + rand(12), d = 1 + rand(28);
+  const body = `340302${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${String(rand(1000)).padStart(3, '0')}`;
+  const sum = body.split('').reduce((s, c, i) => s + Number(c) * W[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+export function randomPhone(): string {
+  return `139${String(rand(1e8)).padStart(8, '0')}`;
+}
+
+/** The same number with its check character changed. */
+export function withBadCheck(id: string): string {
+  const last = id[17] === '0' ? '1' : '0';
+  return id.slice(0, 17) + last;
+}
+
+function smsLog(): string {
+  return process.env.EJIA_SMS_LOG || path.join(__dirname, '..', '..', 'data', 'sms.jsonl');
+}
+
+/** Reads the newest code sent to `phone` from the log SMS provider's file. */
+export async function codeFor(phone: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    if (fs.existsSync(smsLog())) {
+      const lines = fs.readFileSync(smsLog(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const hit = lines.filter((m) => m.to === phone && m.code).pop();
+      if (hit) return hit.code;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code for ${phone} in ${smsLog()}`);
+}
+
+export function messagesTo(phone: string): { text: string, template: string }[] {
+  if (!fs.existsSync(smsLog())) return [];
+  return fs.readFileSync(smsLog(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === phone);
+}
+
+export function jsOn(page: Page): boolean {
+  return (page.context() as any)._options?.javaScriptEnabled !== false;
+}
