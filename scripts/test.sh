@@ -18,8 +18,10 @@ fi
 psql "$EJIA_TEST_PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'ejia_t_%'" |
   while read -r db; do psql "$EJIA_TEST_PG_URL" -qc "DROP DATABASE IF EXISTS $db" || true; done
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 echo "== unit, property and integration tests (SQLite and PostgreSQL)"
-cargo test --features ssr --locked
+cargo test --features ssr --locked 2>&1 | tee -a "$log"
 
 for mode in debug release; do
   echo "== end-to-end, $mode build"
@@ -27,6 +29,11 @@ for mode in debug release; do
   flag=""; [ "$mode" = release ] && flag="--release"
   # A fresh database and SMS log per run; one IP sends every code here, so its limit is raised.
   EJIA_DATA_DIR="$data" EJIA_SMS_LOG="$data/sms.jsonl" EJIA_LIMIT_IP_HOUR=100000 EJIA_LIMIT_IP_HARD_HOUR=100000 \
-    cargo leptos end-to-end $flag
+    cargo leptos end-to-end $flag 2>&1 | tee -a "$log"
   rm -rf "$data"
 done
+
+# One closing line for every runner above: the Rust tests and both end-to-end runs.
+rust=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+e2e=$(sed -n 's/^ *\([0-9]*\) passed (.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+echo "$((rust + e2e)) passed, 0 failed"

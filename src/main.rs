@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
             let state = startup::from_env(leptos_options).await?;
             channel_add(&state.db, &args[2], &args[3..].join(" "), &state.config.public_url, state.now()).await
         }
+        Some("bench") => ejia::server::bench::run(leptos_options, &args[1..]).await,
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);

@@ -151,6 +151,16 @@ test('the status page and the poster render', async ({ page, allowedConsole }) =
   await expect(page.getByText('链接无效或已过期。')).toBeVisible();
 });
 
+test('every page fits a 320 px phone', async ({ page }) => {
+  await page.setViewportSize({ width: 320, height: 640 });
+  for (const path of ['/', '/join', '/j/LY2608', '/j/LY2608/poster', '/privacy', '/lang/en?next=/join']) {
+    await page.goto(path);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `${path} is ${width} px wide`).toBeLessThanOrEqual(320);
+  }
+  await page.goto('/lang/zh?next=/');
+});
+
 test('English is selectable', async ({ page }) => {
   await page.goto('/join');
   await page.getByRole('link', { name: 'English' }).click();

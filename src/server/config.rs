@@ -104,3 +104,36 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev() -> Config {
+        Config {
+            production: false,
+            database_url: "sqlite://data/ejia.db?mode=rwc".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            sms_provider: "log".into(),
+            sms_log: "data/sms.jsonl".into(),
+            data_key: None,
+            data_dir: "data".into(),
+            trusted_proxy_hops: 0,
+            limits: Limits::default(),
+            office_hours: OfficeHours::default(),
+            seed_demo: true,
+            max_connections: 4,
+        }
+    }
+
+    #[test]
+    fn production_refuses_dev_conveniences() {
+        assert!(dev().check().is_ok());
+        let prod = Config { production: true, ..dev() };
+        assert!(prod.check().unwrap_err().to_string().contains("EJIA_DATA_KEY"));
+        let prod = Config { production: true, data_key: Some("1:x".into()), ..dev() };
+        assert!(prod.check().unwrap_err().to_string().contains("log SMS provider"));
+        let prod = Config { production: true, data_key: Some("1:x".into()), sms_provider: "aliyun".into(), ..dev() };
+        assert!(prod.check().is_ok());
+    }
+}

@@ -1,0 +1,241 @@
+//! `ejia bench`: join throughput and latency at a given concurrency over real HTTP (the no-JS
+//! POST, the heaviest path), beside the raw ceiling measured in the same run — the same
+//! application insert, one row per transaction, through the same pool at the same concurrency,
+//! without HTTP. Rate limits are raised for the run; everything else is the production set-up
+//! (outbox dispatcher running, SMS to a provider that only records).
+use super::clock::SystemClock;
+use super::config::{Config, Limits};
+use super::crypto::{random_token, Keyring};
+use super::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
+use crate::calendar::OfficeHours;
+use crate::domain::{IdNumber, Ymd};
+use anyhow::Context;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Records the codes it is asked to send; sends nothing.
+#[derive(Default)]
+struct CaptureSms {
+    codes: Mutex<HashMap<String, String>>,
+}
+
+#[async_trait]
+impl SmsProvider for CaptureSms {
+    fn name(&self) -> &'static str {
+        "bench"
+    }
+    async fn send(&self, m: &Outgoing) -> SendOutcome {
+        if m.template == Template::JoinCode {
+            let code = m.params["code"].as_str().unwrap_or_default().to_string();
+            self.codes.lock().expect("codes lock").insert(m.to.clone(), code);
+        }
+        SendOutcome::Sent { provider_message_id: m.correlation_id.clone() }
+    }
+    async fn delivery_status(&self, _: &str) -> DeliveryStatus {
+        DeliveryStatus::Unknown
+    }
+}
+
+struct Args {
+    db: String,
+    n: usize,
+    concurrency: usize,
+    pg_url: String,
+}
+
+fn parse_args(args: &[String]) -> anyhow::Result<Args> {
+    let mut a = Args {
+        db: "sqlite".into(),
+        n: 2000,
+        concurrency: 50,
+        pg_url: std::env::var("EJIA_BENCH_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--db" => a.db = value.clone(),
+            "--n" => a.n = value.parse()?,
+            "--concurrency" => a.concurrency = value.parse()?,
+            "--pg-url" => a.pg_url = value.clone(),
+            other => anyhow::bail!("unknown flag {other}"),
+        }
+    }
+    anyhow::ensure!(a.n >= 1 && a.n <= 20_000, "--n must be between 1 and 20000");
+    Ok(a)
+}
+
+/// The i-th of a series of distinct valid ID numbers.
+fn id_number(i: usize, today: Ymd) -> IdNumber {
+    let birth = Ymd::new(1970, 1, 1).expect("date").add_days(i as i64 % 10_000);
+    let body = format!("340302{:04}{:02}{:02}{:03}", birth.y, birth.m, birth.d, 100 + i / 10_000);
+    let check = crate::domain::id_number::check_char(body.as_bytes()) as char;
+    IdNumber::parse(&format!("{body}{check}"), today).expect("valid by construction")
+}
+
+/// Runs `n` jobs over `concurrency` tasks; returns each job's latency and the wall time.
+async fn run_concurrently<F, Fut>(n: usize, concurrency: usize, job: F) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (job, next) = (job.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let t = Instant::now();
+                job(i).await?;
+                latencies.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((all, started.elapsed()))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String]) -> anyhow::Result<()> {
+    let args = parse_args(args)?;
+    let tmp = std::env::temp_dir().join(format!("ejia-bench-{}", random_token()));
+    std::fs::create_dir_all(&tmp)?;
+    let (database_url, pg_db) = match args.db.as_str() {
+        "sqlite" => (format!("sqlite://{}/bench.db?mode=rwc", tmp.display()), None),
+        "postgres" => {
+            use sqlx::Connection;
+            let name = format!("ejia_bench_{}", random_token().to_lowercase().replace(['-', '_'], ""));
+            let mut admin = sqlx::PgConnection::connect(&args.pg_url).await.context("connecting to PostgreSQL")?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+            let base = args.pg_url.rsplit_once('/').context("PostgreSQL URL has a database")?.0;
+            (format!("{base}/{name}"), Some(name))
+        }
+        other => anyhow::bail!("--db {other}: use sqlite or postgres"),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let unlimited = 1_000_000;
+    let config = Config {
+        production: false,
+        database_url,
+        public_url: format!("http://{addr}"),
+        sms_provider: "bench".into(),
+        sms_log: tmp.join("sms.jsonl"),
+        data_key: Some(Keyring::generate_spec(1)),
+        data_dir: tmp.clone(),
+        trusted_proxy_hops: 0,
+        limits: Limits { phone_per_minute: unlimited, phone_per_hour: unlimited, phone_per_day: unlimited, ip_per_hour: unlimited, ip_hard_per_hour: unlimited },
+        office_hours: OfficeHours::default(),
+        seed_demo: true,
+        max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+    };
+    let sms = Arc::new(CaptureSms::default());
+    let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), Some(sms.clone())).await?;
+    super::startup::spawn_workers(&state);
+    tokio::spawn(super::http::serve(listener, state.clone()));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(args.concurrency).build()?;
+    let base = format!("http://{addr}");
+    let union = crate::org::repo::by_code(&state.db.pool, "340300-HY01-LY").await?.context("demo union")?.id.to_string();
+    let today = state.today();
+    let phone = |i: usize| format!("13{:09}", i);
+
+    // Set-up, not measured: one code per driver, delivered by the outbox.
+    let (h, b) = (http.clone(), base.clone());
+    run_concurrently(args.n, args.concurrency, move |i| {
+        let (h, b) = (h.clone(), b.clone());
+        async move {
+            let res = h.post(format!("{b}/join")).form(&[("phone", phone(i).as_str()), ("intent", "send_code")]).send().await?;
+            anyhow::ensure!(res.status() == 200, "code request answered {}", res.status());
+            Ok(())
+        }
+    })
+    .await?;
+    let wait = Instant::now();
+    while sms.codes.lock().expect("codes lock").len() < args.n {
+        anyhow::ensure!(wait.elapsed() < Duration::from_secs(120), "codes were not delivered in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let codes = Arc::new(sms.codes.lock().expect("codes lock").clone());
+
+    // Measured: the joins.
+    let (h, b, u) = (http.clone(), base.clone(), union.clone());
+    let (mut lat, wall) = run_concurrently(args.n, args.concurrency, move |i| {
+        let (h, b, u, codes) = (h.clone(), b.clone(), u.clone(), codes.clone());
+        async move {
+            let p = phone(i);
+            let id = id_number(i, today);
+            let form = [
+                ("name", "张三"), ("id_number", id.as_str()), ("phone", &p), ("code", &codes[&p]),
+                ("workplace", &u), ("consent", "yes"), ("submission", &random_token()), ("intent", "submit"),
+            ];
+            let res = h.post(format!("{b}/join")).form(&form).send().await?;
+            anyhow::ensure!(res.status() == 303, "join {i} answered {}", res.status());
+            Ok(())
+        }
+    })
+    .await?;
+    lat.sort();
+    let join_rate = args.n as f64 / wall.as_secs_f64();
+
+    // The raw ceiling: the same insert, one row per transaction, same pool and concurrency.
+    let st = state.clone();
+    let (_, raw_wall) = run_concurrently(args.n, args.concurrency, move |i| {
+        let st = st.clone();
+        async move {
+            let id = id_number(i + 100_000, today);
+            let key = random_token();
+            let blind = st.keys.blind_index(&id);
+            let (key_id, cipher) = st.keys.seal_id(&id, &format!("application:{key}"));
+            let masked = id.masked();
+            let now = st.now();
+            let mut tx = st.db.begin_write().await?;
+            crate::join::repo::insert(
+                &mut tx,
+                crate::join::repo::NewApplication {
+                    submission_key: &key, name: "张三", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
+                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: "F", phone: "13900000000",
+                    org_id: 1, in_pool: false, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
+                    now, due_at: now + 86_400, due_provisional: false,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let raw_rate = args.n as f64 / raw_wall.as_secs_f64();
+
+    println!("join bench, {} — {} joins at {} concurrent over HTTP (POST /join, no-JS path)", args.db, args.n, args.concurrency);
+    println!("  join throughput      {:>8.0} /s   ({:.2} s)", join_rate, wall.as_secs_f64());
+    println!("  join latency         p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", percentile(&lat, 0.50), percentile(&lat, 0.99), percentile(&lat, 1.0));
+    println!("  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP)", raw_rate);
+    println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
+
+    drop(state);
+    if let Some(name) = pg_db {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&args.pg_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
