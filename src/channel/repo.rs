@@ -48,8 +48,10 @@ pub async fn active_by_code(pool: &AnyPool, code: &str) -> sqlx::Result<Option<(
     .transpose()
 }
 
-pub async fn count_scan(pool: &AnyPool, channel_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE channels SET scans = scans + 1 WHERE id = $1").bind(channel_id).execute(pool).await.map(|_| ())
+pub async fn count_scan(db: &crate::server::db::Db, channel_id: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE channels SET scans = scans + 1 WHERE id = $1").bind(channel_id).execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 pub async fn count_completed(conn: &mut Conn, channel_id: i64) -> sqlx::Result<()> {

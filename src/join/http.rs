@@ -24,7 +24,7 @@ pub async fn join_get(State(state): State<AppState>, req: Request<Body>) -> AppR
 pub async fn channel_get(State(state): State<AppState>, Path(code): Path<String>, req: Request<Body>) -> AppResult<Response> {
     if let Some(code) = crate::channel::normalize_code(&code) {
         if let Some((id, _)) = crate::channel::repo::active_by_code(&state.db.pool, &code).await? {
-            crate::channel::repo::count_scan(&state.db.pool, id).await?;
+            crate::channel::repo::count_scan(&state.db, id).await?;
         }
     }
     show(state, Some(code), req, JoinForm::default(), None, StatusCode::OK).await

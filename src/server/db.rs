@@ -5,6 +5,7 @@ use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyConnection;
 use sqlx::{AnyPool, Connection, Executor, Transaction, Any};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,12 +18,40 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time. Queuing writers here, in order, instead of letting
+    /// them poll SQLite's busy handler (which sleeps in growing steps) keeps the tail latency
+    /// low; SQLite serves one process, so an in-process gate is the whole story.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds the write gate until commit or drop.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 /// The migrations, in order, compiled in.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
 
-pub type Tx = Transaction<'static, Any>;
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -50,15 +79,18 @@ impl Db {
             .connect(url)
             .await
             .with_context(|| format!("connecting to the database ({})", redact(url)))?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())) })
     }
 
     /// A transaction that will write. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so a read-then-write never fails on a lock upgrade but waits its turn.
-    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let gate = self.write_gate.clone().lock_owned().await;
+                Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _gate: Some(gate) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None }),
         }
     }
 

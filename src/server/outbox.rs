@@ -149,6 +149,7 @@ impl Dispatcher {
             }
             SendOutcome::RateLimited { retry_after_secs, detail } => {
                 // Not the message's fault: the attempt does not count towards giving up.
+                let mut tx = self.db.begin_write().await?;
                 sqlx::query(
                     "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = $1, last_error = $2,
                      lease_owner = NULL, lease_until = NULL, provider = $3 WHERE id = $4 AND lease_owner = $5",
@@ -158,9 +159,9 @@ impl Dispatcher {
                 .bind(self.provider.name())
                 .bind(m.id)
                 .bind(&self.owner)
-                .execute(&self.db.pool)
-                .await
-                .map(|_| ())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
             }
             SendOutcome::Failed { detail } if m.attempts < MAX_ATTEMPTS => {
                 tracing::warn!(correlation_id = %m.correlation_id, attempts = m.attempts, %detail, "SMS send failed; rescheduled");
@@ -186,6 +187,8 @@ impl Dispatcher {
         next_attempt_at: Option<i64>,
     ) -> sqlx::Result<()> {
         let now = self.clock.now();
+        // Every write goes through the write gate (see `Db::begin_write`).
+        let mut tx = self.db.begin_write().await?;
         // A sent code is scrubbed: the outbox keeps no usable code.
         sqlx::query(
             "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
@@ -202,9 +205,9 @@ impl Dispatcher {
         .bind(self.provider.name())
         .bind(id)
         .bind(&self.owner)
-        .execute(&self.db.pool)
-        .await
-        .map(|_| ())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
     }
 
     /// Settles messages whose outcome is unknown — marked so, or left `sending` past their lease
