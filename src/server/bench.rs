@@ -148,7 +148,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     };
     let sms = Arc::new(CaptureSms::default());
     let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), Some(sms.clone())).await?;
-    super::startup::spawn_workers(&state);
+    let workers = super::startup::spawn_workers(&state);
     tokio::spawn(super::http::serve(listener, state.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(args.concurrency).build()?;
     let base = format!("http://{addr}");
@@ -229,7 +229,8 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     println!("  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP)", raw_rate);
     println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
 
-    drop(state);
+    workers.abort();
+    state.db.pool.close().await;
     if let Some(name) = pg_db {
         use sqlx::Connection;
         if let Ok(mut admin) = sqlx::PgConnection::connect(&args.pg_url).await {

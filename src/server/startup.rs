@@ -49,8 +49,8 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
     build_state(Config::from_env()?, leptos_options, Arc::new(SystemClock), None).await
 }
 
-/// Starts the outbox dispatcher for this instance.
-pub fn spawn_workers(state: &AppState) {
+/// Starts the outbox dispatcher for this instance; the handle stops it.
+pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let owner = format!("{}-{}", std::process::id(), super::crypto::random_token());
-    tokio::spawn(state.dispatcher(&owner).run());
+    tokio::spawn(state.dispatcher(&owner).run())
 }
