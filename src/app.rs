@@ -23,6 +23,11 @@ pub enum PageData {
     Join(JoinView),
     Status(Option<StatusView>),
     Poster(PosterView),
+    AdminLogin(crate::admin::LoginView),
+    Admins(crate::admin::AdminsView),
+    Audit(crate::admin::AuditView),
+    Queue(crate::review::QueueView),
+    Detail(crate::review::DetailView),
 }
 
 impl PageData {
@@ -34,6 +39,11 @@ impl PageData {
             PageData::Join(_) => T::JoinTitle,
             PageData::Status(_) => T::StatusTitle,
             PageData::Poster(_) => T::PosterTitle,
+            PageData::AdminLogin(_) => T::AdminLogin,
+            PageData::Admins(_) => T::Admins,
+            PageData::Audit(_) => T::Audit,
+            PageData::Queue(_) => T::Queue,
+            PageData::Detail(_) => T::Details,
         }
     }
 }
@@ -85,6 +95,11 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Join(v) => view! { <crate::join::ui::page::JoinPage view=v/> }.into_any(),
         PageData::Status(v) => view! { <crate::join::ui::status::StatusPage view=v lang=lang/> }.into_any(),
         PageData::Poster(v) => view! { <crate::channel::ui::PosterPage view=v lang=lang/> }.into_any(),
+        PageData::AdminLogin(v) => view! { <crate::admin::ui::LoginPage view=v lang=lang/> }.into_any(),
+        PageData::Admins(v) => view! { <crate::admin::ui::AdminsPage view=v lang=lang/> }.into_any(),
+        PageData::Audit(v) => view! { <crate::admin::ui::AuditPage view=v lang=lang/> }.into_any(),
+        PageData::Queue(v) => view! { <crate::review::ui::QueuePage view=v lang=lang/> }.into_any(),
+        PageData::Detail(v) => view! { <crate::review::ui::DetailPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

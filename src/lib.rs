@@ -3,12 +3,14 @@
 //! server-only (the `ssr` feature). The browser entry point wakes the islands.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod app;
 pub mod channel;
 pub mod domain;
 pub mod i18n;
 pub mod join;
 pub mod org;
+pub mod review;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

@@ -50,7 +50,10 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 /// The migrations, in order, compiled in.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
+    (2, "review", include_str!("../../migrations/0002_review.sql")),
+];
 
 
 impl Db {

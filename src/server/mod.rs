@@ -1,5 +1,6 @@
 //! Server-only plumbing: configuration, state, the database, keys, the SMS outbox and its
 //! providers, request guards. Nothing here compiles into the browser bundle.
+pub mod audit;
 pub mod bench;
 pub mod client_ip;
 pub mod clock;

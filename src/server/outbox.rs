@@ -42,6 +42,36 @@ pub async fn enqueue(
     Ok(correlation_id)
 }
 
+/// Like `enqueue`, but held back until `send_at` (the undo window of a decision); returns the
+/// row id, so an undo can cancel it while it still waits.
+pub async fn enqueue_at(
+    conn: &mut Conn,
+    now: i64,
+    send_at: i64,
+    to: &str,
+    template: Template,
+    params: serde_json::Value,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING id",
+    )
+    .bind(random_token())
+    .bind(to)
+    .bind(template.as_str())
+    .bind(params.to_string())
+    .bind(send_at)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Cancels a message that has not been claimed yet; false when it is already on its way.
+pub async fn cancel(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE outbox SET status = 'cancelled' WHERE id = $1 AND status = 'pending'").bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Back-off after the n-th failed attempt: 10 s, 20 s, 40 s … capped at one hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
     (10i64 << attempts.clamp(1, 20).saturating_sub(1)).min(3600)

@@ -216,3 +216,58 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    /// Creates an admin directly (as `ejia admin add` would); password = username + "-password".
+    pub async fn admin(&self, org_code: &str, roles: &str, username: &str) -> i64 {
+        use ejia::admin::{repo, Role};
+        let org = self.union_id(org_code).await;
+        let hash = ejia::admin::auth::hash_password(&format!("{username}-password")).unwrap();
+        let roles = Role::parse_list(roles).unwrap();
+        let mut tx = self.state.db.begin_write().await.unwrap();
+        let id = repo::insert(
+            &mut tx,
+            repo::NewAdmin { username, display_name: username, org_id: org, roles: &roles, password_hash: &hash, phone: None, created_by: None },
+            self.clock.now_for_test(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// Signs in through the login form; returns the Cookie header value.
+    pub async fn login(&self, username: &str) -> String {
+        let res = self.post_form("/admin/login", &[("username", username), ("password", &format!("{username}-password")), ("next", "/admin")]).await;
+        assert_eq!(res.status(), 303, "{username} signs in");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    pub async fn get_as(&self, cookie: &str, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.unwrap()
+    }
+
+    pub async fn post_as(&self, cookie: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A pending application at the union with this code; returns its id.
+    pub async fn application_at(&self, org_code: &str, id_number: &str, phone: &str) -> i64 {
+        let union = self.union_id(org_code).await.to_string();
+        let res = self.apply(id_number, phone, &union).await;
+        assert_eq!(res.status(), 303);
+        sqlx::query_scalar("SELECT id FROM applications ORDER BY id DESC LIMIT 1").fetch_one(&self.state.db.pool).await.unwrap()
+    }
+
+    pub async fn status_of(&self, application: i64) -> String {
+        sqlx::query_scalar("SELECT status FROM applications WHERE id = $1").bind(application).fetch_one(&self.state.db.pool).await.unwrap()
+    }
+}

@@ -1,9 +1,13 @@
 //! SMS: the message templates (chosen only by the server), the provider interface every
 //! adapter implements, and the providers. Delivery goes through `server::outbox`, never direct.
+pub mod aliyun;
 pub mod log;
+pub mod signing;
+pub mod tencent;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// What a message says. The texts live here, on the server; clients never choose templates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,24 +19,73 @@ pub enum Template {
     Received,
     /// Someone tried to apply again with an ID that has an open application. Params: `link`.
     StatusLinkAgain,
+    /// The application was approved. Params: `name`, `member_no`, `link`.
+    Approved,
+    /// The application was not approved. Params: `name`, `reason`, `link`.
+    Rejected,
+    /// The application was returned for correction (退回补充). Params: `name`, `reason`, `link`.
+    Returned,
+    /// To reviewers: applications waiting for them. Params: `count`, `due`.
+    Reminder,
+    /// To a parent union's managers: overdue applications at a union (督办). Params: `count`, `org`.
+    Escalation,
 }
 
 impl Template {
+    pub const ALL: [Template; 8] = [
+        Template::JoinCode,
+        Template::Received,
+        Template::StatusLinkAgain,
+        Template::Approved,
+        Template::Rejected,
+        Template::Returned,
+        Template::Reminder,
+        Template::Escalation,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Template::JoinCode => "join_code",
             Template::Received => "received",
             Template::StatusLinkAgain => "status_link_again",
+            Template::Approved => "approved",
+            Template::Rejected => "rejected",
+            Template::Returned => "returned",
+            Template::Reminder => "reminder",
+            Template::Escalation => "escalation",
         }
     }
 
     pub fn from_str(s: &str) -> Option<Template> {
-        [Template::JoinCode, Template::Received, Template::StatusLinkAgain].into_iter().find(|t| t.as_str() == s)
+        Template::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The params in the order of the provider's approved template: Tencent takes them by
+    /// position, Alibaba as a JSON object under these names.
+    pub fn param_names(self) -> &'static [&'static str] {
+        match self {
+            Template::JoinCode => &["code"],
+            Template::Received => &["name", "due", "link"],
+            Template::StatusLinkAgain => &["link"],
+            Template::Approved => &["name", "member_no", "link"],
+            Template::Rejected | Template::Returned => &["name", "reason", "link"],
+            Template::Reminder => &["count", "due"],
+            Template::Escalation => &["count", "org"],
+        }
+    }
+
+    /// The params as the provider takes them, in `param_names` order. A missing one is an error
+    /// rather than an empty value: the provider would refuse it or send a broken text.
+    pub fn param_values(self, params: &serde_json::Value) -> Result<Vec<(&'static str, String)>, String> {
+        self.param_names()
+            .iter()
+            .map(|&k| param_text(params, k).map(|v| (k, v)).ok_or_else(|| format!("template {} lacks param {k}", self.as_str())))
+            .collect()
     }
 
     /// The full text, as a provider's approved template would render it.
     pub fn render(self, params: &serde_json::Value) -> String {
-        let p = |k: &str| params.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let p = |k: &str| param_text(params, k).unwrap_or_default();
         match self {
             Template::JoinCode => format!("【工会E家】您的入会验证码为{}，5分钟内有效。如非本人操作，请忽略本短信。", p("code")),
             Template::Received => format!(
@@ -42,7 +95,86 @@ impl Template {
                 p("link")
             ),
             Template::StatusLinkAgain => format!("【工会E家】您已有一份入会申请，无需重复提交。查询进度：{}", p("link")),
+            Template::Approved => format!(
+                "【工会E家】{}，您的入会申请已审核通过，会员号{}。查看详情：{}",
+                p("name"),
+                p("member_no"),
+                p("link")
+            ),
+            Template::Rejected => format!(
+                "【工会E家】{}，您的入会申请未通过审核，原因：{}。查看详情：{}",
+                p("name"),
+                p("reason"),
+                p("link")
+            ),
+            Template::Returned => format!(
+                "【工会E家】{}，您的入会申请已退回补充，需补充：{}。请点击修改：{}",
+                p("name"),
+                p("reason"),
+                p("link")
+            ),
+            Template::Reminder => {
+                format!("【工会E家】您有{}份入会申请待审核，请于{}前完成审核。", p("count"), p("due"))
+            }
+            Template::Escalation => format!(
+                "【工会E家】督办提醒：{}有{}份入会申请已超期未审核，请督促办理。",
+                p("org"),
+                p("count")
+            ),
         }
+    }
+}
+
+/// A param as text: strings as they are, numbers and booleans written out (a count may come
+/// as a JSON number), anything else absent.
+fn param_text(params: &serde_json::Value, key: &str) -> Option<String> {
+    match params.get(key)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// The provider's code for each template (approved in its console), e.g. `SMS_123` or `1234567`.
+#[derive(Clone, Debug)]
+pub struct TemplateCodes(Vec<(Template, String)>);
+
+impl TemplateCodes {
+    /// Every template needs a code: a missing one would only show as failures at send time.
+    pub fn new(codes: impl IntoIterator<Item = (Template, String)>) -> anyhow::Result<TemplateCodes> {
+        let codes: Vec<(Template, String)> = codes.into_iter().filter(|(_, c)| !c.trim().is_empty()).collect();
+        let missing: Vec<&str> =
+            Template::ALL.iter().filter(|t| !codes.iter().any(|(c, _)| c == *t)).map(|t| t.as_str()).collect();
+        if !missing.is_empty() {
+            anyhow::bail!("no provider template code for: {}", missing.join(", "));
+        }
+        Ok(TemplateCodes(codes))
+    }
+
+    /// `EJIA_SMS_TEMPLATE_<NAME>` for each template, e.g. `EJIA_SMS_TEMPLATE_JOIN_CODE=SMS_123`.
+    pub fn from_env() -> anyhow::Result<TemplateCodes> {
+        let mut codes = Vec::new();
+        let mut missing = Vec::new();
+        for t in Template::ALL {
+            let name = Self::env_name(t);
+            match env_var(&name) {
+                Some(code) => codes.push((t, code.trim().to_string())),
+                None => missing.push(name),
+            }
+        }
+        if !missing.is_empty() {
+            anyhow::bail!("the SMS provider needs a template code in each of: {}", missing.join(", "));
+        }
+        TemplateCodes::new(codes)
+    }
+
+    pub fn env_name(t: Template) -> String {
+        format!("EJIA_SMS_TEMPLATE_{}", t.as_str().to_ascii_uppercase())
+    }
+
+    pub fn get(&self, t: Template) -> &str {
+        // `new` checked every template has a code.
+        self.0.iter().find(|(c, _)| *c == t).map(|(_, code)| code.as_str()).unwrap_or_default()
     }
 }
 
@@ -81,13 +213,91 @@ pub trait SmsProvider: Send + Sync {
     fn name(&self) -> &'static str;
     async fn send(&self, message: &Outgoing) -> SendOutcome;
     async fn delivery_status(&self, correlation_id: &str) -> DeliveryStatus;
+
+    /// Like `delivery_status`, for providers whose records are searched by phone number and
+    /// time (the cloud ones): `to` is the message's recipient and `sent_after` (Unix seconds)
+    /// a time no later than the attempt whose outcome is unknown.
+    async fn delivery_status_for(&self, correlation_id: &str, to: &str, sent_after: i64) -> DeliveryStatus {
+        let _ = (to, sent_after);
+        self.delivery_status(correlation_id).await
+    }
 }
 
-/// Builds the configured provider.
+/// How long the cloud providers' records may lag a send: before this, finding nothing proves
+/// nothing, so the answer stays `Unknown` rather than `NotFound` (which would cause a resend).
+pub const REPORT_GRACE_SECS: i64 = 600;
+
+/// Timeouts for the cloud providers' HTTP calls.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpTimeouts {
+    pub connect: Duration,
+    pub total: Duration,
+}
+
+impl Default for HttpTimeouts {
+    fn default() -> Self {
+        HttpTimeouts { connect: Duration::from_secs(5), total: Duration::from_secs(10) }
+    }
+}
+
+fn http_client(timeouts: HttpTimeouts) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().connect_timeout(timeouts.connect).timeout(timeouts.total).build()?)
+}
+
+/// A provider endpoint: the base URL (no path, so the signed URI is `/`) and its `Host` value.
+fn parse_endpoint(endpoint: &str) -> anyhow::Result<(reqwest::Url, String)> {
+    let url = reqwest::Url::parse(endpoint.trim()).map_err(|e| anyhow::anyhow!("SMS endpoint {endpoint}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.path() != "/" || url.query().is_some() {
+        anyhow::bail!("SMS endpoint {endpoint}: expected scheme://host[:port] with no path");
+    }
+    let host = url.host_str().ok_or_else(|| anyhow::anyhow!("SMS endpoint {endpoint} has no host"))?;
+    // The same value the HTTP client would send: the port only when it is not the default.
+    let host = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    };
+    Ok((url, host))
+}
+
+/// A transport failure as a send outcome. Failing to connect means nothing was sent; anything
+/// later (a timeout, a dropped connection) may come after the provider took the message.
+fn transport_outcome(e: reqwest::Error) -> SendOutcome {
+    // The URL carries the phone number and the template params (a join code): never keep it.
+    let connect = e.is_connect() || e.is_builder();
+    let detail = e.without_url().to_string();
+    if connect {
+        SendOutcome::Failed { detail: format!("could not reach the provider: {detail}") }
+    } else {
+        SendOutcome::Unknown { detail: format!("no answer from the provider: {detail}") }
+    }
+}
+
+/// An answer whose body says nothing usable: a server error or a garbled success may come after
+/// the message went out; a client error means the request was refused.
+fn unreadable_answer(status: u16) -> SendOutcome {
+    let detail = format!("HTTP {status} without a readable answer");
+    if status >= 500 || (200..300).contains(&status) {
+        SendOutcome::Unknown { detail }
+    } else {
+        SendOutcome::Failed { detail }
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn required_env(name: &str) -> anyhow::Result<String> {
+    env_var(name).ok_or_else(|| anyhow::anyhow!("the SMS provider needs {name}"))
+}
+
+/// Builds the configured provider; the cloud ones read their settings from the environment.
 pub fn from_config(config: &crate::server::config::Config) -> anyhow::Result<std::sync::Arc<dyn SmsProvider>> {
     match config.sms_provider.as_str() {
         "log" => Ok(std::sync::Arc::new(log::LogProvider::new(config.sms_log.clone()))),
-        other => anyhow::bail!("EJIA_SMS_PROVIDER={other} is not known (available: log)"),
+        "aliyun" => Ok(std::sync::Arc::new(aliyun::AliyunSms::new(aliyun::AliyunSettings::from_env()?)?)),
+        "tencent" => Ok(std::sync::Arc::new(tencent::TencentSms::new(tencent::TencentSettings::from_env()?)?)),
+        other => anyhow::bail!("EJIA_SMS_PROVIDER={other} is not known (available: log, aliyun, tencent)"),
     }
 }
 
@@ -99,8 +309,73 @@ mod tests {
     fn templates_render_and_round_trip() {
         let text = Template::JoinCode.render(&serde_json::json!({"code": "123456"}));
         assert!(text.contains("123456") && text.starts_with("【工会E家】"));
-        for t in [Template::JoinCode, Template::Received, Template::StatusLinkAgain] {
+        for t in Template::ALL {
             assert_eq!(Template::from_str(t.as_str()), Some(t));
+            assert!(t.render(&serde_json::json!({})).starts_with("【工会E家】"), "{t:?}");
         }
+        assert_eq!(Template::from_str("nonsense"), None);
+    }
+
+    #[test]
+    fn existing_texts_are_unchanged() {
+        let p = serde_json::json!({"name": "张三", "due": "6月3日", "link": "https://x/s/t"});
+        assert_eq!(
+            Template::Received.render(&p),
+            "【工会E家】张三，您的入会申请已收到，将于6月3日前完成审核，结果短信通知。查询进度：https://x/s/t"
+        );
+        assert_eq!(
+            Template::StatusLinkAgain.render(&p),
+            "【工会E家】您已有一份入会申请，无需重复提交。查询进度：https://x/s/t"
+        );
+        assert_eq!(Template::Received.as_str(), "received");
+        assert_eq!(Template::StatusLinkAgain.as_str(), "status_link_again");
+    }
+
+    #[test]
+    fn every_param_appears_in_the_text_in_order() {
+        for t in Template::ALL {
+            let params: serde_json::Map<String, serde_json::Value> =
+                t.param_names().iter().map(|k| (k.to_string(), serde_json::Value::from(format!("<{k}>")))).collect();
+            let params = serde_json::Value::Object(params);
+            let text = t.render(&params);
+            for k in t.param_names() {
+                assert!(text.contains(&format!("<{k}>")), "{t:?} shows {k}");
+            }
+            let values = t.param_values(&params).expect("all params given");
+            assert_eq!(values.iter().map(|(k, _)| *k).collect::<Vec<_>>(), t.param_names());
+        }
+    }
+
+    #[test]
+    fn param_values_accept_numbers_and_refuse_gaps() {
+        let values = Template::Reminder.param_values(&serde_json::json!({"count": 3, "due": "明天"})).unwrap();
+        assert_eq!(values, vec![("count", "3".to_string()), ("due", "明天".to_string())]);
+        assert!(Template::Escalation.render(&serde_json::json!({"count": 2, "org": "某区工会"})).contains("某区工会有2份"));
+        let err = Template::Approved.param_values(&serde_json::json!({"name": "张三"})).unwrap_err();
+        assert!(err.contains("member_no"), "{err}");
+    }
+
+    #[test]
+    fn template_codes_must_be_complete() {
+        let all = Template::ALL.map(|t| (t, format!("SMS_{}", t.as_str())));
+        let codes = TemplateCodes::new(all.clone()).unwrap();
+        assert_eq!(codes.get(Template::Returned), "SMS_returned");
+        let err = TemplateCodes::new(all.into_iter().filter(|(t, _)| *t != Template::Escalation)).unwrap_err();
+        assert!(err.to_string().contains("escalation"), "{err}");
+        assert_eq!(TemplateCodes::env_name(Template::JoinCode), "EJIA_SMS_TEMPLATE_JOIN_CODE");
+        assert_eq!(TemplateCodes::env_name(Template::StatusLinkAgain), "EJIA_SMS_TEMPLATE_STATUS_LINK_AGAIN");
+    }
+
+    #[test]
+    fn endpoints_and_unreadable_answers() {
+        let (url, host) = parse_endpoint("https://dysmsapi.aliyuncs.com").unwrap();
+        assert_eq!((url.as_str(), host.as_str()), ("https://dysmsapi.aliyuncs.com/", "dysmsapi.aliyuncs.com"));
+        let (_, host) = parse_endpoint("http://127.0.0.1:8123/").unwrap();
+        assert_eq!(host, "127.0.0.1:8123");
+        assert!(parse_endpoint("https://example.com/sms").is_err());
+        assert!(parse_endpoint("not a url").is_err());
+        assert!(matches!(unreadable_answer(500), SendOutcome::Unknown { .. }));
+        assert!(matches!(unreadable_answer(200), SendOutcome::Unknown { .. }));
+        assert!(matches!(unreadable_answer(403), SendOutcome::Failed { .. }));
     }
 }

@@ -1,0 +1,198 @@
+//! Signing in: Argon2id passwords, sessions in the database (a new random id at every login,
+//! idle and absolute timeouts, ended at logout or when the account is disabled, on every
+//! instance), throttling that slows repeated failures and then asks a picture check — never a
+//! permanent lock-out — and the same answer, in the same time, for an unknown user and a wrong
+//! password.
+use super::repo::{self, AdminRow};
+use super::AdminInfo;
+use crate::server::crypto::{random_token, token_hash};
+use crate::server::state::AppState;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::OnceLock;
+
+pub const IDLE_SECS: i64 = 30 * 60;
+pub const ABSOLUTE_SECS: i64 = 12 * 3600;
+/// Failures in this window count.
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// From this many failures of a username (or 4× from one IP) a picture check is asked.
+pub const CAPTCHA_AFTER: i64 = 5;
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+/// A hash to verify against when the user does not exist, so both answers take as long.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a real password").expect("hashing works"))
+}
+
+/// The session cookie: `__Host-` and Secure when served over HTTPS (always in production).
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if secure(state) {
+        "__Host-ejia_admin"
+    } else {
+        "ejia_admin"
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.config.production || state.config.public_url.starts_with("https://")
+}
+
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    let secure = if secure(state) { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_SECS}{secure}", cookie_name(state))
+}
+
+pub fn clear_cookie(state: &AppState) -> String {
+    let secure = if secure(state) { "; Secure" } else { "" };
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(state))
+}
+
+fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')).map(str::to_string))
+        .filter(|t| t.len() == 22)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Signed in: the new session token for the cookie.
+    Ok { token: String, admin: AdminInfo },
+    /// Unknown user or wrong password: one answer for both.
+    Refused { captcha_needed: bool },
+    /// Too many failures: solve the picture check first.
+    CaptchaNeeded,
+}
+
+pub async fn login(state: &AppState, username: &str, password: &str, ip: &str, captcha_ok: bool) -> anyhow::Result<LoginOutcome> {
+    let now = state.now();
+    let username = username.trim().to_lowercase();
+    let (by_user, by_ip) = repo::recent_failures(&state.db, &username, ip, now - FAILURE_WINDOW_SECS).await?;
+    let needs_captcha = by_user >= CAPTCHA_AFTER || by_ip >= 4 * CAPTCHA_AFTER;
+    if needs_captcha && !captcha_ok {
+        return Ok(LoginOutcome::CaptchaNeeded);
+    }
+    // Slow down after a few failures: 0.5 s per failure beyond the second, at most 3 s.
+    let delay = ((by_user.max(by_ip / 4) - 2).clamp(0, 6) as u64) * 500;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let row = repo::by_username(&state.db.pool, &username).await?;
+    let (hash, usable) = match &row {
+        Some(r) if !r.disabled => (r.password_hash.as_str(), true),
+        Some(r) => (r.password_hash.as_str(), false),
+        None => (dummy_hash(), false),
+    };
+    let password = password.to_string();
+    let hash = hash.to_string();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?;
+    let audit_target = format!("admin:{username}");
+    match row {
+        Some(r) if usable && matches => {
+            let token = random_token();
+            let mut tx = state.db.begin_write().await?;
+            repo::create_session(&mut tx, &token_hash(&token), r.id, ip, now).await?;
+            repo::touch_admin(&mut tx, r.id, now).await?;
+            crate::server::audit::record(
+                &mut tx,
+                state.db.backend,
+                now,
+                crate::server::audit::Entry { admin_id: Some(r.id), org_id: Some(r.org_id), action: "login", target: &audit_target, ip, outcome: "ok", detail: "" },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(LoginOutcome::Ok { token, admin: r.info() })
+        }
+        _ => {
+            let mut tx = state.db.begin_write().await?;
+            repo::record_failure(&mut tx, &username, ip, now).await?;
+            crate::server::audit::record(
+                &mut tx,
+                state.db.backend,
+                now,
+                crate::server::audit::Entry { admin_id: None, org_id: None, action: "login", target: &audit_target, ip, outcome: "refused", detail: "" },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(LoginOutcome::Refused { captcha_needed: by_user + 1 >= CAPTCHA_AFTER })
+        }
+    }
+}
+
+/// The admin behind a request's session cookie, if the session is alive; refreshes its idle clock.
+pub async fn current(state: &AppState, headers: &HeaderMap) -> anyhow::Result<Option<(AdminRow, String)>> {
+    let Some(token) = token_from(headers, cookie_name(state)) else { return Ok(None) };
+    let now = state.now();
+    let hash = token_hash(&token);
+    let Some((row, created_at, last_seen)) = repo::session(&state.db.pool, &hash).await? else { return Ok(None) };
+    if row.disabled || now - last_seen > IDLE_SECS || now - created_at > ABSOLUTE_SECS {
+        let mut tx = state.db.begin_write().await?;
+        repo::delete_session(&mut tx, &hash).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    if now - last_seen >= 60 {
+        // At most one write a minute per session.
+        let mut tx = state.db.begin_write().await?;
+        repo::touch_session(&mut tx, &hash, row.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some((row, hash)))
+}
+
+pub async fn logout(state: &AppState, headers: &HeaderMap) -> anyhow::Result<()> {
+    if let Some(token) = token_from(headers, cookie_name(state)) {
+        let mut tx = state.db.begin_write().await?;
+        repo::delete_session(&mut tx, &token_hash(&token)).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A signed-in admin, for handlers; without a live session the browser goes to the login page.
+pub struct SignedIn {
+    pub admin: AdminRow,
+    pub ip: String,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ip = crate::server::client_ip::client_ip(parts, state.config.trusted_proxy_hops);
+        match current(state, &parts.headers).await {
+            Ok(Some((admin, _))) => Ok(SignedIn { admin, ip }),
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
+                let next: String = url_escape(next);
+                Err(Redirect::to(&format!("/admin/login?next={next}")).into_response())
+            }
+            Err(e) => Err(crate::server::error::AppError::Internal(e).into_response()),
+        }
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! Admin HTTP: sign in and out, the registry (create and disable admins inside one's subtree,
+//! granting only roles one holds), the audit trail for the city admin.
+use super::auth::{self, LoginOutcome, SignedIn};
+use super::repo::{self, NewAdmin};
+use super::{AdminListRow, AdminsView, AuditRowView, AuditView, LoginView, Role};
+use crate::app::PageData;
+use crate::i18n::T;
+use crate::server::audit::{self, Entry};
+use crate::server::client_ip::client_ip;
+use crate::server::error::{AppError, AppResult};
+use crate::server::http::render_page;
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::Row;
+
+const MAX_FORM: usize = 16 * 1024;
+
+pub async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> AppResult<T> {
+    let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| AppError::BadRequest("表单内容过长 / Form too large"))?;
+    serde_html_form::from_bytes(&bytes).map_err(|_| AppError::BadRequest("表单格式不正确 / Malformed form"))
+}
+
+fn safe_next(next: &str) -> String {
+    if next.starts_with("/admin") && !next.starts_with("//") { next.to_string() } else { "/admin".into() }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+pub async fn login_get(State(state): State<AppState>, Query(q): Query<NextQuery>, req: Request<Body>) -> AppResult<Response> {
+    let view = LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None };
+    render_page(&state, req, PageData::AdminLogin(view), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+    captcha_id: String,
+    captcha_answer: String,
+}
+
+pub async fn login_post(State(state): State<AppState>, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let form: LoginForm = read_form(body).await?;
+    let ip = client_ip(&parts, state.config.trusted_proxy_hops);
+    let now = state.now();
+    let mut captcha_ok = false;
+    if !form.captcha_id.is_empty() {
+        let mut tx = state.db.begin_write().await?;
+        captcha_ok = crate::join::captcha::solve(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, now).await?;
+        tx.commit().await?;
+    }
+    let outcome = auth::login(&state, &form.username, &form.password, &ip, captcha_ok).await?;
+    let (error, captcha) = match outcome {
+        LoginOutcome::Ok { token, .. } => {
+            let mut res = Redirect::to(&safe_next(&form.next)).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::session_cookie(&state, &token)).map_err(anyhow::Error::from)?);
+            return Ok(res);
+        }
+        LoginOutcome::Refused { captcha_needed } => (T::LoginRefused, captcha_needed),
+        LoginOutcome::CaptchaNeeded => (T::LoginCaptcha, true),
+    };
+    let captcha = if captcha {
+        let mut tx = state.db.begin_write().await?;
+        let c = crate::join::captcha::create(&mut tx, &state.keys, &ip, now).await?;
+        tx.commit().await?;
+        Some(c)
+    } else {
+        None
+    };
+    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), captcha };
+    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::AdminLogin(view), StatusCode::OK).await
+}
+
+pub async fn logout(State(state): State<AppState>, req: Request<Body>) -> AppResult<Response> {
+    auth::logout(&state, req.headers()).await?;
+    let mut res = Redirect::to("/admin/login").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::clear_cookie(&state)).map_err(anyhow::Error::from)?);
+    Ok(res)
+}
+
+async fn admins_view(state: &AppState, me: &repo::AdminRow, notice: Option<(T, bool)>) -> AppResult<AdminsView> {
+    let rows = repo::in_subtree(&state.db.pool, me.org_id)
+        .await?
+        .into_iter()
+        .map(|r| AdminListRow {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            org_name: r.org_name,
+            roles: r.roles,
+            disabled: r.disabled,
+            last_active: r.last_active_at.map(crate::calendar::format_local).unwrap_or_default(),
+        })
+        .collect();
+    let orgs = crate::review::repo::subtree_orgs(&state.db.pool, me.org_id)
+        .await?
+        .into_iter()
+        .map(|(id, name, depth)| crate::review::OrgChoice { id, name, depth })
+        .collect();
+    Ok(AdminsView { admin: me.info(), rows, orgs, notice })
+}
+
+pub async fn admins_get(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
+    if !me.admin.info().can_manage_admins() {
+        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
+    }
+    let view = admins_view(&state, &me.admin, None).await?;
+    render_page(&state, req, PageData::Admins(view), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewAdminForm {
+    username: String,
+    display_name: String,
+    phone: String,
+    org: String,
+    roles: Vec<String>,
+    password: String,
+}
+
+/// A manager creates admins only inside their subtree and grants only roles they hold.
+pub async fn create_admin_by(state: &AppState, me: &repo::AdminRow, ip: &str, username: &str, display_name: &str, phone: &str, org_id: i64, roles: &[Role], password: &str) -> AppResult<Result<i64, T>> {
+    let info = me.info();
+    let username = username.trim().to_lowercase();
+    let allowed = info.can_manage_admins()
+        && !roles.is_empty()
+        && roles.iter().all(|r| info.has(*r))
+        && crate::org::repo::is_within(&state.db.pool, org_id, me.org_id).await?;
+    let now = state.now();
+    if !allowed {
+        audit::record_alone(&state.db, now, Entry { admin_id: Some(me.id), org_id: Some(me.org_id), action: "admin_create", target: &format!("admin:{username}"), ip, outcome: "refused", detail: &Role::join(roles) }).await?;
+        return Ok(Err(T::AdminRefused));
+    }
+    if username.len() < 3 || username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+        return Ok(Err(T::Username));
+    }
+    if password.chars().count() < 10 {
+        return Ok(Err(T::PasswordTooShort));
+    }
+    let hash = auth::hash_password(password)?;
+    let phone = crate::domain::Phone::parse(phone).ok();
+    let mut tx = state.db.begin_write().await?;
+    let display = if display_name.trim().is_empty() { username.as_str() } else { display_name.trim() };
+    let id = match repo::insert(&mut tx, NewAdmin { username: &username, display_name: display, org_id, roles, password_hash: &hash, phone: phone.as_ref().map(|p| p.as_str()), created_by: Some(me.id) }, now).await {
+        Ok(id) => id,
+        Err(e) if crate::server::db::is_unique_violation(&e) => return Ok(Err(T::UsernameTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(&mut tx, state.db.backend, now, Entry { admin_id: Some(me.id), org_id: Some(me.org_id), action: "admin_create", target: &format!("admin:{id}"), ip, outcome: "ok", detail: &Role::join(roles) }).await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+pub async fn admins_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let form: NewAdminForm = read_form(body).await?;
+    let roles: Option<Vec<Role>> = form.roles.iter().map(|r| Role::parse(r)).collect();
+    let org_id: i64 = form.org.parse().unwrap_or(-1);
+    let result = match roles {
+        Some(roles) => create_admin_by(&state, &me.admin, &me.ip, &form.username, &form.display_name, &form.phone, org_id, &roles, &form.password).await?,
+        None => Err(T::AdminRefused),
+    };
+    let notice = match result {
+        Ok(_) => (T::AdminCreated, true),
+        Err(t) => (t, false),
+    };
+    if !me.admin.info().can_manage_admins() {
+        return render_page(&state, Request::from_parts(parts, Body::empty()), PageData::NotFound, StatusCode::NOT_FOUND).await;
+    }
+    let view = admins_view(&state, &me.admin, Some(notice)).await?;
+    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::Admins(view), StatusCode::OK).await
+}
+
+pub async fn disable_post(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    let now = state.now();
+    let target = repo::by_id(&state.db.pool, id).await?;
+    let allowed = match &target {
+        Some(t) => me.admin.info().can_manage_admins() && t.id != me.admin.id && crate::org::repo::is_within(&state.db.pool, t.org_id, me.admin.org_id).await?,
+        None => false,
+    };
+    let mut tx = state.db.begin_write().await?;
+    if allowed {
+        repo::disable(&mut tx, id).await?;
+    }
+    audit::record(&mut tx, state.db.backend, now, Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action: "admin_disable", target: &format!("admin:{id}"), ip: &me.ip, outcome: if allowed { "ok" } else { "not_found" }, detail: "" }).await?;
+    tx.commit().await?;
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/admins").into_response())
+}
+
+pub async fn audit_get(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
+    if !me.admin.info().has(Role::CityAdmin) {
+        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
+    }
+    let chain = audit::verify(&state.db).await?;
+    let rows = sqlx::query(
+        "SELECT l.id, l.at, COALESCE(a.username, '-') AS who, l.action, l.target, l.ip, l.outcome
+         FROM audit_log l LEFT JOIN admins a ON a.id = l.admin_id ORDER BY l.id DESC LIMIT 200",
+    )
+    .fetch_all(&state.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AuditRowView {
+            id: r.try_get("id")?,
+            at: crate::calendar::format_local(r.try_get("at")?),
+            who: r.try_get("who")?,
+            action: r.try_get("action")?,
+            target: r.try_get("target")?,
+            ip: r.try_get("ip")?,
+            outcome: r.try_get("outcome")?,
+        })
+    })
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    render_page(&state, req, PageData::Audit(AuditView { admin: me.admin.info(), rows, chain }), StatusCode::OK).await
+}

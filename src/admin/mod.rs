@@ -1,0 +1,12 @@
+//! Admin accounts ("专职管理员"): each bound to one union, with roles matched to its level;
+//! sessions kept in the database; login with throttling; the registry of admins.
+pub mod types;
+pub mod ui;
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+pub use types::*;

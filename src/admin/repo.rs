@@ -1,0 +1,167 @@
+//! The SQL of admins, sessions and login failures.
+use super::{AdminInfo, Role};
+use crate::server::db::{Conn, Db};
+use sqlx::{AnyPool, Row};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+    pub phone: Option<String>,
+    pub disabled: bool,
+    pub last_active_at: Option<i64>,
+}
+
+impl AdminRow {
+    pub fn info(&self) -> AdminInfo {
+        AdminInfo {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            org_id: self.org_id,
+            org_name: self.org_name.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str = "a.id, a.username, a.display_name, a.org_id, o.name AS org_name, a.roles, a.password_hash, a.phone, a.disabled, a.last_active_at";
+
+fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<AdminRow> {
+    Ok(AdminRow {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
+        roles: Role::parse_list(&r.try_get::<String, _>("roles")?).unwrap_or_default(),
+        password_hash: r.try_get("password_hash")?,
+        phone: r.try_get("phone")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        last_active_at: r.try_get("last_active_at")?,
+    })
+}
+
+pub async fn by_username(pool: &AnyPool, username: &str) -> sqlx::Result<Option<AdminRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM admins a JOIN orgs o ON o.id = a.org_id WHERE a.username = $1"))
+        .bind(username)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AdminRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM admins a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Admins bound to a union inside `root`'s subtree.
+pub async fn in_subtree(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<AdminRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM admins a JOIN orgs o ON o.id = a.org_id
+         JOIN org_closure c ON c.descendant_id = a.org_id AND c.ancestor_id = $1 ORDER BY o.depth, o.code, a.username"
+    ))
+    .bind(root)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub struct NewAdmin<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub org_id: i64,
+    pub roles: &'a [Role],
+    pub password_hash: &'a str,
+    pub phone: Option<&'a str>,
+    pub created_by: Option<i64>,
+}
+
+pub async fn insert(conn: &mut Conn, a: NewAdmin<'_>, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO admins (username, display_name, org_id, roles, password_hash, phone, disabled, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
+    )
+    .bind(a.username)
+    .bind(a.display_name)
+    .bind(a.org_id)
+    .bind(Role::join(a.roles))
+    .bind(a.password_hash)
+    .bind(a.phone)
+    .bind(a.created_by)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Disables an account and ends all its sessions.
+pub async fn disable(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE admins SET disabled = 1 WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE admin_id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn create_session(conn: &mut Conn, token_hash: &str, admin_id: i64, ip: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, admin_id, created_at, last_seen_at, ip) VALUES ($1, $2, $3, $3, $4)")
+        .bind(token_hash)
+        .bind(admin_id)
+        .bind(now)
+        .bind(ip)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The admin of a session, with the session's start and last activity.
+pub async fn session(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<(AdminRow, i64, i64)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, s.created_at AS s_created, s.last_seen_at AS s_seen FROM sessions s
+         JOIN admins a ON a.id = s.admin_id JOIN orgs o ON o.id = a.org_id WHERE s.token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((from_row(&r)?, r.try_get("s_created")?, r.try_get("s_seen")?))).transpose()
+}
+
+pub async fn touch_session(conn: &mut Conn, token_hash: &str, admin_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(&mut *conn).await?;
+    touch_admin(conn, admin_id, now).await
+}
+
+pub async fn touch_admin(conn: &mut Conn, admin_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE admins SET last_active_at = $1 WHERE id = $2").bind(now).bind(admin_id).execute(conn).await.map(|_| ())
+}
+
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await.map(|_| ())
+}
+
+pub async fn record_failure(conn: &mut Conn, username: &str, ip: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
+        .bind(username)
+        .bind(ip)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Failures since `since` for the username and for the IP.
+pub async fn recent_failures(db: &Db, username: &str, ip: &str, since: i64) -> sqlx::Result<(i64, i64)> {
+    let by_user: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2")
+        .bind(username)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await?;
+    let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(&db.pool).await?;
+    Ok((by_user, by_ip))
+}

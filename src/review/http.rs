@@ -1,0 +1,129 @@
+//! Review HTTP: the queue, the detail, decisions, undo and bulk approval. Anything outside the
+//! admin's subtree answers not-found, changes nothing, and is audited.
+use super::service::{self, Action, Decided, Undone};
+use super::{repo, DetailView, OrgChoice, QueueFilter, QueueView};
+use crate::admin::auth::SignedIn;
+use crate::admin::http::read_form;
+use crate::app::PageData;
+use crate::i18n::T;
+use crate::server::audit::{self, Entry};
+use crate::server::error::{AppError, AppResult};
+use crate::server::http::render_page;
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
+    let now = state.now();
+    let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, now).await?;
+    let orgs = repo::subtree_orgs(&state.db.pool, me.admin.org_id)
+        .await?
+        .into_iter()
+        .map(|(id, name, depth)| OrgChoice { id, name, depth })
+        .collect();
+    let done = match filter.done.parse::<i64>() {
+        Ok(id) => {
+            let mut conn = state.db.pool.acquire().await?;
+            repo::detail(&mut conn, me.admin.org_id, id, now).await?.map(|d| d.item)
+        }
+        Err(_) => None,
+    };
+    Ok(QueueView { admin: me.admin.info(), filter, items, total, orgs, done, notice, extra })
+}
+
+pub async fn queue(State(state): State<AppState>, me: SignedIn, Query(filter): Query<QueueFilter>, req: Request<Body>) -> AppResult<Response> {
+    if !me.admin.info().can_view() {
+        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
+    }
+    let view = queue_view(&state, &me, filter, None, None).await?;
+    render_page(&state, req, PageData::Queue(view), StatusCode::OK).await
+}
+
+async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64, req: Request<Body>) -> AppResult<Response> {
+    audit::record_alone(
+        &state.db,
+        state.now(),
+        Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action, target: &format!("application:{id}"), ip: &me.ip, outcome: "not_found", detail: "" },
+    )
+    .await?;
+    render_page(state, req, PageData::NotFound, StatusCode::NOT_FOUND).await
+}
+
+pub async fn detail(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
+    show_detail(&state, &me, id, None, req).await
+}
+
+async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, req: Request<Body>) -> AppResult<Response> {
+    let now = state.now();
+    let found = if me.admin.info().can_view() {
+        let mut conn = state.db.pool.acquire().await?;
+        repo::detail(&mut conn, me.admin.org_id, id, now).await?
+    } else {
+        None
+    };
+    let Some(d) = found else { return not_found(state, me, "view", id, req).await };
+    let birth = crate::domain::Ymd::parse(&d.birth_date);
+    let age = birth.map(|b| b.years_until(state.today())).unwrap_or(0);
+    let view = DetailView {
+        admin: me.admin.info(),
+        item: d.item,
+        age,
+        sex_female: d.sex == "F",
+        birth_date: d.birth_date,
+        plate: d.plate,
+        duplicates: d.duplicates,
+        reason: d.decision_reason,
+        notice,
+    };
+    render_page(state, req, PageData::Detail(view), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    action: String,
+    reason: String,
+    preset: String,
+}
+
+pub async fn decide(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let form: DecideForm = read_form(body).await?;
+    let action = Action::parse(&form.action).ok_or(AppError::BadRequest("未知操作 / Unknown action"))?;
+    let reason = if form.reason.trim().is_empty() { form.preset.clone() } else { form.reason.clone() };
+    match service::decide(&state, &me.admin, &me.ip, id, action, &reason).await? {
+        Decided::Done { .. } => Ok(Redirect::to(&format!("/admin?done={id}")).into_response()),
+        Decided::NotFound | Decided::Forbidden => render_page(&state, Request::from_parts(parts, Body::empty()), PageData::NotFound, StatusCode::NOT_FOUND).await,
+        Decided::NotPending => show_detail(&state, &me, id, Some(T::NotPending), Request::from_parts(parts, Body::empty())).await,
+        Decided::ReasonNeeded => show_detail(&state, &me, id, Some(T::ReasonNeeded), Request::from_parts(parts, Body::empty())).await,
+    }
+}
+
+pub async fn undo(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
+    let outcome = service::undo(&state, &me.admin, &me.ip, id).await?;
+    let notice = match outcome {
+        Undone::Done => T::UndoDone,
+        Undone::TooLate => T::UndoTooLate,
+        Undone::NotFound => return not_found(&state, &me, "undo", id, req).await,
+    };
+    let view = queue_view(&state, &me, QueueFilter::default(), Some(notice), None).await?;
+    render_page(&state, req, PageData::Queue(view), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BulkForm {
+    ids: Vec<i64>,
+}
+
+pub async fn bulk(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let form: BulkForm = read_form(body).await?;
+    let (ok, skipped) = service::bulk_approve(&state, &me.admin, &me.ip, &form.ids).await?;
+    let extra = Some(format!(" {ok} · {} {skipped}", T::Skipped.get(crate::server::http::lang_of(&parts.headers, &parts.uri))));
+    let view = queue_view(&state, &me, QueueFilter::default(), Some(T::BulkDone), extra).await?;
+    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::Queue(view), StatusCode::OK).await
+}

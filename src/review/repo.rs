@@ -1,0 +1,203 @@
+//! The SQL of review: every query is scoped by the admin's union through the closure table, so
+//! anything outside the subtree simply does not exist for them.
+use super::{QueueFilter, QueueItem};
+use crate::calendar::format_local;
+use crate::domain::{PersonName, Phone, Ymd};
+use sqlx::{AnyPool, Row};
+
+pub const PAGE_SIZE: i64 = 50;
+
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+fn mask_name(name: &str) -> String {
+    PersonName::parse(name).map(|n| n.masked()).unwrap_or_else(|_| "*".into())
+}
+
+fn mask_phone(phone: &str) -> String {
+    Phone::parse(phone).map(|p| p.masked()).unwrap_or_default()
+}
+
+/// The queue of `root`'s subtree under `f`, soonest deadline first; and the total it matches.
+pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx::Result<(Vec<QueueItem>, i64)> {
+    let mut args = vec![Arg::I(root)];
+    let mut clauses = Vec::new();
+    let push = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        args.len()
+    };
+    match f.status.as_str() {
+        "all" => {}
+        s @ ("approved" | "rejected" | "returned") => {
+            let n = push(&mut args, Arg::S(s.into()));
+            clauses.push(format!("a.status = ${n}"));
+        }
+        _ => clauses.push("a.status = 'pending'".into()),
+    }
+    if let Ok(org) = f.org.parse::<i64>() {
+        let n = push(&mut args, Arg::I(org));
+        clauses.push(format!("a.org_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = ${n})"));
+    }
+    if let Ok(ch) = f.channel.parse::<i64>() {
+        let n = push(&mut args, Arg::I(ch));
+        clauses.push(format!("a.channel_id = ${n}"));
+    }
+    if let Some(d) = Ymd::parse(&f.from) {
+        let n = push(&mut args, Arg::I(crate::calendar::local_to_unix(d, 0, 0)));
+        clauses.push(format!("a.submitted_at >= ${n}"));
+    }
+    if let Some(d) = Ymd::parse(&f.to) {
+        let n = push(&mut args, Arg::I(crate::calendar::local_to_unix(d.add_days(1), 0, 0)));
+        clauses.push(format!("a.submitted_at < ${n}"));
+    }
+    if f.overdue == "1" {
+        let n = push(&mut args, Arg::I(now));
+        clauses.push(format!("a.status = 'pending' AND a.due_at < ${n}"));
+    }
+    let q = f.q.trim();
+    if !q.is_empty() {
+        let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+        let n = push(&mut args, Arg::S(format!("%{}%", q.replace(['%', '_', '\\'], ""))));
+        let mut c = format!("(a.name LIKE ${n}");
+        if digits.len() >= 4 {
+            let m = push(&mut args, Arg::S(format!("%{digits}%")));
+            c.push_str(&format!(" OR a.phone LIKE ${m}"));
+        }
+        c.push(')');
+        clauses.push(c);
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" AND {}", clauses.join(" AND ")) };
+    let from = format!(
+        "FROM applications a JOIN org_closure c ON c.descendant_id = a.org_id AND c.ancestor_id = $1
+         JOIN orgs o ON o.id = a.org_id LEFT JOIN channels ch ON ch.id = a.channel_id WHERE 1 = 1{filter}"
+    );
+    let page: i64 = f.page.parse().unwrap_or(0i64).clamp(0, 10_000);
+    let list_sql = format!(
+        "SELECT a.id, a.name, a.id_masked, a.phone, a.status, o.name AS org_name, a.in_pool, ch.name AS channel_name,
+                a.submitted_at, a.due_at {from} ORDER BY a.due_at, a.id LIMIT {PAGE_SIZE} OFFSET {}",
+        page * PAGE_SIZE
+    );
+    let count_sql = format!("SELECT COUNT(*) {from}");
+    let mut list = sqlx::query(&list_sql);
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for a in &args {
+        match a {
+            Arg::I(i) => {
+                list = list.bind(*i);
+                count = count.bind(*i);
+            }
+            Arg::S(s) => {
+                list = list.bind(s.clone());
+                count = count.bind(s.clone());
+            }
+        }
+    }
+    let rows = list.fetch_all(pool).await?;
+    let total = count.fetch_one(pool).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let due: i64 = r.try_get("due_at")?;
+            Ok(QueueItem {
+                id: r.try_get("id")?,
+                name_masked: mask_name(&r.try_get::<String, _>("name")?),
+                id_masked: r.try_get("id_masked")?,
+                phone_masked: mask_phone(&r.try_get::<String, _>("phone")?),
+                status: r.try_get("status")?,
+                org_name: r.try_get("org_name")?,
+                in_pool: r.try_get::<i64, _>("in_pool")? != 0,
+                channel: r.try_get("channel_name")?,
+                submitted_at: format_local(r.try_get("submitted_at")?),
+                due_at: format_local(due),
+                secs_left: due - now,
+            })
+        })
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// What the detail page shows, and what the decision needs.
+#[derive(Clone, Debug)]
+pub struct Detail {
+    pub item: QueueItem,
+    pub org_id: i64,
+    pub org_code: String,
+    pub name: String,
+    pub phone: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub plate: Option<String>,
+    pub occupation: Option<String>,
+    pub id_blind: String,
+    pub open_key: Option<String>,
+    pub consent_at: i64,
+    pub decision_reason: Option<String>,
+    /// Other applications of the same person (by blind index).
+    pub duplicates: i64,
+}
+
+/// One application, if it lies inside `root`'s subtree; `None` otherwise — as if it did not exist.
+pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now: i64) -> sqlx::Result<Option<Detail>> {
+    let row = sqlx::query(
+        "SELECT a.id, a.name, a.id_masked, a.phone, a.status, o.name AS org_name, o.code AS org_code, a.org_id, a.in_pool,
+                ch.name AS channel_name, a.submitted_at, a.due_at, a.birth_date, a.sex, a.plate, a.occupation, a.id_blind,
+                a.open_key, a.consent_at, a.decision_reason
+         FROM applications a JOIN org_closure c ON c.descendant_id = a.org_id AND c.ancestor_id = $1
+         JOIN orgs o ON o.id = a.org_id LEFT JOIN channels ch ON ch.id = a.channel_id WHERE a.id = $2",
+    )
+    .bind(root)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let blind: String = r.try_get("id_blind")?;
+    let duplicates: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE id_blind = $1 AND id <> $2")
+        .bind(&blind)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let name: String = r.try_get("name")?;
+    let phone: String = r.try_get("phone")?;
+    let due: i64 = r.try_get("due_at")?;
+    Ok(Some(Detail {
+        item: QueueItem {
+            id,
+            name_masked: mask_name(&name),
+            id_masked: r.try_get("id_masked")?,
+            phone_masked: mask_phone(&phone),
+            status: r.try_get("status")?,
+            org_name: r.try_get("org_name")?,
+            in_pool: r.try_get::<i64, _>("in_pool")? != 0,
+            channel: r.try_get("channel_name")?,
+            submitted_at: format_local(r.try_get("submitted_at")?),
+            due_at: format_local(due),
+            secs_left: due - now,
+        },
+        org_id: r.try_get("org_id")?,
+        org_code: r.try_get("org_code")?,
+        name,
+        phone,
+        birth_date: r.try_get("birth_date")?,
+        sex: r.try_get("sex")?,
+        plate: r.try_get("plate")?,
+        occupation: r.try_get("occupation")?,
+        id_blind: blind,
+        open_key: r.try_get("open_key")?,
+        consent_at: r.try_get("consent_at")?,
+        decision_reason: r.try_get("decision_reason")?,
+        duplicates,
+    }))
+}
+
+/// Unions of the subtree, for the filter.
+pub async fn subtree_orgs(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    sqlx::query_as(
+        "SELECT o.id, o.name, c.distance FROM org_closure c JOIN orgs o ON o.id = c.descendant_id
+         WHERE c.ancestor_id = $1 ORDER BY o.depth, o.code",
+    )
+    .bind(root)
+    .fetch_all(pool)
+    .await
+}

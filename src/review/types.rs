@@ -1,0 +1,91 @@
+//! Review values the pages render.
+use serde::{Deserialize, Serialize};
+
+/// Seconds a decision can be undone; its SMS waits this long in the outbox.
+pub const UNDO_SECS: i64 = 10;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueFilter {
+    /// A union inside the admin's subtree (its id), or empty for all of it.
+    pub org: String,
+    /// pending (default), approved, rejected, returned, or all.
+    pub status: String,
+    pub channel: String,
+    /// yyyy-mm-dd, submitted on or after / before.
+    pub from: String,
+    pub to: String,
+    /// `1`: only overdue.
+    pub overdue: String,
+    /// Name or phone (part of it).
+    pub q: String,
+    /// Set after a decision: the application just decided (for the undo banner).
+    pub done: String,
+    pub page: String,
+}
+
+/// One application as the queue shows it: masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub name_masked: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub status: String,
+    pub org_name: String,
+    pub in_pool: bool,
+    pub channel: Option<String>,
+    pub submitted_at: String,
+    pub due_at: String,
+    /// Seconds left until the deadline (negative: overdue).
+    pub secs_left: i64,
+}
+
+/// "3 h 20 min" / "逾期 1 h 5 min".
+pub fn time_left(secs: i64, zh: bool) -> String {
+    let s = secs.abs();
+    let (h, m) = (s / 3600, (s % 3600) / 60);
+    let span = if h > 0 { format!("{h} h {m} min") } else { format!("{m} min") };
+    match (secs < 0, zh) {
+        (true, true) => format!("逾期 {span}"),
+        (true, false) => format!("overdue {span}"),
+        (false, true) => format!("剩余 {span}"),
+        (false, false) => format!("{span} left"),
+    }
+}
+
+/// A union of the admin's subtree, for the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub id: i64,
+    pub name: String,
+    pub depth: i64,
+}
+
+/// The queue page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueView {
+    pub admin: crate::admin::AdminInfo,
+    pub filter: QueueFilter,
+    pub items: Vec<QueueItem>,
+    pub total: i64,
+    pub orgs: Vec<OrgChoice>,
+    /// The application just decided, named, with its new status (for the undo banner).
+    pub done: Option<QueueItem>,
+    pub notice: Option<crate::i18n::T>,
+    pub extra: Option<String>,
+}
+
+/// The detail page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetailView {
+    pub admin: crate::admin::AdminInfo,
+    pub item: QueueItem,
+    pub age: i32,
+    pub sex_female: bool,
+    pub birth_date: String,
+    pub plate: Option<String>,
+    pub duplicates: i64,
+    pub reason: Option<String>,
+    pub notice: Option<crate::i18n::T>,
+}

@@ -1,0 +1,177 @@
+//! Review pages: server-rendered forms that work with and without JavaScript. On a phone the
+//! queue is a card list with a large 通过 button per card; on a desktop the same list is a table.
+use super::{time_left, DetailView, QueueItem, QueueView};
+use crate::admin::ui::AdminFrame;
+use crate::i18n::{Lang, T};
+use leptos::prelude::*;
+
+fn status_text(s: &str) -> T {
+    match s {
+        "approved" => T::StatusApproved,
+        "rejected" => T::StatusRejected,
+        "returned" => T::StatusReturned,
+        _ => T::StatusPending,
+    }
+}
+
+fn org_label(item: &QueueItem, lang: Lang) -> String {
+    if item.in_pool {
+        format!("{}（{}）", item.org_name, T::TurnoverPool.get(lang))
+    } else {
+        item.org_name.clone()
+    }
+}
+
+#[component]
+pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
+    let t = move |k: T| k.get(lang);
+    let zh = lang == Lang::Zh;
+    let f = view.filter.clone();
+    let can_review = view.admin.can_review();
+    let done = view.done.clone().map(|d| {
+        let still_undoable = d.status != "pending";
+        view! {
+            <div class="notice ok" role="status">
+                <span>{format!("{} · {} · {}", t(T::Decided), d.name_masked, t(status_text(&d.status)))}</span>
+                {still_undoable.then(|| view! {
+                    <form method="post" action=format!("/admin/a/{}/undo", d.id) class="inline">
+                        <button type="submit" class="secondary">{t(T::Undo)}</button>
+                    </form>
+                    <small>{t(T::UndoHint)}</small>
+                })}
+            </div>
+        }
+    });
+    let items = view.items.clone();
+    let empty = items.is_empty();
+    view! {
+        <AdminFrame admin=view.admin.clone() lang=lang>
+            <h1>{t(T::Queue)}<small class="count">{format!(" {}", view.total)}</small></h1>
+            {done}
+            {view.notice.map(|n| view! { <p class="notice" role="status">{t(n)}{view.extra.clone().unwrap_or_default()}</p> })}
+            <form method="get" action="/admin" class="filters">
+                <label for="f-org">{t(T::Union)}</label>
+                <select id="f-org" name="org">
+                    <option value="">{t(T::AllUnions)}</option>
+                    {view.orgs.iter().map(|o| {
+                        let v = o.id.to_string();
+                        let selected = f.org == v;
+                        view! { <option value=v selected=selected>{format!("{}{}", "· ".repeat(o.depth as usize), o.name)}</option> }
+                    }).collect_view()}
+                </select>
+                <label for="f-status">{t(T::Status)}</label>
+                <select id="f-status" name="status">
+                    {[("pending", T::StatusPending), ("approved", T::StatusApproved), ("rejected", T::StatusRejected), ("returned", T::StatusReturned), ("all", T::AllStatuses)]
+                        .into_iter().map(|(v, label)| {
+                            let selected = f.status == v || (f.status.is_empty() && v == "pending");
+                            view! { <option value=v selected=selected>{t(label)}</option> }
+                        }).collect_view()}
+                </select>
+                <label for="f-from">{t(T::From)}</label>
+                <input id="f-from" name="from" type="date" value=f.from.clone()/>
+                <label for="f-to">{t(T::To)}</label>
+                <input id="f-to" name="to" type="date" value=f.to.clone()/>
+                <label for="f-q">{t(T::SearchNamePhone)}</label>
+                <input id="f-q" name="q" type="search" value=f.q.clone()/>
+                <label class="check"><input type="checkbox" name="overdue" value="1" checked=f.overdue == "1"/>{t(T::OnlyOverdue)}</label>
+                <button type="submit" class="secondary">{t(T::Filter)}</button>
+            </form>
+            {empty.then(|| view! { <p class="hint">{t(T::NothingHere)}</p> })}
+            {(can_review && !empty).then(|| view! {
+                <form id="bulk" method="post" action="/admin/bulk-approve" class="bulk">
+                    <button type="submit" class="secondary">{t(T::ApproveSelected)}</button>
+                </form>
+            })}
+            <ul class="queue" aria-label=t(T::Queue)>
+                {items.into_iter().map(|item| {
+                    let overdue = item.secs_left < 0 && item.status == "pending";
+                    let pending = item.status == "pending";
+                    let sel = format!("sel-{}", item.id);
+                    let sel_label = format!("{} {}", t(T::Select), item.name_masked);
+                    view! {
+                        <li class="item" class:overdue=overdue data-id=item.id>
+                            {(can_review && pending).then(|| view! {
+                                <input type="checkbox" form="bulk" name="ids" value=item.id id=sel.clone() aria-label=sel_label class="pick"/>
+                            })}
+                            <div class="who">
+                                <strong>{item.name_masked.clone()}</strong>
+                                <span>{item.id_masked.clone()}</span>
+                                <span>{item.phone_masked.clone()}</span>
+                            </div>
+                            <div class="where">
+                                <span>{org_label(&item, lang)}</span>
+                                <small>{item.channel.clone().unwrap_or_default()}</small>
+                            </div>
+                            <div class="when">
+                                <span>{item.submitted_at.clone()}</span>
+                                <span class="due">{if pending { time_left(item.secs_left, zh) } else { t(status_text(&item.status)).to_string() }}</span>
+                            </div>
+                            <div class="acts">
+                                <a class="button secondary" href=format!("/admin/a/{}", item.id)>{t(T::Details)}</a>
+                                {(can_review && pending).then(|| view! {
+                                    <form method="post" action=format!("/admin/a/{}/decide", item.id) class="inline">
+                                        <input type="hidden" name="action" value="approve"/>
+                                        <button type="submit" class="approve">{t(T::Approve)}</button>
+                                    </form>
+                                })}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </AdminFrame>
+    }
+}
+
+#[component]
+pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
+    let t = move |k: T| k.get(lang);
+    let zh = lang == Lang::Zh;
+    let item = view.item.clone();
+    let pending = item.status == "pending";
+    let can_review = view.admin.can_review();
+    let id = item.id;
+    view! {
+        <AdminFrame admin=view.admin.clone() lang=lang>
+            <h1>{item.name_masked.clone()}<small class="count">{format!(" {}", t(status_text(&item.status)))}</small></h1>
+            {view.notice.map(|n| view! { <p class="notice error" role="alert">{t(n)}</p> })}
+            <dl class="facts">
+                <dt>{t(T::IdNumber)}</dt><dd>{item.id_masked.clone()}</dd>
+                <dt>{t(T::Phone)}</dt><dd>{item.phone_masked.clone()}</dd>
+                <dt>{t(T::BirthSex)}</dt><dd>{format!("{} · {}", view.birth_date, if view.sex_female { t(T::Female) } else { t(T::Male) })}</dd>
+                <dt>{t(T::ReviewingUnion)}</dt><dd>{org_label(&item, lang)}</dd>
+                <dt>{t(T::Channel2)}</dt><dd>{item.channel.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
+                <dt>{t(T::Plate)}</dt><dd>{view.plate.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
+                <dt>{t(T::SubmittedAt)}</dt><dd>{item.submitted_at.clone()}</dd>
+                <dt>{t(T::DueBy)}</dt><dd>{format!("{} ({})", item.due_at, time_left(item.secs_left, zh))}</dd>
+                {view.reason.clone().map(|r| view! { <dt>{t(T::Reason)}</dt><dd>{r}</dd> })}
+            </dl>
+            <h2>{t(T::Checks)}</h2>
+            <ul class="checks">
+                <li class="ok">{format!("{}：{}", t(T::CheckIdValid), t(T::Passed))}</li>
+                <li class:ok={view.age >= 16}>{format!("{}：{}", t(T::CheckAge), view.age)}</li>
+                <li class:warn={view.duplicates > 0}>{format!("{}：{}", t(T::CheckDuplicates), view.duplicates)}</li>
+            </ul>
+            {(can_review && pending).then(|| view! {
+                <form method="post" action=format!("/admin/a/{id}/decide") class="decide">
+                    <input type="hidden" name="action" value="approve"/>
+                    <button type="submit" class="primary">{t(T::Approve)}</button>
+                </form>
+                <form method="post" action=format!("/admin/a/{id}/decide") class="decide">
+                    <label for="reason">{t(T::Reason)}</label>
+                    <select id="preset" name="preset" aria-label=t(T::Reason)>
+                        <option value="">"—"</option>
+                        <option value="信息与身份证不符">"信息与身份证不符"</option>
+                        <option value="不属于本单位职工">"不属于本单位职工"</option>
+                        <option value="已是其他工会会员">"已是其他工会会员"</option>
+                    </select>
+                    <input id="reason" name="reason" maxlength="200"/>
+                    <div class="row">
+                        <button type="submit" name="action" value="reject" class="secondary">{t(T::Reject)}</button>
+                        <button type="submit" name="action" value="return" class="secondary">{t(T::ReturnForCorrection)}</button>
+                    </div>
+                </form>
+            })}
+        </AdminFrame>
+    }
+}
