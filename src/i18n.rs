@@ -205,6 +205,7 @@ dictionary! {
     Target => "对象", "Target";
     Outcome => "结果", "Outcome";
     Member => "会员编号", "Member number";
+    Escalated => "督办", "Escalated, level";
 }
 
 #[cfg(test)]

@@ -148,6 +148,30 @@ impl Calendar {
     }
 }
 
+impl Calendar {
+    /// Working seconds (office hours on working days) from `from` to `to`; 0 if `to <= from`.
+    pub fn working_secs_between(&self, from: i64, to: i64) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let mut total = 0;
+        let mut day = local_date(from);
+        let last = local_date(to);
+        for _ in 0..400 {
+            if self.is_working_day(day) {
+                let open = local_to_unix(day, self.hours.open / 60, self.hours.open % 60);
+                let close = local_to_unix(day, self.hours.close / 60, self.hours.close % 60);
+                total += (close.min(to) - open.max(from)).max(0);
+            }
+            if day >= last {
+                break;
+            }
+            day = day.add_days(1);
+        }
+        total
+    }
+}
+
 /// The fixed-date holidays used for a year whose schedule is not yet published.
 fn is_fixed_holiday(d: Ymd) -> bool {
     matches!((d.m, d.d), (1, 1) | (5, 1) | (10, 1) | (10, 2) | (10, 3))
@@ -226,6 +250,15 @@ mod tests {
         assert_eq!(format_local(c.deadline(at(2026, 11, 25, 10, 0)).due_at), "2026-11-27 10:00");
         c.set_override(Ymd::new(2026, 11, 28).unwrap(), false);
         assert_eq!(format_local(c.deadline(at(2026, 11, 27, 10, 0)).due_at), "2026-11-28 10:00");
+    }
+
+    #[test]
+    fn working_seconds_skip_nights_weekends_and_holidays() {
+        let c = cal();
+        assert_eq!(c.working_secs_between(at(2026, 11, 25, 10, 0), at(2026, 11, 25, 12, 0)), 7200);
+        assert_eq!(c.working_secs_between(at(2026, 11, 27, 17, 0), at(2026, 11, 30, 9, 0)), 3600, "Friday 17:00 → Monday 09:00");
+        assert_eq!(c.working_secs_between(at(2025, 9, 30, 17, 0), at(2025, 10, 9, 8, 30)), 1800, "over the National Day break");
+        assert_eq!(c.working_secs_between(at(2026, 11, 25, 12, 0), at(2026, 11, 25, 10, 0)), 0);
     }
 
     #[test]

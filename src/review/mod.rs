@@ -4,6 +4,8 @@
 pub mod types;
 pub mod ui;
 #[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -76,7 +76,9 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx
     let page: i64 = f.page.parse().unwrap_or(0i64).clamp(0, 10_000);
     let list_sql = format!(
         "SELECT a.id, a.name, a.id_masked, a.phone, a.status, o.name AS org_name, a.in_pool, ch.name AS channel_name,
-                a.submitted_at, a.due_at {from} ORDER BY a.due_at, a.id LIMIT {PAGE_SIZE} OFFSET {}",
+                a.submitted_at, a.due_at,
+                (SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id AND e.level > 0) AS esc_level
+         {from} ORDER BY a.due_at, a.id LIMIT {PAGE_SIZE} OFFSET {}",
         page * PAGE_SIZE
     );
     let count_sql = format!("SELECT COUNT(*) {from}");
@@ -112,6 +114,7 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx
                 submitted_at: format_local(r.try_get("submitted_at")?),
                 due_at: format_local(due),
                 secs_left: due - now,
+                escalation: r.try_get("esc_level")?,
             })
         })
         .collect::<sqlx::Result<Vec<_>>>()?;
@@ -174,6 +177,7 @@ pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now:
             submitted_at: format_local(r.try_get("submitted_at")?),
             due_at: format_local(due),
             secs_left: due - now,
+            escalation: None,
         },
         org_id: r.try_get("org_id")?,
         org_code: r.try_get("org_code")?,

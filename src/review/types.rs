@@ -39,6 +39,8 @@ pub struct QueueItem {
     pub due_at: String,
     /// Seconds left until the deadline (negative: overdue).
     pub secs_left: i64,
+    /// The highest escalation (督办) level reached, if any.
+    pub escalation: Option<i64>,
 }
 
 /// "3 h 20 min" / "逾期 1 h 5 min".

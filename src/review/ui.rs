@@ -105,6 +105,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                             <div class="when">
                                 <span>{item.submitted_at.clone()}</span>
                                 <span class="due">{if pending { time_left(item.secs_left, zh) } else { t(status_text(&item.status)).to_string() }}</span>
+                                {item.escalation.map(|l| view! { <span class="escalated">{format!("{} {l}", t(T::Escalated))}</span> })}
                             </div>
                             <div class="acts">
                                 <a class="button secondary" href=format!("/admin/a/{}", item.id)>{t(T::Details)}</a>

@@ -53,6 +53,7 @@ impl std::ops::DerefMut for WriteTx {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "review", include_str!("../../migrations/0002_review.sql")),
+    (3, "engine", include_str!("../../migrations/0003_engine.sql")),
 ];
 
 

@@ -52,5 +52,19 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
 /// Starts the outbox dispatcher for this instance; the handle stops it.
 pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let owner = format!("{}-{}", std::process::id(), super::crypto::random_token());
-    tokio::spawn(state.dispatcher(&owner).run())
+    let engine = tokio::spawn(crate::review::engine::run(state.clone()));
+    let dispatcher = state.dispatcher(&owner);
+    tokio::spawn(async move {
+        // Stopping this handle stops both workers.
+        let _stop_engine_with_us = AbortOnDrop(engine);
+        dispatcher.run().await
+    })
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

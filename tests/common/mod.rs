@@ -111,17 +111,31 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    spawn_instance(backend, limits, None).await
+}
+
+/// A second server process on the same database, key, clock time and SMS provider — as a
+/// second instance behind a load balancer would be.
+pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
+    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first)).await
+}
+
+async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>) -> TestApp {
     let tmp = std::env::temp_dir().join(format!("ejia-test-{}", ejia::server::crypto::random_token()));
     std::fs::create_dir_all(&tmp).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let database_url = match share {
+        Some(first) => first.state.config.database_url.clone(),
+        None => fresh_database(backend, &tmp).await,
+    };
     let config = Config {
         production: false,
-        database_url: fresh_database(backend, &tmp).await,
+        database_url,
         public_url: format!("http://{addr}"),
         sms_provider: "fake".into(),
         sms_log: tmp.join("sms.jsonl"),
-        data_key: Some(Keyring::generate_spec(1)),
+        data_key: Some(share.and_then(|f| f.state.config.data_key.clone()).unwrap_or_else(|| Keyring::generate_spec(1))),
         data_dir: tmp.clone(),
         trusted_proxy_hops: 0,
         limits,
@@ -130,8 +144,8 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
         max_connections: 5,
     };
     let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();
-    let clock = ManualClock::new(wednesday_10am());
-    let sms = Arc::new(FakeSms::default());
+    let clock = share.map(|f| f.clock.clone()).unwrap_or_else(|| ManualClock::new(wednesday_10am()));
+    let sms = share.map(|f| f.sms.clone()).unwrap_or_default();
     let state = ejia::server::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone()))
         .await
         .expect("app state");
@@ -265,6 +279,10 @@ impl TestApp {
         let res = self.apply(id_number, phone, &union).await;
         assert_eq!(res.status(), 303);
         sqlx::query_scalar("SELECT id FROM applications ORDER BY id DESC LIMIT 1").fetch_one(&self.state.db.pool).await.unwrap()
+    }
+
+    pub async fn set_phone(&self, username: &str, phone: &str) {
+        sqlx::query("UPDATE admins SET phone = $1 WHERE username = $2").bind(phone).bind(username).execute(&self.state.db.pool).await.unwrap();
     }
 
     pub async fn status_of(&self, application: i64) -> String {
