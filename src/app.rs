@@ -28,6 +28,8 @@ pub enum PageData {
     Audit(crate::admin::AuditView),
     Queue(crate::review::QueueView),
     Detail(crate::review::DetailView),
+    Calendar(crate::workdays::CalendarView),
+    Stats(crate::workdays::StatsView),
 }
 
 impl PageData {
@@ -44,6 +46,8 @@ impl PageData {
             PageData::Audit(_) => T::Audit,
             PageData::Queue(_) => T::Queue,
             PageData::Detail(_) => T::Details,
+            PageData::Calendar(_) => T::CalendarTitle,
+            PageData::Stats(_) => T::Progress,
         }
     }
 }
@@ -100,6 +104,8 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Audit(v) => view! { <crate::admin::ui::AuditPage view=v lang=lang/> }.into_any(),
         PageData::Queue(v) => view! { <crate::review::ui::QueuePage view=v lang=lang/> }.into_any(),
         PageData::Detail(v) => view! { <crate::review::ui::DetailPage view=v lang=lang/> }.into_any(),
+        PageData::Calendar(v) => view! { <crate::workdays::ui::CalendarPage view=v lang=lang/> }.into_any(),
+        PageData::Stats(v) => view! { <crate::workdays::ui::StatsPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

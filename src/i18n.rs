@@ -206,6 +206,21 @@ dictionary! {
     Outcome => "结果", "Outcome";
     Member => "会员编号", "Member number";
     Escalated => "督办", "Escalated, level";
+    CalendarTitle => "工作日历", "Working calendar";
+    OfficeHours => "办公时间", "Office hours";
+    OfficeHoursInvalid => "办公时间格式应为 08:30-17:30", "Office hours look like 08:30-17:30";
+    Overrides => "调整的日期", "Overridden days";
+    Date => "日期", "Date";
+    DayKind => "类型", "Kind";
+    DayOff => "休息日", "Day off";
+    WorkingDay => "工作日（调休）", "Working day";
+    Note => "说明", "Note";
+    Save => "保存", "Save";
+    Remove => "删除", "Remove";
+    DateInvalid => "日期不正确", "Not a valid date";
+    DeadlinesMoved => "已保存，重新计算的截止时间：", "Saved; deadlines recomputed:";
+    Progress => "办理进度", "Progress";
+    OnTimeRate => "按时办结率", "On-time rate";
 }
 
 #[cfg(test)]

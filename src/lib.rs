@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod join;
 pub mod org;
 pub mod review;
+pub mod workdays;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

@@ -129,3 +129,31 @@ async fn two_instances_on_one_postgresql() {
     a.post_as(&cookie, "/admin/logout", &[]).await;
     assert_eq!(b.get_as(&cookie, "/admin").await.status(), 303);
 }
+
+on_both_databases!(calendar_change_moves_open_deadlines_and_on_time_rate, |app: TestApp| async move {
+    let a = app.application_at("340302-DF", GOOD_ID, "13800000001").await; // Wed 10:00 → Thu 10:00
+    let b = app.application_at("340302-DF", GOOD_ID_2, "13800000002").await;
+    app.admin("340300", "city_admin,reviewer", "city").await;
+    let cookie = app.login("city").await;
+    // Thursday becomes a day off: both open deadlines move to Friday.
+    let page = app.post_as(&cookie, "/admin/calendar/override", &[("day", "2026-11-26"), ("kind", "off"), ("note", "临时休假")]).await.text().await.unwrap();
+    assert!(page.contains("重新计算的截止时间： 2"), "{page}");
+    let due: i64 = sqlx::query_scalar("SELECT due_at FROM applications WHERE id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(ejia::calendar::format_local(due), "2026-11-27 10:00");
+    // Office hours change too.
+    let page = app.post_as(&cookie, "/admin/calendar/hours", &[("hours", "9:00-17:00")]).await.text().await.unwrap();
+    assert!(page.contains("09:00-17:00"));
+    let bad = app.post_as(&cookie, "/admin/calendar/hours", &[("hours", "17:00-9:00")]).await.text().await.unwrap();
+    assert!(bad.contains("办公时间格式应为"));
+    // One decided in time, one late: 50 %.
+    app.post_as(&cookie, &format!("/admin/a/{a}/decide"), &[("action", "approve")]).await;
+    app.clock.set(at(2026, 11, 30, 9, 0));
+    let cookie = app.login("city").await; // the old session idled out over the weekend
+    app.post_as(&cookie, &format!("/admin/a/{b}/decide"), &[("action", "approve")]).await;
+    let stats = app.get_as(&cookie, "/admin/stats").await.text().await.unwrap();
+    assert!(stats.contains("龙子湖区东风街道总工会") && stats.contains("50.0%"), "{stats}");
+    // Only the city admin edits the calendar.
+    app.admin("340302", "manager,reviewer", "lzh_mgr").await;
+    let mgr = app.login("lzh_mgr").await;
+    assert_eq!(app.post_as(&mgr, "/admin/calendar/override", &[("day", "2026-12-01"), ("kind", "off")]).await.status(), 404);
+});

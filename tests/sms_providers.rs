@@ -110,7 +110,9 @@ fn aliyun_signature_ok(headers: &HeaderMap, params: &[(String, String)], raw_que
     }
     let (Some(&id), Some(&signed)) = (fields.get("Credential"), fields.get("SignedHeaders")) else { return false };
     let signed: Vec<&str> = signed.split(';').collect();
-    if !signed.contains(&"host") || headers.keys().any(|n| n.as_str().starts_with("x-acs-") && !signed.contains(&n.as_str())) {
+    if !signed.contains(&"host")
+        || headers.keys().any(|n| n.as_str().starts_with("x-acs-") && !signed.contains(&n.as_str()))
+    {
         return false;
     }
     let hashed = sha256_hex(body);
@@ -126,31 +128,52 @@ fn aliyun_signature_ok(headers: &HeaderMap, params: &[(String, String)], raw_que
     id == ALIYUN_ID && expected.authorization == auth && canonical_query(params) == raw_query
 }
 
-async fn aliyun_fake(State(fake): State<Fake>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> impl axum::response::IntoResponse {
+async fn aliyun_fake(
+    State(fake): State<Fake>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl axum::response::IntoResponse {
     let raw = query.unwrap_or_default();
     let params: Vec<(String, String)> = serde_urlencoded::from_str(&raw).unwrap_or_default();
     let signature_ok = aliyun_signature_ok(&headers, &params, &raw, &body);
     let action = header(&headers, "x-acs-action").to_string();
-    let as_json: serde_json::Map<String, Value> = params.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
-    fake.seen.lock().unwrap().push(Seen { action: action.clone(), params: Value::Object(as_json.clone()), signature_ok });
+    let as_json: serde_json::Map<String, Value> =
+        params.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+    fake.seen.lock().unwrap().push(Seen {
+        action: action.clone(),
+        params: Value::Object(as_json.clone()),
+        signature_ok,
+    });
     if !signature_ok || header(&headers, "x-acs-version") != "2017-05-25" {
-        let body = json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature does not match our calculation."});
+        let body =
+            json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature does not match our calculation."});
         return answer(StatusCode::BAD_REQUEST, body.to_string());
     }
     if action == "QuerySendDetails" {
         let records: Vec<Value> = std::iter::once("someone-else".to_string())
             .chain(fake.records.lock().unwrap().iter().cloned())
-            .map(|out| json!({"OutId": out, "SendStatus": 3, "ErrCode": "DELIVERED", "PhoneNum": as_json.get("PhoneNumber").cloned()}))
+            .map(|out| {
+                let phone = as_json.get("PhoneNumber").cloned();
+                json!({"OutId": out, "SendStatus": 3, "ErrCode": "DELIVERED", "PhoneNum": phone})
+            })
             .collect();
-        let body = json!({"Code": "OK", "Message": "OK", "TotalCount": records.len(), "SmsSendDetailDTOs": {"SmsSendDetailDTO": records}});
+        let body = json!({
+            "Code": "OK", "Message": "OK", "TotalCount": records.len(),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": records},
+        });
         return answer(StatusCode::OK, body.to_string());
     }
     let mode = *fake.mode.lock().unwrap();
     match mode {
-        Mode::Ok => answer(StatusCode::OK, json!({"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r"}).to_string()),
+        Mode::Ok => answer(
+            StatusCode::OK,
+            json!({"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r"}).to_string(),
+        ),
         Mode::Limited => answer(
             StatusCode::OK,
-            json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5", "RequestId": "r"}).to_string(),
+            json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5", "RequestId": "r"})
+                .to_string(),
         ),
         Mode::Refused => answer(
             StatusCode::OK,
@@ -270,7 +293,10 @@ async fn aliyun_delivery_records() {
     let (sms, fake) = aliyun(Mode::Ok, ALIYUN_SECRET, 5000).await;
     fake.record("corr-8");
     let an_hour_ago = now() - 3600;
-    assert_eq!(sms.delivery_status_for("corr-8", PHONE, an_hour_ago).await, DeliveryStatus::Delivered { provider_message_id: String::new() });
+    assert_eq!(
+        sms.delivery_status_for("corr-8", PHONE, an_hour_ago).await,
+        DeliveryStatus::Delivered { provider_message_id: String::new() }
+    );
     let query = fake.seen()[0].clone();
     assert!(query.signature_ok);
     assert_eq!(query.action, "QuerySendDetails");
@@ -281,12 +307,17 @@ async fn aliyun_delivery_records() {
 
     let before = fake.seen().len();
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, an_hour_ago).await, DeliveryStatus::NotFound);
-    let dates: Vec<String> = fake.seen()[before..].iter().map(|s| s.params["SendDate"].as_str().unwrap().to_string()).collect();
+    let dates: Vec<String> =
+        fake.seen()[before..].iter().map(|s| s.params["SendDate"].as_str().unwrap().to_string()).collect();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y%m%d").to_string();
     assert_eq!(dates.last(), Some(&today), "looked up to today's China date: {dates:?}");
     // Records may lag a fresh send: finding nothing yet proves nothing.
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, now() - 30).await, DeliveryStatus::Unknown);
-    assert_eq!(sms.delivery_status("corr-8").await, DeliveryStatus::Unknown, "needs the phone: use delivery_status_for");
+    assert_eq!(
+        sms.delivery_status("corr-8").await,
+        DeliveryStatus::Unknown,
+        "needs the phone: use delivery_status_for"
+    );
 }
 
 #[tokio::test]
@@ -320,10 +351,17 @@ fn tencent_signature_ok(headers: &HeaderMap, body: &[u8]) -> bool {
         let Some((k, v)) = part.split_once('=') else { return false };
         fields.insert(k, v);
     }
-    let (Some(&credential), Some(&signed)) = (fields.get("Credential"), fields.get("SignedHeaders")) else { return false };
+    let (Some(&credential), Some(&signed)) = (fields.get("Credential"), fields.get("SignedHeaders")) else {
+        return false;
+    };
     let scope: Vec<&str> = credential.split('/').collect();
     let signed: Vec<&str> = signed.split(';').collect();
-    if scope.len() != 4 || scope[0] != TENCENT_ID || scope[2] != "sms" || !signed.contains(&"content-type") || !signed.contains(&"host") {
+    if scope.len() != 4
+        || scope[0] != TENCENT_ID
+        || scope[2] != "sms"
+        || !signed.contains(&"content-type")
+        || !signed.contains(&"host")
+    {
         return false;
     }
     let Ok(timestamp) = header(headers, "x-tc-timestamp").parse::<i64>() else { return false };
@@ -334,7 +372,15 @@ fn tencent_signature_ok(headers: &HeaderMap, body: &[u8]) -> bool {
     let expected = tc3_sign(
         TENCENT_ID,
         TENCENT_KEY,
-        &Tc3Request { service: "sms", method: "POST", canonical_uri: "/", canonical_query: "", headers: &values, payload: body, timestamp },
+        &Tc3Request {
+            service: "sms",
+            method: "POST",
+            canonical_uri: "/",
+            canonical_query: "",
+            headers: &values,
+            payload: body,
+            timestamp,
+        },
     );
     expected.authorization == auth && scope[1] == expected.date
 }
@@ -349,24 +395,33 @@ async fn tencent_fake(State(fake): State<Fake>, headers: HeaderMap, body: Bytes)
     fake.seen.lock().unwrap().push(Seen { action: action.clone(), params: params.clone(), signature_ok });
     let respond = |response: Value| answer(StatusCode::OK, json!({ "Response": response }).to_string());
     if !signature_ok {
-        return respond(json!({"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided credentials could not be validated."}, "RequestId": "r"}));
+        let message = "The provided credentials could not be validated.";
+        return respond(json!({"Error": {"Code": "AuthFailure.SignatureFailure", "Message": message}, "RequestId": "r"}));
     }
     if action == "PullSmsSendStatusByPhoneNumber" {
         let reports: Vec<Value> = std::iter::once("someone-else".to_string())
             .chain(fake.records.lock().unwrap().iter().cloned())
-            .map(|c| json!({"SessionContext": c, "SerialNo": format!("serial-{c}"), "PhoneNumber": params["PhoneNumber"].clone(), "ReportStatus": "SUCCESS"}))
+            .map(|c| {
+                let phone = params["PhoneNumber"].clone();
+                json!({"SessionContext": c, "SerialNo": format!("serial-{c}"), "PhoneNumber": phone, "ReportStatus": "SUCCESS"})
+            })
             .collect();
         return respond(json!({"PullSmsSendStatusSet": reports, "RequestId": "r"}));
     }
     let status = |code: &str, message: &str| {
-        respond(json!({"SendStatusSet": [{"SerialNo": "2028:4236a4f8", "PhoneNumber": params["PhoneNumberSet"][0].clone(),
-            "Fee": 1, "SessionContext": params["SessionContext"].clone(), "Code": code, "Message": message, "IsoCode": "CN"}], "RequestId": "r"}))
+        let set = json!([{
+            "SerialNo": "2028:4236a4f8", "PhoneNumber": params["PhoneNumberSet"][0].clone(), "Fee": 1,
+            "SessionContext": params["SessionContext"].clone(), "Code": code, "Message": message, "IsoCode": "CN",
+        }]);
+        respond(json!({"SendStatusSet": set, "RequestId": "r"}))
     };
     let mode = *fake.mode.lock().unwrap();
     match mode {
         Mode::Ok => status("Ok", "send success"),
         Mode::Limited => status("LimitExceeded.PhoneNumberOneHourLimit", "单个手机号1小时内下发短信条数超过设定的上限"),
-        Mode::Refused => status("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "请求内容与审核通过的模板内容不匹配"),
+        Mode::Refused => {
+            status("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "请求内容与审核通过的模板内容不匹配")
+        }
         Mode::Broken => answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error".into()),
         Mode::Slow => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -435,7 +490,9 @@ async fn tencent_rate_limit_is_not_a_failure() {
 async fn tencent_business_error_fails() {
     let (sms, _fake) = tencent(Mode::Refused, TENCENT_KEY, 5000).await;
     match sms.send(&join_code("corr-t3")).await {
-        SendOutcome::Failed { detail } => assert!(detail.starts_with("FailedOperation.TemplateParamSetNotMatch"), "{detail}"),
+        SendOutcome::Failed { detail } => {
+            assert!(detail.starts_with("FailedOperation.TemplateParamSetNotMatch"), "{detail}")
+        }
         other => panic!("expected Failed, got {other:?}"),
     }
 }
@@ -487,5 +544,9 @@ async fn tencent_delivery_reports() {
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, an_hour_ago).await, DeliveryStatus::NotFound);
     // Reports lag: ten minutes must pass before "none" means "never sent".
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, now() - 60).await, DeliveryStatus::Unknown);
-    assert_eq!(sms.delivery_status("corr-t7").await, DeliveryStatus::Unknown, "needs the phone: use delivery_status_for");
+    assert_eq!(
+        sms.delivery_status("corr-t7").await,
+        DeliveryStatus::Unknown,
+        "needs the phone: use delivery_status_for"
+    );
 }

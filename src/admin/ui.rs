@@ -12,6 +12,8 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             <span class="me">{format!("{} · {}", admin.display_name, admin.org_name)}</span>
             <a href="/admin">{t(T::Queue)}</a>
             {admin.can_manage_admins().then(|| view! { <a href="/admin/admins">{t(T::Admins)}</a> })}
+            <a href="/admin/stats">{t(T::Progress)}</a>
+            {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/calendar">{t(T::CalendarTitle)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/audit">{t(T::Audit)}</a> })}
             <form method="post" action="/admin/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>

@@ -30,8 +30,8 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     sqlx::query_scalar(
         "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
             org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
-            submitted_at, due_at, due_provisional)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20)
+            submitted_at, due_at, due_provisional, clock_from)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17)
          RETURNING id",
     )
     .bind(a.submission_key)

@@ -54,6 +54,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "review", include_str!("../../migrations/0002_review.sql")),
     (3, "engine", include_str!("../../migrations/0003_engine.sql")),
+    (4, "calendar", include_str!("../../migrations/0004_calendar.sql")),
 ];
 
 

@@ -62,7 +62,11 @@ impl AppState {
         let rows: Vec<(String, i64)> = sqlx::query_as("SELECT day, is_off_day FROM calendar_overrides")
             .fetch_all(&self.db.pool)
             .await?;
-        let mut cal = Calendar::shipped(self.config.office_hours);
+        let hours: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'office_hours'")
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let hours = hours.and_then(|h| crate::calendar::OfficeHours::parse(&h)).unwrap_or(self.config.office_hours);
+        let mut cal = Calendar::shipped(hours);
         for (day, off) in rows {
             if let Some(d) = Ymd::parse(&day) {
                 cal.set_override(d, off != 0);

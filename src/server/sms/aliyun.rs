@@ -3,7 +3,7 @@
 //! signed with ACS3-HMAC-SHA256 (see `signing`).
 use super::signing::{acs3_sign, canonical_query, sha256_hex, Acs3Request};
 use super::{
-    http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, env_var, DeliveryStatus,
+    env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus,
     HttpTimeouts, Outgoing, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
 };
 use async_trait::async_trait;
@@ -96,7 +96,13 @@ impl AliyunSms {
         let signature = acs3_sign(
             &self.settings.access_key_id,
             &self.settings.access_key_secret,
-            &Acs3Request { method: "POST", canonical_uri: "/", query: params, headers: &headers, hashed_payload: &hashed_payload },
+            &Acs3Request {
+                method: "POST",
+                canonical_uri: "/",
+                query: params,
+                headers: &headers,
+                hashed_payload: &hashed_payload,
+            },
         );
         // The signed query string is sent as it is, so both sides see the same encoding.
         let mut url = self.base.clone();
@@ -243,10 +249,7 @@ fn read_details(status: u16, body: &[u8], correlation_id: &str, page: u64) -> Re
         return Err(format!("HTTP {status} {code}: {message}"));
     }
     let empty = Vec::new();
-    let records = answer
-        .pointer("/SmsSendDetailDTOs/SmsSendDetailDTO")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+    let records = answer.pointer("/SmsSendDetailDTOs/SmsSendDetailDTO").and_then(Value::as_array).unwrap_or(&empty);
     if let Some(record) = records.iter().find(|r| r.get("OutId").and_then(Value::as_str) == Some(correlation_id)) {
         let id = record.get("BizId").and_then(Value::as_str).unwrap_or_default();
         return Ok(Page::Found(id.to_string()));
@@ -282,19 +285,24 @@ mod tests {
         let hour = r#"{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发小时级流控Permits:5"}"#;
         let day = r#"{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发天级流控Permits:10"}"#;
         for (body, secs) in [(minute, 60), (hour, 3600), (day, 86400)] {
-            assert!(
-                matches!(classify_send(200, body.as_bytes()), SendOutcome::RateLimited { retry_after_secs, .. } if retry_after_secs == secs),
-                "{body}"
-            );
+            let outcome = classify_send(200, body.as_bytes());
+            assert!(matches!(outcome, SendOutcome::RateLimited { retry_after_secs, .. } if retry_after_secs == secs), "{body}");
         }
         let throttled = br#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#;
         assert!(matches!(classify_send(400, throttled), SendOutcome::RateLimited { retry_after_secs: 60, .. }));
         let illegal = br#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"invalid mobile number"}"#;
-        assert_eq!(classify_send(200, illegal), SendOutcome::Failed { detail: "isv.MOBILE_NUMBER_ILLEGAL: invalid mobile number".into() });
-        let signature = br#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature does not match our calculation."}"#;
+        assert_eq!(
+            classify_send(200, illegal),
+            SendOutcome::Failed { detail: "isv.MOBILE_NUMBER_ILLEGAL: invalid mobile number".into() }
+        );
+        let signature =
+            br#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature does not match our calculation."}"#;
         assert!(matches!(classify_send(400, signature), SendOutcome::Failed { .. }));
         assert!(matches!(classify_send(500, b"<html>oops"), SendOutcome::Unknown { .. }));
-        assert!(matches!(classify_send(503, br#"{"Code":"ServiceUnavailable","Message":"x"}"#), SendOutcome::Unknown { .. }));
+        assert!(matches!(
+            classify_send(503, br#"{"Code":"ServiceUnavailable","Message":"x"}"#),
+            SendOutcome::Unknown { .. }
+        ));
         assert!(matches!(classify_send(502, b""), SendOutcome::Unknown { .. }));
         assert!(matches!(classify_send(404, b"not found"), SendOutcome::Failed { .. }));
     }
@@ -303,7 +311,8 @@ mod tests {
     fn detail_pages() {
         let record = |out: &str| serde_json::json!({"OutId": out, "SendStatus": 2, "PhoneNum": "13800138000"});
         let body = |records: Vec<Value>, total: Value| {
-            serde_json::json!({"Code": "OK", "TotalCount": total, "SmsSendDetailDTOs": {"SmsSendDetailDTO": records}}).to_string()
+            serde_json::json!({"Code": "OK", "TotalCount": total, "SmsSendDetailDTOs": {"SmsSendDetailDTO": records}})
+                .to_string()
         };
         let found = body(vec![record("a"), record("ours")], 2.into());
         assert_eq!(read_details(200, found.as_bytes(), "ours", 1), Ok(Page::Found(String::new())));

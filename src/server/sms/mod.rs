@@ -77,10 +77,10 @@ impl Template {
     /// The params as the provider takes them, in `param_names` order. A missing one is an error
     /// rather than an empty value: the provider would refuse it or send a broken text.
     pub fn param_values(self, params: &serde_json::Value) -> Result<Vec<(&'static str, String)>, String> {
-        self.param_names()
-            .iter()
-            .map(|&k| param_text(params, k).map(|v| (k, v)).ok_or_else(|| format!("template {} lacks param {k}", self.as_str())))
-            .collect()
+        let value = |k: &'static str| {
+            param_text(params, k).map(|v| (k, v)).ok_or_else(|| format!("template {} lacks param {k}", self.as_str()))
+        };
+        self.param_names().iter().map(|&k| value(k)).collect()
     }
 
     /// The full text, as a provider's approved template would render it.
@@ -216,7 +216,9 @@ pub trait SmsProvider: Send + Sync {
 
     /// Like `delivery_status`, for providers whose records are searched by phone number and
     /// time (the cloud ones): `to` is the message's recipient and `sent_after` (Unix seconds)
-    /// a time no later than the attempt whose outcome is unknown.
+    /// when the attempt whose outcome is unknown began. Records are searched from a minute
+    /// before it, and `REPORT_GRACE_SECS` count from it: pass the attempt's own time, not the
+    /// message's creation, or a lagging record could be taken for a message never sent.
     async fn delivery_status_for(&self, correlation_id: &str, to: &str, sent_after: i64) -> DeliveryStatus {
         let _ = (to, sent_after);
         self.delivery_status(correlation_id).await

@@ -35,8 +35,7 @@ pub fn rfc3986_encode(s: &str) -> String {
 /// (then value, so repeated names stay deterministic), joined by `&`. Alibaba's RPC calls also
 /// send exactly this string, so what is signed is what goes on the wire.
 pub fn canonical_query(params: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        params.iter().map(|(k, v)| (rfc3986_encode(k), rfc3986_encode(v))).collect();
+    let mut pairs: Vec<(String, String)> = params.iter().map(|(k, v)| (rfc3986_encode(k), rfc3986_encode(v))).collect();
     pairs.sort();
     pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
@@ -195,7 +194,13 @@ mod tests {
         let sig = acs3_sign(
             "YourAccessKeyId",
             "YourAccessKeySecret",
-            &Acs3Request { method: "POST", canonical_uri: "/", query: &query, headers: &headers, hashed_payload: &empty },
+            &Acs3Request {
+                method: "POST",
+                canonical_uri: "/",
+                query: &query,
+                headers: &headers,
+                hashed_payload: &empty,
+            },
         );
         assert_eq!(sig.hashed_canonical_request, "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259");
         assert_eq!(sig.signature, "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");
