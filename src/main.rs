@@ -15,7 +15,11 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let leptos_options = get_configuration(None)?.leptos_options;
+    // cargo-leptos passes the site settings in the environment; run by hand, read Cargo.toml.
+    let leptos_options = match get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(_) => get_configuration(Some("Cargo.toml"))?.leptos_options,
+    };
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(leptos_options).await,
         Some("channel") if args.get(1).map(String::as_str) == Some("add") && args.len() >= 4 => {

@@ -1,0 +1,87 @@
+import { Browser, Page } from '@playwright/test';
+import { test, expect, randomId, randomPhone, codeFor, messagesTo } from './fixtures';
+
+const PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
+const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
+
+/** A driver applies without a fixed workplace, into 龙子湖区's turnover pool; returns the phone. */
+async function driverApplies(page: Page): Promise<{ phone: string, status: string }> {
+  const phone = randomPhone();
+  await page.goto('/join');
+  await page.getByLabel('姓名').fill('陈师傅');
+  await page.getByLabel('身份证号').fill(randomId());
+  await page.getByLabel('手机号').fill(phone);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await expect(page.getByText('验证码已发送')).toBeVisible();
+  await page.getByLabel('验证码', { exact: true }).fill(await codeFor(phone));
+  await page.getByLabel('暂无固定单位').check();
+  await page.getByLabel('所在县区').selectOption({ label: '龙子湖区总工会' });
+  await page.getByRole('checkbox', { name: /个人信息/ }).check();
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await expect(page).toHaveURL(/\/s\//);
+  return { phone, status: page.url() };
+}
+
+async function signIn(page: Page, username: string) {
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { name: '管理员登录' })).toBeVisible();
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('heading', { name: /审核队列/ })).toBeVisible();
+}
+
+async function newPage(browser: Browser, use: any): Promise<Page> {
+  const context = await browser.newContext({ ...use, baseURL: use.baseURL });
+  return context.newPage();
+}
+
+test.describe('reviewers decide within the working day', () => {
+  test.skip(!PASSWORD, 'the review specs need the admins made by scripts/test.sh');
+
+  test('a reviewer approves what a driver just sent; the driver sees it', async ({ page, browser }, info) => {
+    const { phone, status } = await driverApplies(page);
+    const reviewer = await newPage(browser, info.project.use);
+    await signIn(reviewer, 'e2e_lzh');
+    const card = reviewer.locator('li.item', { hasText: masked(phone) });
+    await expect(card).toContainText('龙子湖区总工会（周转池）');
+    await card.getByRole('button', { name: '通过' }).click();
+    await expect(reviewer.getByText(/已处理/)).toBeVisible();
+    await expect(reviewer.getByRole('button', { name: '撤销' })).toBeVisible();
+    // The SMS leaves after the undo window.
+    await expect.poll(() => messagesTo(phone).some((m) => m.template === 'approved'), { timeout: 20_000 }).toBe(true);
+    await page.goto(status);
+    await expect(page.getByText('已通过').first()).toBeVisible();
+    await reviewer.context().close();
+  });
+
+  test('a desktop reviewer approves several at once', async ({ page, browser }, info) => {
+    const a = await driverApplies(page);
+    const b = await driverApplies(page);
+    const reviewer = await newPage(browser, info.project.use);
+    await signIn(reviewer, 'e2e_lzh');
+    for (const phone of [a.phone, b.phone]) {
+      await reviewer.locator('li.item', { hasText: masked(phone) }).getByRole('checkbox').check();
+    }
+    await reviewer.getByRole('button', { name: '批量通过所选' }).click();
+    await expect(reviewer.getByText(/批量通过 2/)).toBeVisible();
+    await reviewer.context().close();
+  });
+
+  test('a reviewer of another district cannot open it', async ({ page, browser, allowedConsole }, info) => {
+    allowedConsole.push(/status of 404/);
+    const { phone } = await driverApplies(page);
+    const own = await newPage(browser, info.project.use);
+    await signIn(own, 'e2e_lzh');
+    const id = await own.locator('li.item', { hasText: masked(phone) }).getAttribute('data-id');
+    const other = await newPage(browser, info.project.use);
+    other.on('console', () => {});
+    await signIn(other, 'e2e_bs');
+    await expect(other.locator('li.item', { hasText: masked(phone) })).toHaveCount(0);
+    const res = await other.goto(`/admin/a/${id}`);
+    expect(res?.status()).toBe(404);
+    await expect(other.getByText('页面不存在')).toBeVisible();
+    await own.context().close();
+    await other.context().close();
+  });
+});
