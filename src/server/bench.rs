@@ -113,6 +113,81 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// The review side at scale: 10,000 pending applications in a reviewer's subtree; the queue's
+/// server time over HTTP, and a bulk approval of 100.
+async fn review_bench(state: &super::state::AppState, http: &reqwest::Client, base: &str, args: &Args, today: Ymd) -> anyhow::Result<()> {
+    const PENDING: usize = 10_000;
+    let org: i64 = crate::org::repo::by_code(&state.db.pool, "340302").await?.context("demo county")?.id;
+    let now = state.now();
+    // Raw inserts in transactions of 500, spread over the county's deadlines.
+    for chunk in 0..PENDING / 500 {
+        let mut tx = state.db.begin_write().await?;
+        for j in 0..500 {
+            let i = 200_000 + chunk * 500 + j;
+            let id = id_number(i, today);
+            let key = random_token();
+            let blind = state.keys.blind_index(&id);
+            let (key_id, cipher) = state.keys.seal_id(&id, &format!("application:{key}"));
+            let masked = id.masked();
+            crate::join::repo::insert(
+                &mut tx,
+                crate::join::repo::NewApplication {
+                    submission_key: &key, name: "李四", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
+                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: "M", phone: &format!("137{:08}", i),
+                    org_id: org, in_pool: true, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
+                    now, due_at: now + (i as i64 % 5000) * 60, due_provisional: false,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    let hash = crate::admin::auth::hash_password("bench-password")?;
+    let mut tx = state.db.begin_write().await?;
+    crate::admin::repo::insert(
+        &mut tx,
+        crate::admin::repo::NewAdmin { username: "bench_rev", display_name: "bench", org_id: org, roles: &[crate::admin::Role::Reviewer], password_hash: &hash, phone: None, created_by: None },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let res = http.post(format!("{base}/admin/login")).form(&[("username", "bench_rev"), ("password", "bench-password")]).send().await?;
+    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).context("session cookie")?.to_string();
+    let mut times = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let res = http.get(format!("{base}/admin")).header("cookie", &cookie).send().await?;
+        anyhow::ensure!(res.status() == 200, "queue answered {}", res.status());
+        res.bytes().await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let mut filtered = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let res = http.get(format!("{base}/admin?overdue=1&q=137")).header("cookie", &cookie).send().await?;
+        res.bytes().await?;
+        filtered.push(t.elapsed());
+    }
+    filtered.sort();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE org_id = $1 AND status = 'pending' ORDER BY due_at LIMIT 100")
+        .bind(org)
+        .fetch_all(&state.db.pool)
+        .await?;
+    let form: Vec<(&str, String)> = ids.iter().map(|i| ("ids", i.to_string())).collect();
+    let t = Instant::now();
+    let res = http.post(format!("{base}/admin/bulk-approve")).header("cookie", &cookie).form(&form).send().await?;
+    anyhow::ensure!(res.status() == 200, "bulk approve answered {}", res.status());
+    res.bytes().await?;
+    let bulk = t.elapsed();
+    let approved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE org_id = $1 AND status = 'approved'").bind(org).fetch_one(&state.db.pool).await?;
+    println!("review bench, {} — {PENDING} pending in the reviewer's subtree", args.db);
+    println!("  queue page (GET /admin, first 50 by deadline + total)   p50 {:.1} ms   p95 {:.1} ms", percentile(&times, 0.5), percentile(&times, 0.95));
+    println!("  filtered queue (overdue + phone search)                 p50 {:.1} ms", percentile(&filtered, 0.5));
+    println!("  bulk approve of 100 (one POST)                          {:.0} ms   ({approved} approved)", bulk.as_secs_f64() * 1000.0);
+    Ok(())
+}
+
 pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String]) -> anyhow::Result<()> {
     let args = parse_args(args)?;
     let tmp = std::env::temp_dir().join(format!("ejia-bench-{}", random_token()));
@@ -228,6 +303,8 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     println!("  join latency         p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", percentile(&lat, 0.50), percentile(&lat, 0.99), percentile(&lat, 1.0));
     println!("  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP)", raw_rate);
     println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
+
+    review_bench(&state, &http, &base, &args, today).await?;
 
     workers.abort();
     state.db.pool.close().await;

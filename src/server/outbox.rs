@@ -138,13 +138,14 @@ impl Dispatcher {
         let mut claimed = Vec::with_capacity(ids.len());
         for id in ids {
             let row = sqlx::query(
-                "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, last_attempt_at = $4
                  WHERE id = $3 AND status = 'pending'
                  RETURNING id, correlation_id, to_phone, template, params, attempts",
             )
             .bind(&self.owner)
             .bind(now + LEASE_SECS)
             .bind(id)
+            .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(r) = row {
@@ -257,20 +258,27 @@ impl Dispatcher {
         for id in ids {
             let row = sqlx::query(
                 "UPDATE outbox SET status = 'unknown', lease_owner = $1, lease_until = $2, next_attempt_at = $2
-                 WHERE id = $3 RETURNING id, correlation_id",
+                 WHERE id = $3 RETURNING id, correlation_id, to_phone, COALESCE(last_attempt_at, created_at) AS attempted_at",
             )
             .bind(&self.owner)
             .bind(now + LEASE_SECS)
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            leased.push((row.try_get::<i64, _>("id")?, row.try_get::<String, _>("correlation_id")?));
+            leased.push((
+                row.try_get::<i64, _>("id")?,
+                row.try_get::<String, _>("correlation_id")?,
+                row.try_get::<String, _>("to_phone")?,
+                row.try_get::<i64, _>("attempted_at")?,
+            ));
         }
         tx.commit().await?;
-        for (id, correlation_id) in &leased {
-            match self.provider.delivery_status(correlation_id).await {
+        for (id, correlation_id, to, attempted_at) in &leased {
+            match self.provider.delivery_status_for(correlation_id, to, *attempted_at).await {
                 DeliveryStatus::Delivered { provider_message_id } => {
-                    self.finish(*id, "sent", Some(&provider_message_id), None, None).await?;
+                    // Some providers' records do not carry the message id: keep the one we have.
+                    let known = Some(provider_message_id.as_str()).filter(|s| !s.is_empty());
+                    self.finish(*id, "sent", known, None, None).await?;
                 }
                 // The provider confirms it never went out: sending now is not a resend.
                 DeliveryStatus::NotFound => {
