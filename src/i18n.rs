@@ -221,6 +221,12 @@ dictionary! {
     DeadlinesMoved => "已保存，重新计算的截止时间：", "Saved; deadlines recomputed:";
     Progress => "办理进度", "Progress";
     OnTimeRate => "按时办结率", "On-time rate";
+    CorrectTitle => "按要求修改后重新提交", "Correct and send again";
+    Resubmit => "重新提交", "Send again";
+    ProtectedField => "这些内容不能由申请人修改", "These fields cannot be changed by the applicant";
+    Reveal => "查看完整号码", "Show full numbers";
+    RevealReason => "查看理由（将被记录）", "Reason (recorded)";
+    RevealNeedsReason => "查看完整号码须填写理由", "A reason is needed to see full numbers";
 }
 
 #[cfg(test)]

@@ -200,3 +200,59 @@ on_both_databases!(audit_chain_detects_tampering, |app: TestApp| async move {
     let rev = app.login("lzh_rev").await;
     assert_eq!(app.get_as(&rev, "/admin/audit").await.status(), 404);
 });
+
+on_both_databases!(returned_applications_are_corrected_through_the_status_link, |app: TestApp| async move {
+    let a = app.application_at("340302-DF", IDS[0], "13800000001").await;
+    app.admin("340302", "reviewer", "lzh_rev").await;
+    let cookie = app.login("lzh_rev").await;
+    let res = app.post_as(&cookie, &format!("/admin/a/{a}/decide"), &[("action", "return"), ("reason", "姓名与身份证不一致")]).await;
+    assert_eq!(res.status(), 303);
+    app.clock.advance(11);
+    app.deliver().await;
+    let sms = app.sms.messages("13800000001", Template::Returned).pop().expect("returned SMS");
+    let path = sms.params["link"].as_str().unwrap().trim_start_matches(&app.base).to_string();
+    let page = app.get(&path).await.text().await.unwrap();
+    assert!(page.contains("退回补充") && page.contains("姓名与身份证不一致") && page.contains("重新提交"));
+    // The clock stopped: a returned application is never overdue, nor escalated.
+    app.clock.advance(3 * 86_400);
+    ejia::review::engine::tick(&app.state).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM escalations").await, 0);
+    // Protected fields are refused whole.
+    for field in ["status", "org_id", "id_number", "phone"] {
+        let res = app.post_form(&path, &[("name", "张三丰"), (field, "x")]).await;
+        assert_eq!(res.status(), 400, "{field} is not the applicant's to change");
+    }
+    assert_eq!(app.status_of(a).await, "returned");
+    let page = app.post_form(&path, &[("name", "张"), ("plate", "")]).await.text().await.unwrap();
+    assert!(page.contains("姓名应为2至30个字"));
+    let res = app.post_form(&path, &[("name", "张三丰"), ("plate", "皖C12345")]).await;
+    assert_eq!(res.status(), 303);
+    let (status, name, due, clock_from): (String, String, i64, i64) =
+        sqlx::query_as("SELECT status, name, due_at, clock_from FROM applications WHERE id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((status.as_str(), name.as_str()), ("pending", "张三丰"));
+    assert_eq!(clock_from, app.clock.now_for_test());
+    assert_eq!(due, app.state.deadline(clock_from).due_at, "a fresh working day");
+    assert!(due > app.clock.now_for_test());
+});
+
+on_both_databases!(revealing_a_full_number_needs_a_permission_and_a_reason, |app: TestApp| async move {
+    let a = app.application_at("340302-DF", IDS[0], "13800000001").await;
+    app.admin("340302", "reviewer", "lzh_rev").await;
+    app.admin("340302", "manager,reviewer", "lzh_mgr").await;
+    app.admin("340303", "manager,reviewer", "bs_mgr").await;
+    let rev = app.login("lzh_rev").await;
+    assert_eq!(app.post_as(&rev, &format!("/admin/a/{a}/reveal"), &[("reason", "核对")]).await.status(), 404);
+    let detail = app.get_as(&rev, &format!("/admin/a/{a}")).await.text().await.unwrap();
+    assert!(!detail.contains(IDS[0]) && detail.contains("1101**********002X"), "masked by default");
+    let mgr = app.login("lzh_mgr").await;
+    let page = app.post_as(&mgr, &format!("/admin/a/{a}/reveal"), &[("reason", "")]).await.text().await.unwrap();
+    assert!(page.contains("查看完整号码须填写理由") && !page.contains(IDS[0]));
+    let page = app.post_as(&mgr, &format!("/admin/a/{a}/reveal"), &[("reason", "电话核实身份")]).await.text().await.unwrap();
+    assert!(page.contains(IDS[0]) && page.contains("13800000001"));
+    let other = app.login("bs_mgr").await;
+    assert_eq!(app.post_as(&other, &format!("/admin/a/{a}/reveal"), &[("reason", "x")]).await.status(), 404, "outside the subtree");
+    let (detail, outcome): (String, String) =
+        sqlx::query_as("SELECT detail, outcome FROM audit_log WHERE action = 'reveal' AND outcome = 'ok'").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((detail.as_str(), outcome.as_str()), ("电话核实身份", "ok"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND outcome = 'not_found'").await, 2);
+});

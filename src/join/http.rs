@@ -71,3 +71,56 @@ async fn show(
     res.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
     Ok(res)
 }
+
+fn plausible_token(token: &str) -> bool {
+    token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+async fn show_status(state: &AppState, token: &str, req: Request<Body>, error: Option<crate::i18n::T>) -> AppResult<Response> {
+    let view = if plausible_token(token) {
+        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token)).await?
+    } else {
+        None
+    };
+    let view = view.map(|v| super::ui::status::StatusView { path: format!("/s/{token}"), error, ..v });
+    let status = if view.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let mut res = render_page(state, req, PageData::Status(view), status).await?;
+    res.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
+    Ok(res)
+}
+
+/// The status page behind an SMS link: masked data, the progress, and — after 退回补充 — the
+/// correction form.
+pub async fn status_get(State(state): State<AppState>, Path(token): Path<String>, req: Request<Body>) -> AppResult<Response> {
+    show_status(&state, &token, req, None).await
+}
+
+/// The applicant's correction after 退回补充. Only the correctable fields are accepted: a post
+/// that carries anything else (`status`, `org`, …) is refused whole.
+pub async fn status_post(State(state): State<AppState>, Path(token): Path<String>, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let ip = client_ip(&parts, state.config.trusted_proxy_hops);
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest("表单内容过长 / Form too large"))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("表单格式不正确 / Malformed form"))?;
+    if fields.iter().any(|(k, _)| !matches!(k.as_str(), "name" | "plate")) {
+        return Err(AppError::BadRequest("这些内容不能由申请人修改 / These fields cannot be changed by the applicant"));
+    }
+    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let found = if plausible_token(&token) {
+        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token)).await?
+    } else {
+        None
+    };
+    let Some((application_id, status)) = found else { return Err(AppError::NotFound) };
+    let req_back = Request::from_parts(parts, Body::empty());
+    if status != "returned" {
+        return show_status(&state, &token, req_back, None).await;
+    }
+    let (name, plate) = (super::validate::name(&get("name")), super::validate::plate(&get("plate")));
+    let (name, plate) = match (name, plate) {
+        (Ok(n), Ok(p)) => (n, p),
+        (Err(t), _) | (_, Err(t)) => return show_status(&state, &token, req_back, Some(t)).await,
+    };
+    service::resubmit(&state, application_id, &name, plate.as_ref(), &ip).await?;
+    Ok(Redirect::to(&format!("/s/{token}")).into_response())
+}

@@ -81,7 +81,7 @@ pub async fn add_status_token(conn: &mut Conn, application_id: i64, token_hash: 
 pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<StatusView>> {
     let row = sqlx::query(
         "SELECT a.name, a.id_masked, a.phone, a.status, a.in_pool, a.submitted_at, a.due_at, a.due_provisional,
-                a.decided_at, o.name AS org_name
+                a.decided_at, a.decision_reason, o.name AS org_name
          FROM status_tokens t JOIN applications a ON a.id = t.application_id JOIN orgs o ON o.id = a.org_id
          WHERE t.token_hash = $1",
     )
@@ -102,7 +102,18 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Res
             due_at: crate::calendar::format_local(r.try_get("due_at")?),
             due_provisional: r.try_get::<i64, _>("due_provisional")? != 0,
             decided_at: r.try_get::<Option<i64>, _>("decided_at")?.map(crate::calendar::format_local),
+            reason: r.try_get("decision_reason")?,
+            path: String::new(),
+            error: None,
         })
     })
     .transpose()
+}
+
+/// The application behind a status link, with its status.
+pub async fn by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT a.id, a.status FROM status_tokens t JOIN applications a ON a.id = t.application_id WHERE t.token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
 }

@@ -245,3 +245,41 @@ pub async fn view(
     };
     Ok(Some(JoinView { lang, action, values, outcome, channel, pools, chosen }))
 }
+
+/// A returned application comes back corrected: pending again, with a fresh working day.
+pub async fn resubmit(
+    state: &AppState,
+    application_id: i64,
+    name: &crate::domain::PersonName,
+    plate: Option<&crate::domain::PlateNumber>,
+    ip: &str,
+) -> AppResult<()> {
+    let now = state.now();
+    let deadline = state.deadline(now);
+    let mut tx = state.db.begin_write().await?;
+    let changed = sqlx::query(
+        "UPDATE applications SET name = $1, plate = $2, status = 'pending', clock_from = $3, due_at = $4, due_provisional = $5,
+                decided_at = NULL, decided_by = NULL, decision_reason = NULL
+         WHERE id = $6 AND status = 'returned'",
+    )
+    .bind(name.as_str())
+    .bind(plate.map(|p| p.as_str()))
+    .bind(now)
+    .bind(deadline.due_at)
+    .bind(deadline.provisional as i64)
+    .bind(application_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        crate::server::audit::record(
+            &mut tx,
+            state.db.backend,
+            now,
+            crate::server::audit::Entry { admin_id: None, org_id: None, action: "resubmit", target: &format!("application:{application_id}"), ip, outcome: "ok", detail: "" },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

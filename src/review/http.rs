@@ -57,6 +57,52 @@ pub async fn detail(State(state): State<AppState>, me: SignedIn, Path(id): Path<
 }
 
 async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, req: Request<Body>) -> AppResult<Response> {
+    show_detail_revealed(state, me, id, notice, None, req).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RevealForm {
+    reason: String,
+}
+
+/// Shows the full ID number and phone: only to a manager or the city admin, only with a stated
+/// reason, only inside the subtree — and every reveal is in the audit trail.
+pub async fn reveal(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    let req_back = Request::from_parts(parts, Body::empty());
+    let form: RevealForm = read_form(body).await?;
+    let info = me.admin.info();
+    if !(info.has(crate::admin::Role::Manager) || info.has(crate::admin::Role::CityAdmin)) {
+        return not_found(&state, &me, "reveal", id, req_back).await;
+    }
+    let reason: String = form.reason.trim().chars().take(100).collect();
+    if reason.is_empty() {
+        return show_detail(&state, &me, id, Some(T::RevealNeedsReason), req_back).await;
+    }
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    if repo::detail(&mut tx, me.admin.org_id, id, now).await?.is_none() {
+        drop(tx);
+        return not_found(&state, &me, "reveal", id, req_back).await;
+    }
+    let (key_id, cipher, key, phone): (i64, Vec<u8>, String, String) =
+        sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let full_id = state.keys.open_id(key_id, &cipher, &format!("application:{key}"))?;
+    audit::record(
+        &mut tx,
+        state.db.backend,
+        now,
+        Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action: "reveal", target: &format!("application:{id}"), ip: &me.ip, outcome: "ok", detail: &reason },
+    )
+    .await?;
+    tx.commit().await?;
+    let mut res = show_detail_revealed(&state, &me, id, None, Some((full_id, phone)), req_back).await?;
+    res.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+async fn show_detail_revealed(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, revealed: Option<(String, String)>, req: Request<Body>) -> AppResult<Response> {
     let now = state.now();
     let found = if me.admin.info().can_view() {
         let mut conn = state.db.pool.acquire().await?;
@@ -77,6 +123,7 @@ async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>
         duplicates: d.duplicates,
         reason: d.decision_reason,
         notice,
+        revealed,
     };
     render_page(state, req, PageData::Detail(view), StatusCode::OK).await
 }

@@ -90,4 +90,6 @@ pub struct DetailView {
     pub duplicates: i64,
     pub reason: Option<String>,
     pub notice: Option<crate::i18n::T>,
+    /// The full ID number and phone, after a permitted, reasoned, audited reveal.
+    pub revealed: Option<(String, String)>,
 }

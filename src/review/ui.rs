@@ -131,6 +131,7 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
     let item = view.item.clone();
     let pending = item.status == "pending";
     let can_review = view.admin.can_review();
+    let can_reveal = view.admin.has(crate::admin::Role::Manager) || view.admin.has(crate::admin::Role::CityAdmin);
     let id = item.id;
     view! {
         <AdminFrame admin=view.admin.clone() lang=lang>
@@ -147,6 +148,16 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
                 <dt>{t(T::DueBy)}</dt><dd>{format!("{} ({})", item.due_at, time_left(item.secs_left, zh))}</dd>
                 {view.reason.clone().map(|r| view! { <dt>{t(T::Reason)}</dt><dd>{r}</dd> })}
             </dl>
+            {view.revealed.clone().map(|(full_id, full_phone)| view! {
+                <p class="notice revealed" role="status">{format!("{full_id} · {full_phone}")}</p>
+            })}
+            {(can_reveal && view.revealed.is_none()).then(|| view! {
+                <form method="post" action=format!("/admin/a/{id}/reveal") class="row-form">
+                    <label for="reveal-reason">{t(T::RevealReason)}</label>
+                    <input id="reveal-reason" name="reason" maxlength="100"/>
+                    <button type="submit" class="secondary">{t(T::Reveal)}</button>
+                </form>
+            })}
             <h2>{t(T::Checks)}</h2>
             <ul class="checks">
                 <li class="ok">{format!("{}：{}", t(T::CheckIdValid), t(T::Passed))}</li>

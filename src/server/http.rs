@@ -61,19 +61,6 @@ async fn not_found(State(state): State<AppState>, req: Request<Body>) -> AppResu
     render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await
 }
 
-async fn status_page(State(state): State<AppState>, Path(token): Path<String>, req: Request<Body>) -> AppResult<Response> {
-    let plausible = token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let view = if plausible {
-        crate::join::repo::status_by_token_hash(&state.db.pool, &super::crypto::token_hash(&token)).await?
-    } else {
-        None
-    };
-    let status = if view.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    let mut res = render_page(&state, req, PageData::Status(view), status).await?;
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
-}
-
 async fn poster(State(state): State<AppState>, Path(code): Path<String>, req: Request<Body>) -> AppResult<Response> {
     let channel = match crate::channel::normalize_code(&code) {
         Some(code) => crate::channel::repo::active_by_code(&state.db.pool, &code).await?,
@@ -124,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/join", get(crate::join::http::join_get).post(crate::join::http::join_post))
         .route("/j/{code}", get(crate::join::http::channel_get).post(crate::join::http::channel_post))
         .route("/j/{code}/poster", get(poster))
-        .route("/s/{token}", get(status_page))
+        .route("/s/{token}", get(crate::join::http::status_get).post(crate::join::http::status_post))
         .route("/lang/{tag}", get(set_lang))
         .route("/api/{*fn_name}", post(server_fns))
         .route("/healthz", get(healthz))
@@ -137,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/a/{id}", get(crate::review::http::detail))
         .route("/admin/a/{id}/decide", post(crate::review::http::decide))
         .route("/admin/a/{id}/undo", post(crate::review::http::undo))
+        .route("/admin/a/{id}/reveal", post(crate::review::http::reveal))
         .route("/admin/bulk-approve", post(crate::review::http::bulk))
         .route("/admin/calendar", get(crate::workdays::http::calendar_get))
         .route("/admin/calendar/hours", post(crate::workdays::http::hours_post))

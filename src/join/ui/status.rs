@@ -14,6 +14,12 @@ pub struct StatusView {
     pub due_at: String,
     pub due_provisional: bool,
     pub decided_at: Option<String>,
+    /// Why it was rejected or returned.
+    pub reason: Option<String>,
+    /// The path the correction form posts to (`/s/<token>`).
+    pub path: String,
+    /// An error about the correction just sent.
+    pub error: Option<T>,
 }
 
 #[component]
@@ -53,6 +59,22 @@ pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
                 <dt>{T::DueBy.get(lang)}</dt>
                 <dd>{v.due_at}{v.due_provisional.then(|| T::Provisional.get(lang))}</dd>
             </dl>
+            {v.reason.clone().map(|r| view! { <p class="notice error">{format!("{}：{r}", T::Reason.get(lang))}</p> })}
+            {(v.status == "returned").then(|| view! {
+                <form method="post" action=v.path.clone() class="correct">
+                    <h2>{T::CorrectTitle.get(lang)}</h2>
+                    {v.error.map(|e| view! { <p class="notice error" role="alert">{e.get(lang)}</p> })}
+                    <div class="field">
+                        <label for="name">{T::Name.get(lang)}</label>
+                        <input id="name" name="name" autocomplete="name"/>
+                    </div>
+                    <div class="field">
+                        <label for="plate">{T::Plate.get(lang)}<small>{format!("（{}）", T::Optional.get(lang))}</small></label>
+                        <input id="plate" name="plate" autocomplete="off" maxlength="12"/>
+                    </div>
+                    <button type="submit" class="primary">{T::Resubmit.get(lang)}</button>
+                </form>
+            })}
             <p class="hint">{T::SmsWillTell.get(lang)}</p>
         </section>
     }
