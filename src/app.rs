@@ -55,7 +55,8 @@ impl PageData {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = use_context::<Lang>().unwrap_or_default();
     let page = use_context::<PageData>().unwrap_or(PageData::NotFound);
-    let islands = matches!(page, PageData::Join(_));
+    // Only pages with islands load WebAssembly: the join form, and the queue's keyboard keys.
+    let islands = matches!(page, PageData::Join(_) | PageData::Queue(_));
     let title = format!("{} · {}", page.title().get(lang), T::AppName.get(lang));
     view! {
         <!DOCTYPE html>

@@ -225,6 +225,7 @@ dictionary! {
     Resubmit => "重新提交", "Send again";
     ProtectedField => "这些内容不能由申请人修改", "These fields cannot be changed by the applicant";
     Reveal => "查看完整号码", "Show full numbers";
+    KeysHint => "快捷键：J/K 上下移动，A 通过，X 选择，回车 查看详情", "Keys: J/K move, A approve, X select, Enter details";
     RevealReason => "查看理由（将被记录）", "Reason (recorded)";
     RevealNeedsReason => "查看完整号码须填写理由", "A reason is needed to see full numbers";
 }

@@ -68,6 +68,22 @@ test.describe('reviewers decide within the working day', () => {
     await reviewer.context().close();
   });
 
+  test('a desktop reviewer decides from the keyboard', async ({ page, browser }, info) => {
+    test.skip(info.project.name !== 'desktop-js', 'shortcuts are for a desk with JavaScript');
+    const { phone } = await driverApplies(page);
+    const reviewer = await newPage(browser, info.project.use);
+    await signIn(reviewer, 'e2e_lzh');
+    await expect(reviewer.getByText(/快捷键/)).toBeVisible();
+    const index = await reviewer.locator('li.item').evaluateAll((els, m) => els.findIndex((e) => (e.textContent || '').includes(m)), masked(phone));
+    expect(index).toBeGreaterThanOrEqual(0);
+    for (let i = 0; i <= index; i++) await reviewer.keyboard.press('j');
+    await expect(reviewer.locator('li.item.focused')).toContainText(masked(phone));
+    await reviewer.keyboard.press('a');
+    await expect(reviewer.getByText(/已处理/)).toBeVisible();
+    await expect(reviewer.locator('li.item', { hasText: masked(phone) })).toHaveCount(0);
+    await reviewer.context().close();
+  });
+
   test('a reviewer of another district cannot open it', async ({ page, browser, allowedConsole }, info) => {
     allowedConsole.push(/status of 404/);
     const { phone } = await driverApplies(page);

@@ -1,6 +1,7 @@
 //! Review: the queue of an admin's subtree (soonest deadline first), the detail with the
 //! checks the system made, and the decisions — approve (making a member), reject, return for
 //! correction — each with its SMS held in the outbox for a short undo window.
+pub mod keys;
 pub mod types;
 pub mod ui;
 #[cfg(feature = "ssr")]

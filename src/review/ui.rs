@@ -77,6 +77,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                 <button type="submit" class="secondary">{t(T::Filter)}</button>
             </form>
             {empty.then(|| view! { <p class="hint">{t(T::NothingHere)}</p> })}
+            {(can_review && !empty).then(|| view! { <super::keys::QueueKeys lang=lang/> })}
             {(can_review && !empty).then(|| view! {
                 <form id="bulk" method="post" action="/admin/bulk-approve" class="bulk">
                     <button type="submit" class="secondary">{t(T::ApproveSelected)}</button>
