@@ -59,6 +59,22 @@ export function messagesTo(phone: string): { text: string, template: string }[] 
   return fs.readFileSync(smsLog(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === phone);
 }
 
-export function jsOn(page: Page): boolean {
-  return (page.context() as any)._options?.javaScriptEnabled !== false;
+
+/** A driver applies with no fixed workplace, into `county`'s turnover pool; returns the phone
+ * and the status page's address. */
+export async function driverApplies(page: Page, county: string): Promise<{ phone: string, status: string }> {
+  const phone = randomPhone();
+  await page.goto('/join');
+  await page.getByLabel('姓名').fill('陈师傅');
+  await page.getByLabel('身份证号').fill(randomId());
+  await page.getByLabel('手机号').fill(phone);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await expect(page.getByText('验证码已发送')).toBeVisible();
+  await page.getByLabel('验证码', { exact: true }).fill(await codeFor(phone));
+  await page.getByLabel('暂无固定单位').check();
+  await page.getByLabel('所在县区').selectOption({ label: county });
+  await page.getByRole('checkbox', { name: /个人信息/ }).check();
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await expect(page).toHaveURL(/\/s\//);
+  return { phone, status: page.url() };
 }

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, randomId, randomPhone, withBadCheck, codeFor, messagesTo } from './fixtures';
+import { test, expect, randomId, randomPhone, withBadCheck, codeFor, messagesTo, driverApplies } from './fixtures';
 
 const hydrated = async (page, js: boolean) => {
   if (js) await expect(page.locator('html')).toHaveAttribute('data-ejia-ready', '1');
@@ -45,22 +45,8 @@ test.describe('a driver joins from a phone', () => {
     await expect.poll(() => messagesTo(phone).some((m) => m.template === 'received' && m.text.includes('/s/'))).toBe(true);
   });
 
-  test('with no fixed workplace, into a county turnover pool', async ({ page }, info) => {
-    const js = info.project.use.javaScriptEnabled !== false;
-    const phone = randomPhone();
-    await page.goto('/join');
-    await hydrated(page, js);
-    await page.getByLabel('姓名').fill('李四');
-    await page.getByLabel('身份证号').fill(randomId());
-    await page.getByLabel('手机号').fill(phone);
-    await page.getByRole('button', { name: '获取验证码' }).click();
-    await expect(page.getByText('验证码已发送')).toBeVisible();
-    await page.getByLabel('验证码', { exact: true }).fill(await codeFor(phone));
-    await page.getByLabel('暂无固定单位').check();
-    await page.getByLabel('所在县区').selectOption({ label: '蚌山区总工会' });
-    await page.getByRole('checkbox').check();
-    await page.getByRole('button', { name: '提交申请' }).click();
-    await expect(page).toHaveURL(/\/s\//);
+  test('with no fixed workplace, into a county turnover pool', async ({ page }) => {
+    await driverApplies(page, '蚌山区总工会');
     await expect(page.getByText('蚌山区总工会（周转池）').first()).toBeVisible();
   });
 

@@ -1,26 +1,8 @@
 import { Browser, Page } from '@playwright/test';
-import { test, expect, randomId, randomPhone, codeFor, messagesTo } from './fixtures';
+import { test, expect, driverApplies, messagesTo } from './fixtures';
 
 const PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
 const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
-
-/** A driver applies without a fixed workplace, into 龙子湖区's turnover pool; returns the phone. */
-async function driverApplies(page: Page): Promise<{ phone: string, status: string }> {
-  const phone = randomPhone();
-  await page.goto('/join');
-  await page.getByLabel('姓名').fill('陈师傅');
-  await page.getByLabel('身份证号').fill(randomId());
-  await page.getByLabel('手机号').fill(phone);
-  await page.getByRole('button', { name: '获取验证码' }).click();
-  await expect(page.getByText('验证码已发送')).toBeVisible();
-  await page.getByLabel('验证码', { exact: true }).fill(await codeFor(phone));
-  await page.getByLabel('暂无固定单位').check();
-  await page.getByLabel('所在县区').selectOption({ label: '龙子湖区总工会' });
-  await page.getByRole('checkbox', { name: /个人信息/ }).check();
-  await page.getByRole('button', { name: '提交申请' }).click();
-  await expect(page).toHaveURL(/\/s\//);
-  return { phone, status: page.url() };
-}
 
 async function signIn(page: Page, username: string) {
   await page.goto('/admin');
@@ -40,7 +22,7 @@ test.describe('reviewers decide within the working day', () => {
   test.skip(!PASSWORD, 'the review specs need the admins made by scripts/test.sh');
 
   test('a reviewer approves what a driver just sent; the driver sees it', async ({ page, browser }, info) => {
-    const { phone, status } = await driverApplies(page);
+    const { phone, status } = await driverApplies(page, '龙子湖区总工会');
     const reviewer = await newPage(browser, info.project.use);
     await signIn(reviewer, 'e2e_lzh');
     const card = reviewer.locator('li.item', { hasText: masked(phone) });
@@ -56,8 +38,8 @@ test.describe('reviewers decide within the working day', () => {
   });
 
   test('a desktop reviewer approves several at once', async ({ page, browser }, info) => {
-    const a = await driverApplies(page);
-    const b = await driverApplies(page);
+    const a = await driverApplies(page, '龙子湖区总工会');
+    const b = await driverApplies(page, '龙子湖区总工会');
     const reviewer = await newPage(browser, info.project.use);
     await signIn(reviewer, 'e2e_lzh');
     for (const phone of [a.phone, b.phone]) {
@@ -70,7 +52,7 @@ test.describe('reviewers decide within the working day', () => {
 
   test('a desktop reviewer decides from the keyboard', async ({ page, browser }, info) => {
     test.skip(info.project.name !== 'desktop-js', 'shortcuts are for a desk with JavaScript');
-    const { phone } = await driverApplies(page);
+    const { phone } = await driverApplies(page, '龙子湖区总工会');
     const reviewer = await newPage(browser, info.project.use);
     await signIn(reviewer, 'e2e_lzh');
     await expect(reviewer.getByText(/快捷键/)).toBeVisible();
@@ -86,7 +68,7 @@ test.describe('reviewers decide within the working day', () => {
 
   test('a reviewer of another district cannot open it', async ({ page, browser, allowedConsole }, info) => {
     allowedConsole.push(/status of 404/);
-    const { phone } = await driverApplies(page);
+    const { phone } = await driverApplies(page, '龙子湖区总工会');
     const own = await newPage(browser, info.project.use);
     await signIn(own, 'e2e_lzh');
     const id = await own.locator('li.item', { hasText: masked(phone) }).getAttribute('data-id');

@@ -76,8 +76,7 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx
     let page: i64 = f.page.parse().unwrap_or(0i64).clamp(0, 10_000);
     let list_sql = format!(
         "SELECT a.id, a.name, a.id_masked, a.phone, a.status, o.name AS org_name, a.in_pool, ch.name AS channel_name,
-                a.submitted_at, a.due_at,
-                (SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id AND e.level > 0) AS esc_level
+                a.submitted_at, a.due_at, {ESCALATION_COLUMN}
          {from} ORDER BY a.due_at, a.id LIMIT {PAGE_SIZE} OFFSET {}",
         page * PAGE_SIZE
     );
@@ -100,26 +99,32 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx
     let total = count.fetch_one(pool).await?;
     let items = rows
         .iter()
-        .map(|r| {
-            let due: i64 = r.try_get("due_at")?;
-            Ok(QueueItem {
-                id: r.try_get("id")?,
-                name_masked: mask_name(&r.try_get::<String, _>("name")?),
-                id_masked: r.try_get("id_masked")?,
-                phone_masked: mask_phone(&r.try_get::<String, _>("phone")?),
-                status: r.try_get("status")?,
-                org_name: r.try_get("org_name")?,
-                in_pool: r.try_get::<i64, _>("in_pool")? != 0,
-                channel: r.try_get("channel_name")?,
-                submitted_at: format_local(r.try_get("submitted_at")?),
-                due_at: format_local(due),
-                secs_left: due - now,
-                escalation: r.try_get("esc_level")?,
-            })
-        })
+        .map(|r| item_from_row(r, now))
         .collect::<sqlx::Result<Vec<_>>>()?;
     Ok((items, total))
 }
+
+/// The queue columns of a row (`ESCALATION_COLUMN` included) as the pages show them: masked.
+fn item_from_row(r: &sqlx::any::AnyRow, now: i64) -> sqlx::Result<QueueItem> {
+    let due: i64 = r.try_get("due_at")?;
+    Ok(QueueItem {
+        id: r.try_get("id")?,
+        name_masked: mask_name(&r.try_get::<String, _>("name")?),
+        id_masked: r.try_get("id_masked")?,
+        phone_masked: mask_phone(&r.try_get::<String, _>("phone")?),
+        status: r.try_get("status")?,
+        org_name: r.try_get("org_name")?,
+        in_pool: r.try_get::<i64, _>("in_pool")? != 0,
+        channel: r.try_get("channel_name")?,
+        submitted_at: format_local(r.try_get("submitted_at")?),
+        due_at: format_local(due),
+        secs_left: due - now,
+        escalation: r.try_get("esc_level")?,
+    })
+}
+
+/// The highest escalation level of an application, as a column.
+const ESCALATION_COLUMN: &str = "(SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id AND e.level > 0) AS esc_level";
 
 /// What the detail page shows, and what the decision needs.
 #[derive(Clone, Debug)]
@@ -143,13 +148,13 @@ pub struct Detail {
 
 /// One application, if it lies inside `root`'s subtree; `None` otherwise — as if it did not exist.
 pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now: i64) -> sqlx::Result<Option<Detail>> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT a.id, a.name, a.id_masked, a.phone, a.status, o.name AS org_name, o.code AS org_code, a.org_id, a.in_pool,
                 ch.name AS channel_name, a.submitted_at, a.due_at, a.birth_date, a.sex, a.plate, a.occupation, a.id_blind,
-                a.open_key, a.consent_at, a.decision_reason
+                a.open_key, a.consent_at, a.decision_reason, {ESCALATION_COLUMN}
          FROM applications a JOIN org_closure c ON c.descendant_id = a.org_id AND c.ancestor_id = $1
-         JOIN orgs o ON o.id = a.org_id LEFT JOIN channels ch ON ch.id = a.channel_id WHERE a.id = $2",
-    )
+         JOIN orgs o ON o.id = a.org_id LEFT JOIN channels ch ON ch.id = a.channel_id WHERE a.id = $2"
+    ))
     .bind(root)
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -161,28 +166,12 @@ pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now:
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    let name: String = r.try_get("name")?;
-    let phone: String = r.try_get("phone")?;
-    let due: i64 = r.try_get("due_at")?;
     Ok(Some(Detail {
-        item: QueueItem {
-            id,
-            name_masked: mask_name(&name),
-            id_masked: r.try_get("id_masked")?,
-            phone_masked: mask_phone(&phone),
-            status: r.try_get("status")?,
-            org_name: r.try_get("org_name")?,
-            in_pool: r.try_get::<i64, _>("in_pool")? != 0,
-            channel: r.try_get("channel_name")?,
-            submitted_at: format_local(r.try_get("submitted_at")?),
-            due_at: format_local(due),
-            secs_left: due - now,
-            escalation: None,
-        },
+        item: item_from_row(&r, now)?,
         org_id: r.try_get("org_id")?,
         org_code: r.try_get("org_code")?,
-        name,
-        phone,
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
         birth_date: r.try_get("birth_date")?,
         sex: r.try_get("sex")?,
         plate: r.try_get("plate")?,

@@ -79,6 +79,16 @@ async fn changed(state: &AppState, me: &SignedIn, req: Request<Body>, what: &str
     page(state, me, req, Some((T::DeadlinesMoved, format!(" {moved}")))).await
 }
 
+/// Reads a city admin's form; anyone else gets not-found (and the request back for rendering).
+async fn city_admin_form<F: serde::de::DeserializeOwned>(state: &AppState, me: &SignedIn, req: Request<Body>) -> AppResult<Result<(F, Request<Body>), Response>> {
+    let (parts, body) = req.into_parts();
+    let req_back = Request::from_parts(parts, Body::empty());
+    if !me.admin.info().has(Role::CityAdmin) {
+        return Ok(Err(render_page(state, req_back, PageData::NotFound, StatusCode::NOT_FOUND).await?));
+    }
+    Ok(Ok((read_form(body).await?, req_back)))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct HoursForm {
@@ -86,12 +96,10 @@ struct HoursForm {
 }
 
 pub async fn hours_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let req_back = Request::from_parts(parts, Body::empty());
-    if !me.admin.info().has(Role::CityAdmin) {
-        return render_page(&state, req_back, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let form: HoursForm = read_form(body).await?;
+    let (form, req_back) = match city_admin_form::<HoursForm>(&state, &me, req).await? {
+        Ok(read) => read,
+        Err(not_found) => return Ok(not_found),
+    };
     let Some(hours) = OfficeHours::parse(&form.hours) else {
         return page(&state, &me, req_back, Some((T::OfficeHoursInvalid, String::new()))).await;
     };
@@ -112,12 +120,10 @@ struct OverrideForm {
 }
 
 pub async fn override_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let req_back = Request::from_parts(parts, Body::empty());
-    if !me.admin.info().has(Role::CityAdmin) {
-        return render_page(&state, req_back, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let form: OverrideForm = read_form(body).await?;
+    let (form, req_back) = match city_admin_form::<OverrideForm>(&state, &me, req).await? {
+        Ok(read) => read,
+        Err(not_found) => return Ok(not_found),
+    };
     let Some(day) = Ymd::parse(&form.day) else {
         return page(&state, &me, req_back, Some((T::DateInvalid, String::new()))).await;
     };
@@ -136,12 +142,10 @@ pub async fn override_post(State(state): State<AppState>, me: SignedIn, req: Req
 }
 
 pub async fn remove_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let req_back = Request::from_parts(parts, Body::empty());
-    if !me.admin.info().has(Role::CityAdmin) {
-        return render_page(&state, req_back, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let form: OverrideForm = read_form(body).await?;
+    let (form, req_back) = match city_admin_form::<OverrideForm>(&state, &me, req).await? {
+        Ok(read) => read,
+        Err(not_found) => return Ok(not_found),
+    };
     let mut tx = state.db.begin_write().await?;
     sqlx::query("DELETE FROM calendar_overrides WHERE day = $1").bind(&form.day).execute(&mut *tx).await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 //! settle unknown outcomes. RPC style — the parameters in the query string, an empty body —
 //! signed with ACS3-HMAC-SHA256 (see `signing`).
 use super::signing::{acs3_sign, canonical_query, sha256_hex, Acs3Request};
-use super::{
+use super::{Secret, 
     env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus,
     HttpTimeouts, Outgoing, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
 };
@@ -21,9 +21,10 @@ const RETENTION_DAYS: i64 = 30;
 /// Send dates are China dates (UTC+8).
 const CHINA_OFFSET_SECS: i64 = 8 * 3600;
 
+#[derive(Debug)]
 pub struct AliyunSettings {
     pub access_key_id: String,
-    pub access_key_secret: String,
+    pub access_key_secret: Secret,
     /// The approved signature (签名), e.g. 工会E家.
     pub sign_name: String,
     pub templates: TemplateCodes,
@@ -32,25 +33,11 @@ pub struct AliyunSettings {
     pub timeouts: HttpTimeouts,
 }
 
-// By hand, so the secret never reaches a log.
-impl fmt::Debug for AliyunSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AliyunSettings")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &"<redacted>")
-            .field("sign_name", &self.sign_name)
-            .field("templates", &self.templates)
-            .field("endpoint", &self.endpoint)
-            .field("timeouts", &self.timeouts)
-            .finish()
-    }
-}
-
 impl AliyunSettings {
     pub fn from_env() -> anyhow::Result<AliyunSettings> {
         Ok(AliyunSettings {
             access_key_id: required_env("EJIA_ALIYUN_ACCESS_KEY_ID")?,
-            access_key_secret: required_env("EJIA_ALIYUN_ACCESS_KEY_SECRET")?,
+            access_key_secret: Secret(required_env("EJIA_ALIYUN_ACCESS_KEY_SECRET")?),
             sign_name: required_env("EJIA_SMS_SIGN_NAME")?,
             templates: TemplateCodes::from_env()?,
             endpoint: env_var("EJIA_ALIYUN_ENDPOINT").unwrap_or_else(|| DEFAULT_ENDPOINT.into()),
@@ -95,7 +82,7 @@ impl AliyunSms {
         ];
         let signature = acs3_sign(
             &self.settings.access_key_id,
-            &self.settings.access_key_secret,
+            &self.settings.access_key_secret.0,
             &Acs3Request {
                 method: "POST",
                 canonical_uri: "/",

@@ -1,7 +1,7 @@
 //! Tencent Cloud SMS (API version 2021-01-11): `SendSms`, and `PullSmsSendStatusByPhoneNumber`
 //! to settle unknown outcomes. JSON bodies signed with TC3-HMAC-SHA256 (see `signing`).
 use super::signing::{tc3_sign, Tc3Request};
-use super::{
+use super::{Secret, 
     env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus,
     HttpTimeouts, Outgoing, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
 };
@@ -17,9 +17,10 @@ const CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// The most reports one pull returns; the API fixes `Offset` at 0, so there is no next page.
 const PULL_LIMIT: usize = 100;
 
+#[derive(Debug)]
 pub struct TencentSettings {
     pub secret_id: String,
-    pub secret_key: String,
+    pub secret_key: Secret,
     pub sdk_app_id: String,
     /// The approved signature (签名), e.g. 工会E家.
     pub sign_name: String,
@@ -30,27 +31,11 @@ pub struct TencentSettings {
     pub timeouts: HttpTimeouts,
 }
 
-// By hand, so the secret never reaches a log.
-impl fmt::Debug for TencentSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TencentSettings")
-            .field("secret_id", &self.secret_id)
-            .field("secret_key", &"<redacted>")
-            .field("sdk_app_id", &self.sdk_app_id)
-            .field("sign_name", &self.sign_name)
-            .field("templates", &self.templates)
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("timeouts", &self.timeouts)
-            .finish()
-    }
-}
-
 impl TencentSettings {
     pub fn from_env() -> anyhow::Result<TencentSettings> {
         Ok(TencentSettings {
             secret_id: required_env("EJIA_TENCENT_SECRET_ID")?,
-            secret_key: required_env("EJIA_TENCENT_SECRET_KEY")?,
+            secret_key: Secret(required_env("EJIA_TENCENT_SECRET_KEY")?),
             sdk_app_id: required_env("EJIA_TENCENT_SDK_APP_ID")?,
             sign_name: required_env("EJIA_SMS_SIGN_NAME")?,
             templates: TemplateCodes::from_env()?,
@@ -88,7 +73,7 @@ impl TencentSms {
         let timestamp = chrono::Utc::now().timestamp();
         let signature = tc3_sign(
             &self.settings.secret_id,
-            &self.settings.secret_key,
+            &self.settings.secret_key.0,
             &Tc3Request {
                 service: SERVICE,
                 method: "POST",
