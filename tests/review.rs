@@ -44,6 +44,17 @@ on_both_databases!(access_matrix_role_union_action, |app: TestApp| async move {
     }
     let refused = app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'not_found'").await;
     assert!(refused >= 8, "every attempt outside the subtree is audited ({refused})");
+    // Filters: by union inside the subtree, by channel, by name or phone.
+    let city = app.login("city_rev").await;
+    let df = app.union_id("340302-DF").await;
+    let only_df = app.get_as(&city, &format!("/admin?org={df}")).await.text().await.unwrap();
+    assert!(only_df.contains(&format!("/admin/a/{lzh}\"")) && !only_df.contains(&format!("/admin/a/{bs}\"")));
+    let by_phone = app.get_as(&city, "/admin?q=00000002").await.text().await.unwrap();
+    assert!(by_phone.contains(&format!("/admin/a/{bs}\"")) && !by_phone.contains(&format!("/admin/a/{lzh}\"")));
+    assert!(by_phone.contains("138****0002") && !by_phone.contains("13800000002"), "search results are masked");
+    let channel: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE code = 'LY2608'").fetch_one(&app.state.db.pool).await.unwrap();
+    let by_channel = app.get_as(&city, &format!("/admin?channel={channel}")).await.text().await.unwrap();
+    assert!(!by_channel.contains(&format!("/admin/a/{lzh}\"")), "neither came through that channel");
     // The decisions that are allowed work.
     let cookie = app.login("lzh_rev").await;
     let res = app.post_as(&cookie, &format!("/admin/a/{lzh}/decide"), &[("action", "approve")]).await;

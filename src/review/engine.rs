@@ -64,6 +64,21 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
             .await?
             .rows_affected();
             if inserted == 1 {
+                crate::server::audit::record(
+                    &mut tx,
+                    state.db.backend,
+                    now,
+                    crate::server::audit::Entry {
+                        admin_id: None,
+                        org_id: Some(target),
+                        action: if l == 0 { "reminder" } else { "escalation" },
+                        target: &format!("application:{id}"),
+                        ip: "engine",
+                        outcome: "ok",
+                        detail: &format!("level {l}"),
+                    },
+                )
+                .await?;
                 recorded += 1;
                 let e = notify.entry((target, l > 0)).or_insert((0, due));
                 e.0 += 1;

@@ -24,6 +24,7 @@ async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice
         .into_iter()
         .map(|(id, name, depth)| OrgChoice { id, name, depth })
         .collect();
+    let channels = repo::subtree_channels(&state.db.pool, me.admin.org_id).await?;
     let done = match filter.done.parse::<i64>() {
         Ok(id) => {
             let mut conn = state.db.pool.acquire().await?;
@@ -31,7 +32,7 @@ async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice
         }
         Err(_) => None,
     };
-    Ok(QueueView { admin: me.admin.info(), filter, items, total, orgs, done, notice, extra })
+    Ok(QueueView { admin: me.admin.info(), filter, items, total, orgs, channels, done, notice, extra })
 }
 
 pub async fn queue(State(state): State<AppState>, me: SignedIn, Query(filter): Query<QueueFilter>, req: Request<Body>) -> AppResult<Response> {

@@ -194,3 +194,13 @@ pub async fn subtree_orgs(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, S
     .fetch_all(pool)
     .await
 }
+
+/// Join channels of unions inside `root`'s subtree, for the filter.
+pub async fn subtree_channels(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT ch.id, ch.name FROM channels ch JOIN org_closure c ON c.descendant_id = ch.org_id AND c.ancestor_id = $1 ORDER BY ch.id",
+    )
+    .bind(root)
+    .fetch_all(pool)
+    .await
+}

@@ -72,6 +72,8 @@ pub struct QueueView {
     pub items: Vec<QueueItem>,
     pub total: i64,
     pub orgs: Vec<OrgChoice>,
+    /// The join channels of the subtree, for the filter.
+    pub channels: Vec<(i64, String)>,
     /// The application just decided, named, with its new status (for the undo banner).
     pub done: Option<QueueItem>,
     pub notice: Option<crate::i18n::T>,

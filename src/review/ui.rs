@@ -67,6 +67,15 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                             view! { <option value=v selected=selected>{t(label)}</option> }
                         }).collect_view()}
                 </select>
+                <label for="f-channel">{t(T::Channel2)}</label>
+                <select id="f-channel" name="channel">
+                    <option value="">{t(T::AllStatuses)}</option>
+                    {view.channels.iter().map(|(id, name)| {
+                        let v = id.to_string();
+                        let selected = f.channel == v;
+                        view! { <option value=v selected=selected>{name.clone()}</option> }
+                    }).collect_view()}
+                </select>
                 <label for="f-from">{t(T::From)}</label>
                 <input id="f-from" name="from" type="date" value=f.from.clone()/>
                 <label for="f-to">{t(T::To)}</label>
