@@ -307,6 +307,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     review_bench(&state, &http, &base, &args, today).await?;
 
     workers.abort();
+    let _ = workers.await; // stopped before its pool closes
     state.db.pool.close().await;
     if let Some(name) = pg_db {
         use sqlx::Connection;
