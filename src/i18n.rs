@@ -225,6 +225,8 @@ dictionary! {
     Resubmit => "重新提交", "Send again";
     ProtectedField => "这些内容不能由申请人修改", "These fields cannot be changed by the applicant";
     Reveal => "查看完整号码", "Show full numbers";
+    YearProvisional => "年的放假安排尚未录入：截止时间按周末和固定节日预估。录入调整日期后请标记为已公布。", ": holiday schedule not entered yet; deadlines are estimates. Enter its days above, then mark it published.";
+    MarkPublished => "标记已公布：", "Mark published:";
     KeysHint => "快捷键：J/K 上下移动，A 通过，X 选择，回车 查看详情", "Keys: J/K move, A approve, X select, Enter details";
     RevealReason => "查看理由（将被记录）", "Reason (recorded)";
     RevealNeedsReason => "查看完整号码须填写理由", "A reason is needed to see full numbers";

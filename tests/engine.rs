@@ -152,6 +152,18 @@ on_both_databases!(calendar_change_moves_open_deadlines_and_on_time_rate, |app: 
     app.post_as(&cookie, &format!("/admin/a/{b}/decide"), &[("action", "approve")]).await;
     let stats = app.get_as(&cookie, "/admin/stats").await.text().await.unwrap();
     assert!(stats.contains("龙子湖区东风街道总工会") && stats.contains("50.0%"), "{stats}");
+    // A newly published year: its days entered, then marked published — no longer provisional.
+    app.clock.set(at(2026, 12, 31, 18, 0));
+    let cookie = app.login("city").await;
+    let late = app.application_at("340302-DF", "340321198506154561", "13800000003").await;
+    let provisional: i64 = sqlx::query_scalar("SELECT due_provisional FROM applications WHERE id = $1").bind(late).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(provisional, 1, "2027 is not published in the shipped data");
+    app.post_as(&cookie, "/admin/calendar/override", &[("day", "2027-01-01"), ("kind", "off"), ("note", "元旦")]).await;
+    app.post_as(&cookie, "/admin/calendar/override", &[("day", "2027-01-04"), ("kind", "off"), ("note", "元旦调休")]).await;
+    let page = app.post_as(&cookie, "/admin/calendar/publish", &[("year", "2027")]).await.text().await.unwrap();
+    assert!(page.contains("重新计算的截止时间"));
+    let (due, provisional): (i64, i64) = sqlx::query_as("SELECT due_at, due_provisional FROM applications WHERE id = $1").bind(late).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((ejia::calendar::format_local(due).as_str(), provisional), ("2027-01-05 17:00", 0));
     // Only the city admin edits the calendar.
     app.admin("340302", "manager,reviewer", "lzh_mgr").await;
     let mgr = app.login("lzh_mgr").await;

@@ -155,6 +155,11 @@ on_both_databases!(managers_create_admins_only_within_their_rights, |app: TestAp
     app.admin("340302", "reviewer", "plain_rev").await;
     let rev = app.login("plain_rev").await;
     assert_eq!(app.get_as(&rev, "/admin/admins").await.status(), 404);
+    // Nor disable one outside the subtree.
+    app.admin("340303", "reviewer", "bs_rev").await;
+    let bs_id: i64 = sqlx::query_scalar("SELECT id FROM admins WHERE username = 'bs_rev'").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(app.post_as(&cookie, &format!("/admin/admins/{bs_id}/disable"), &[]).await.status(), 404);
+    assert_eq!(app.count("SELECT disabled FROM admins WHERE username = 'bs_rev'").await, 0);
     // Disabling an account ends its sessions.
     let new_cookie = app.login("df_new").await;
     assert_eq!(app.get_as(&new_cookie, "/admin").await.status(), 200);

@@ -44,11 +44,16 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
     });
     let items = view.items.clone();
     let empty = items.is_empty();
+    // Filters fold away on a phone, unless one is in use.
+    let filtering = [&f.org, &f.channel, &f.from, &f.to, &f.q, &f.overdue].iter().any(|v| !v.is_empty())
+        || !(f.status.is_empty() || f.status == "pending");
     view! {
         <AdminFrame admin=view.admin.clone() lang=lang>
             <h1>{t(T::Queue)}<small class="count">{format!(" {}", view.total)}</small></h1>
             {done}
             {view.notice.map(|n| view! { <p class="notice" role="status">{t(n)}{view.extra.clone().unwrap_or_default()}</p> })}
+            <details class="filter-box" open=filtering>
+            <summary>{t(T::Filter)}</summary>
             <form method="get" action="/admin" class="filters">
                 <label for="f-org">{t(T::Union)}</label>
                 <select id="f-org" name="org">
@@ -85,6 +90,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                 <label class="check"><input type="checkbox" name="overdue" value="1" checked=f.overdue == "1"/>{t(T::OnlyOverdue)}</label>
                 <button type="submit" class="secondary">{t(T::Filter)}</button>
             </form>
+            </details>
             {empty.then(|| view! { <p class="hint">{t(T::NothingHere)}</p> })}
             {(can_review && !empty).then(|| view! { <super::keys::QueueKeys lang=lang/> })}
             {(can_review && !empty).then(|| view! {

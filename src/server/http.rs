@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/calendar/hours", post(crate::workdays::http::hours_post))
         .route("/admin/calendar/override", post(crate::workdays::http::override_post))
         .route("/admin/calendar/remove", post(crate::workdays::http::remove_post))
+        .route("/admin/calendar/publish", post(crate::workdays::http::publish_post))
         .route("/admin/stats", get(crate::workdays::http::stats_get))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn(guard::same_origin_only))

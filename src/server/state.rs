@@ -67,6 +67,13 @@ impl AppState {
             .await?;
         let hours = hours.and_then(|h| crate::calendar::OfficeHours::parse(&h)).unwrap_or(self.config.office_hours);
         let mut cal = Calendar::shipped(hours);
+        // Years whose schedule an admin entered by hand after it was published.
+        let published: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'published_years'")
+            .fetch_optional(&self.db.pool)
+            .await?;
+        for year in published.iter().flat_map(|p| p.split(',')).filter_map(|y| y.trim().parse::<i32>().ok()) {
+            cal.mark_published(year);
+        }
         for (day, off) in rows {
             if let Some(d) = Ymd::parse(&day) {
                 cal.set_override(d, off != 0);

@@ -20,8 +20,13 @@ use serde::Deserialize;
 async fn calendar_view(state: &AppState, me: &SignedIn, notice: Option<(T, String)>) -> AppResult<CalendarView> {
     let rows: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT day, is_off_day, note FROM calendar_overrides ORDER BY day").fetch_all(&state.db.pool).await?;
-    let hours = state.calendar.read().expect("calendar lock").hours;
+    let (hours, provisional_years) = {
+        let cal = state.calendar.read().expect("calendar lock");
+        let this_year = state.today().y;
+        (cal.hours, (this_year..=this_year + 1).filter(|y| cal.is_provisional(*y)).collect())
+    };
     Ok(CalendarView {
+        provisional_years,
         admin: me.admin.info(),
         office_hours: format!("{:02}:{:02}-{:02}:{:02}", hours.open / 60, hours.open % 60, hours.close / 60, hours.close % 60),
         overrides: rows.into_iter().map(|(day, off, note)| OverrideRow { day, is_off_day: off != 0, note }).collect(),
@@ -139,6 +144,34 @@ pub async fn override_post(State(state): State<AppState>, me: SignedIn, req: Req
         .await?;
     tx.commit().await?;
     changed(&state, &me, req_back, &format!("override:{day}:{}", if off { "off" } else { "work" })).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PublishForm {
+    year: i32,
+}
+
+/// Marks a year's schedule as published (after its days were entered as overrides): its
+/// deadlines stop being provisional.
+pub async fn publish_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
+    let (form, req_back) = match city_admin_form::<PublishForm>(&state, &me, req).await? {
+        Ok(read) => read,
+        Err(not_found) => return Ok(not_found),
+    };
+    if !(2000..=2100).contains(&form.year) {
+        return page(&state, &me, req_back, Some((T::DateInvalid, String::new()))).await;
+    }
+    let mut tx = state.db.begin_write().await?;
+    let current: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'published_years'").fetch_optional(&mut *tx).await?;
+    let mut years: Vec<String> = current.iter().flat_map(|c| c.split(',')).map(str::to_string).filter(|y| !y.is_empty()).collect();
+    years.push(form.year.to_string());
+    years.sort();
+    years.dedup();
+    sqlx::query("DELETE FROM settings WHERE key = 'published_years'").execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('published_years', $1)").bind(years.join(",")).execute(&mut *tx).await?;
+    tx.commit().await?;
+    changed(&state, &me, req_back, &format!("published:{}", form.year)).await
 }
 
 pub async fn remove_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {

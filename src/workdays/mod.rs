@@ -19,6 +19,8 @@ pub struct CalendarView {
     pub admin: crate::admin::AdminInfo,
     pub office_hours: String,
     pub overrides: Vec<OverrideRow>,
+    /// Years without a shipped schedule (their deadlines are provisional until marked published).
+    pub provisional_years: Vec<i32>,
     pub notice: Option<(crate::i18n::T, String)>,
 }
 

@@ -16,6 +16,13 @@ pub fn CalendarPage(view: CalendarView, lang: Lang) -> impl IntoView {
                 <input id="hours" name="hours" value=view.office_hours.clone() placeholder="08:30-17:30"/>
                 <button type="submit" class="secondary">{t(T::Save)}</button>
             </form>
+            {view.provisional_years.iter().map(|y| view! {
+                <form method="post" action="/admin/calendar/publish" class="row-form">
+                    <p class="hint">{format!("{y} {}", t(T::YearProvisional))}</p>
+                    <input type="hidden" name="year" value=*y/>
+                    <button type="submit" class="secondary">{format!("{} {y}", t(T::MarkPublished))}</button>
+                </form>
+            }).collect_view()}
             <h2>{t(T::Overrides)}</h2>
             <table class="registry">
                 <thead><tr><th>{t(T::Date)}</th><th>{t(T::DayKind)}</th><th>{t(T::Note)}</th><th></th></tr></thead>
