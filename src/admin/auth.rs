@@ -113,7 +113,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str, c
                 &mut tx,
                 state.db.backend,
                 now,
-                crate::server::audit::Entry { admin_id: Some(r.id), org_id: Some(r.org_id), action: "login", target: &audit_target, ip, outcome: "ok", detail: "" },
+                r.audit("login", &audit_target, ip, "ok", ""),
             )
             .await?;
             tx.commit().await?;

@@ -5,7 +5,7 @@ use super::repo::{self, NewAdmin};
 use super::{AdminListRow, AdminsView, AuditRowView, AuditView, LoginView, Role};
 use crate::app::PageData;
 use crate::i18n::T;
-use crate::server::audit::{self, Entry};
+use crate::server::audit;
 use crate::server::client_ip::client_ip;
 use crate::server::error::{AppError, AppResult};
 use crate::server::http::render_page;
@@ -95,10 +95,10 @@ async fn admins_view(state: &AppState, me: &repo::AdminRow, notice: Option<(T, b
         .into_iter()
         .map(|r| AdminListRow {
             id: r.id,
-            username: r.username,
-            display_name: r.display_name,
-            org_name: r.org_name,
-            roles: r.roles,
+            username: r.info.username,
+            display_name: r.info.display_name,
+            org_name: r.info.org_name,
+            roles: r.info.roles,
             disabled: r.disabled,
             last_active: r.last_active_at.map(crate::calendar::format_local).unwrap_or_default(),
         })
@@ -140,7 +140,7 @@ pub async fn create_admin_by(state: &AppState, me: &repo::AdminRow, ip: &str, us
         && crate::org::repo::is_within(&state.db.pool, org_id, me.org_id).await?;
     let now = state.now();
     if !allowed {
-        audit::record_alone(&state.db, now, Entry { admin_id: Some(me.id), org_id: Some(me.org_id), action: "admin_create", target: &format!("admin:{username}"), ip, outcome: "refused", detail: &Role::join(roles) }).await?;
+        audit::record_alone(&state.db, now, me.audit("admin_create", &format!("admin:{username}"), ip, "refused", &Role::join(roles))).await?;
         return Ok(Err(T::AdminRefused));
     }
     if username.len() < 3 || username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
@@ -158,7 +158,7 @@ pub async fn create_admin_by(state: &AppState, me: &repo::AdminRow, ip: &str, us
         Err(e) if crate::server::db::is_unique_violation(&e) => return Ok(Err(T::UsernameTaken)),
         Err(e) => return Err(e.into()),
     };
-    audit::record(&mut tx, state.db.backend, now, Entry { admin_id: Some(me.id), org_id: Some(me.org_id), action: "admin_create", target: &format!("admin:{id}"), ip, outcome: "ok", detail: &Role::join(roles) }).await?;
+    audit::record(&mut tx, state.db.backend, now, me.audit("admin_create", &format!("admin:{id}"), ip, "ok", &Role::join(roles))).await?;
     tx.commit().await?;
     Ok(Ok(id))
 }
@@ -194,7 +194,7 @@ pub async fn disable_post(State(state): State<AppState>, me: SignedIn, Path(id):
     if allowed {
         repo::disable(&mut tx, id).await?;
     }
-    audit::record(&mut tx, state.db.backend, now, Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action: "admin_disable", target: &format!("admin:{id}"), ip: &me.ip, outcome: if allowed { "ok" } else { "not_found" }, detail: "" }).await?;
+    audit::record(&mut tx, state.db.backend, now, me.admin.audit("admin_disable", &format!("admin:{id}"), &me.ip, if allowed { "ok" } else { "not_found" }, "")).await?;
     tx.commit().await?;
     if !allowed {
         return Err(AppError::NotFound);

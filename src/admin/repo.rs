@@ -3,14 +3,10 @@ use super::{AdminInfo, Role};
 use crate::server::db::{Conn, Db};
 use sqlx::{AnyPool, Row};
 
+/// An admin as stored: what pages see (`AdminInfo`, reachable through `Deref`) and the rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminRow {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub org_id: i64,
-    pub org_name: String,
-    pub roles: Vec<Role>,
+    pub info: AdminInfo,
     pub password_hash: String,
     pub phone: Option<String>,
     pub disabled: bool,
@@ -19,14 +15,19 @@ pub struct AdminRow {
 
 impl AdminRow {
     pub fn info(&self) -> AdminInfo {
-        AdminInfo {
-            id: self.id,
-            username: self.username.clone(),
-            display_name: self.display_name.clone(),
-            org_id: self.org_id,
-            org_name: self.org_name.clone(),
-            roles: self.roles.clone(),
-        }
+        self.info.clone()
+    }
+
+    /// An audit entry of something this admin did.
+    pub fn audit<'a>(&self, action: &'a str, target: &'a str, ip: &'a str, outcome: &'a str, detail: &'a str) -> crate::server::audit::Entry<'a> {
+        crate::server::audit::Entry { admin_id: Some(self.id), org_id: Some(self.org_id), action, target, ip, outcome, detail }
+    }
+}
+
+impl std::ops::Deref for AdminRow {
+    type Target = AdminInfo;
+    fn deref(&self) -> &AdminInfo {
+        &self.info
     }
 }
 
@@ -34,12 +35,14 @@ const COLUMNS: &str = "a.id, a.username, a.display_name, a.org_id, o.name AS org
 
 fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<AdminRow> {
     Ok(AdminRow {
-        id: r.try_get("id")?,
-        username: r.try_get("username")?,
-        display_name: r.try_get("display_name")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        roles: Role::parse_list(&r.try_get::<String, _>("roles")?).unwrap_or_default(),
+        info: AdminInfo {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            display_name: r.try_get("display_name")?,
+            org_id: r.try_get("org_id")?,
+            org_name: r.try_get("org_name")?,
+            roles: Role::parse_list(&r.try_get::<String, _>("roles")?).unwrap_or_default(),
+        },
         password_hash: r.try_get("password_hash")?,
         phone: r.try_get("phone")?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,

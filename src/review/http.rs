@@ -6,7 +6,7 @@ use crate::admin::auth::SignedIn;
 use crate::admin::http::read_form;
 use crate::app::PageData;
 use crate::i18n::T;
-use crate::server::audit::{self, Entry};
+use crate::server::audit;
 use crate::server::error::{AppError, AppResult};
 use crate::server::http::render_page;
 use crate::server::state::AppState;
@@ -47,7 +47,7 @@ async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64, req: 
     audit::record_alone(
         &state.db,
         state.now(),
-        Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action, target: &format!("application:{id}"), ip: &me.ip, outcome: "not_found", detail: "" },
+        me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", ""),
     )
     .await?;
     render_page(state, req, PageData::NotFound, StatusCode::NOT_FOUND).await
@@ -94,7 +94,7 @@ pub async fn reveal(State(state): State<AppState>, me: SignedIn, Path(id): Path<
         &mut tx,
         state.db.backend,
         now,
-        Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action: "reveal", target: &format!("application:{id}"), ip: &me.ip, outcome: "ok", detail: &reason },
+        me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason),
     )
     .await?;
     tx.commit().await?;

@@ -5,7 +5,7 @@
 use super::repo;
 use super::UNDO_SECS;
 use crate::admin::repo::AdminRow;
-use crate::server::audit::{self, Entry};
+use crate::server::audit;
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::db::{is_unique_violation, Conn};
 use crate::server::outbox;
@@ -77,7 +77,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
         audit::record_alone(
             &state.db,
             now,
-            Entry { admin_id: Some(admin.id), org_id: Some(admin.org_id), action: action.as_str(), target: &target, ip, outcome: "not_found", detail: "" },
+            admin.audit(action.as_str(), &target, ip, "not_found", ""),
         )
         .await?;
         return Ok(Decided::NotFound);
@@ -133,7 +133,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
         &mut tx,
         state.db.backend,
         now,
-        Entry { admin_id: Some(admin.id), org_id: Some(admin.org_id), action: action.as_str(), target: &target, ip, outcome: "ok", detail: &reason },
+        admin.audit(action.as_str(), &target, ip, "ok", &reason),
     )
     .await?;
     tx.commit().await?;
@@ -194,7 +194,7 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> anyh
         &mut tx,
         state.db.backend,
         now,
-        Entry { admin_id: Some(admin.id), org_id: Some(admin.org_id), action: "undo", target: &format!("application:{id}"), ip, outcome: "ok", detail: &action },
+        admin.audit("undo", &format!("application:{id}"), ip, "ok", &action),
     )
     .await?;
     tx.commit().await?;
