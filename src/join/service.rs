@@ -131,6 +131,11 @@ async fn try_submit(
 ) -> AppResult<JoinOutcome> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
+    if state.db.backend == crate::server::db::Backend::Postgres {
+        // Twin posts of one form wait for each other here, so the second sees the first's
+        // application instead of its spent code (SQLite's write gate already serialises them).
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key).execute(&mut *tx).await?;
+    }
     if let Some(existing) = repo::by_submission_key(&mut tx, key).await? {
         // The same form sent twice (a double tap, a retry after a lost answer): same application.
         let token = new_status_link(&mut tx, existing, now).await?;
