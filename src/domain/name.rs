@@ -41,6 +41,11 @@ impl PersonName {
         &self.0
     }
 
+    /// The masked form of a name as stored (stored names were parsed on the way in).
+    pub fn mask_stored(stored: &str) -> String {
+        PersonName::parse(stored).map(|n| n.masked()).unwrap_or_else(|_| "*".into())
+    }
+
     /// `张*`, `欧阳**`: the first character, a star for each of the others.
     pub fn masked(&self) -> String {
         let mut chars = self.0.chars();

@@ -39,6 +39,11 @@ impl Phone {
         &self.0
     }
 
+    /// The masked form of a phone number as stored (stored numbers were parsed on the way in).
+    pub fn mask_stored(stored: &str) -> String {
+        Phone::parse(stored).map(|p| p.masked()).unwrap_or_default()
+    }
+
     /// `138****1234`.
     pub fn masked(&self) -> String {
         format!("{}****{}", &self.0[..3], &self.0[7..])

@@ -92,9 +92,9 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Res
         let name: String = r.try_get("name")?;
         let phone: String = r.try_get("phone")?;
         Ok(StatusView {
-            name_masked: crate::domain::PersonName::parse(&name).map(|n| n.masked()).unwrap_or_else(|_| "*".into()),
+            name_masked: crate::domain::PersonName::mask_stored(&name),
             id_masked: r.try_get("id_masked")?,
-            phone_masked: crate::domain::Phone::parse(&phone).map(|p| p.masked()).unwrap_or_default(),
+            phone_masked: crate::domain::Phone::mask_stored(&phone),
             status: r.try_get("status")?,
             org_name: r.try_get("org_name")?,
             in_pool: r.try_get::<i64, _>("in_pool")? != 0,

@@ -12,13 +12,6 @@ enum Arg {
     S(String),
 }
 
-fn mask_name(name: &str) -> String {
-    PersonName::parse(name).map(|n| n.masked()).unwrap_or_else(|_| "*".into())
-}
-
-fn mask_phone(phone: &str) -> String {
-    Phone::parse(phone).map(|p| p.masked()).unwrap_or_default()
-}
 
 /// The queue of `root`'s subtree under `f`, soonest deadline first; and the total it matches.
 pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx::Result<(Vec<QueueItem>, i64)> {
@@ -109,9 +102,9 @@ fn item_from_row(r: &sqlx::any::AnyRow, now: i64) -> sqlx::Result<QueueItem> {
     let due: i64 = r.try_get("due_at")?;
     Ok(QueueItem {
         id: r.try_get("id")?,
-        name_masked: mask_name(&r.try_get::<String, _>("name")?),
+        name_masked: PersonName::mask_stored(&r.try_get::<String, _>("name")?),
         id_masked: r.try_get("id_masked")?,
-        phone_masked: mask_phone(&r.try_get::<String, _>("phone")?),
+        phone_masked: Phone::mask_stored(&r.try_get::<String, _>("phone")?),
         status: r.try_get("status")?,
         org_name: r.try_get("org_name")?,
         in_pool: r.try_get::<i64, _>("in_pool")? != 0,
