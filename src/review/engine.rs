@@ -32,18 +32,32 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
     let now = state.now();
     let cal = state.calendar.read().expect("calendar lock").clone();
     // Two working hours can span the longest holiday break: look a month ahead.
-    let candidates: Vec<(i64, i64, i64)> =
-        sqlx::query_as("SELECT id, org_id, due_at FROM applications WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT 5000")
-            .bind(now + 30 * 86_400)
-            .fetch_all(&state.db.pool)
-            .await?;
+    // With the highest step already recorded (-1: none), so settled applications cost nothing.
+    let candidates: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT a.id, a.org_id, a.due_at, COALESCE((SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id), -1)
+         FROM applications a WHERE a.status = 'pending' AND a.due_at <= $1 ORDER BY a.due_at LIMIT 5000",
+    )
+    .bind(now + 30 * 86_400)
+    .fetch_all(&state.db.pool)
+    .await?;
+    // (application, org, due, first step to record, last step to record)
+    let steps: Vec<(i64, i64, i64, i64, i64)> = candidates
+        .into_iter()
+        .filter_map(|(id, org_id, due, recorded)| {
+            let level = level_at(&cal, now, due)?;
+            let first = (if level == 0 { 0 } else { 1 }).max(recorded + 1);
+            (first <= level).then_some((id, org_id, due, first, level))
+        })
+        .collect();
+    if steps.is_empty() {
+        return Ok(0); // the usual tick: no write, no lock
+    }
+    // A step another worker records meanwhile is skipped by the unique key below.
     let mut tx = state.db.begin_write().await?;
     // (org to notify, is escalation) → (count, earliest due)
     let mut notify: BTreeMap<(i64, bool), (i64, i64)> = BTreeMap::new();
     let mut recorded = 0;
-    for (id, org_id, due) in candidates {
-        let Some(level) = level_at(&cal, now, due) else { continue };
-        let first = if level == 0 { 0 } else { 1 };
+    for (id, org_id, due, first, level) in steps {
         for l in first..=level {
             let target: i64 = sqlx::query_scalar(
                 "SELECT ancestor_id FROM org_closure WHERE descendant_id = $1 AND distance <= $2 ORDER BY distance DESC LIMIT 1",
