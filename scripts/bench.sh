@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-cargo leptos build --release >/dev/null
+cargo leptos build --release --precompress >/dev/null
 bin="$CARGO_TARGET_DIR/release/ejia"
-export LEPTOS_OUTPUT_NAME=ejia LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_OUTPUT_NAME=ejia LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true
 export EJIA_TEST_PG_URL="${EJIA_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
 
@@ -21,9 +21,11 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://$addr/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 curl -fsS "http://$addr/join" -o "$data/join.html"
-curl -fsS "http://$addr/pkg/ejia.css" -o "$data/ejia.css"
-curl -fsS "http://$addr/pkg/ejia.js" -o "$data/ejia.js"
-curl -fsS "http://$addr/pkg/ejia.wasm" -o "$data/ejia.wasm"
+# The build's files carry their hash in their names: take them from the page.
+for ext in css js wasm; do
+  path=$(grep -o "/pkg/ejia[^\"]*\.$ext" "$data/join.html" | head -1)
+  curl -fsS "http://$addr$path" -o "$data/ejia.$ext"
+done
 kib() { awk "BEGIN { printf \"%.1f\", $1 / 1024 }"; }
 row() { # name files…
   local raw=0 gz=0 br=0

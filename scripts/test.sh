@@ -26,7 +26,7 @@ cargo test --features ssr --locked 2>&1 | tee -a "$log"
 for mode in debug release; do
   echo "== end-to-end, $mode build"
   data=$(mktemp -d)
-  flag=""; [ "$mode" = release ] && flag="--release"
+  flag=""; [ "$mode" = release ] && flag="--release --precompress"
   # A fresh database and SMS log per run; one IP sends every code here, so its limit is raised.
   export EJIA_DATA_DIR="$data" EJIA_SMS_LOG="$data/sms.jsonl" EJIA_LIMIT_IP_HOUR=100000 EJIA_LIMIT_IP_HARD_HOUR=100000
   cargo leptos build $flag

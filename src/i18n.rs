@@ -136,8 +136,9 @@ dictionary! {
     HomeIntro => "新就业形态劳动者的工会之家。扫码或点击下方按钮，手机上一屏完成入会申请。", "The union home for workers of new forms of employment: join from your phone on one screen.";
     PosterTitle => "扫码加入工会", "Scan to join the union";
     PosterSteps => "手机扫码 → 填写一屏信息 → 一个工作日内审核 → 短信通知结果", "Scan → fill one screen → decided within one working day → result by SMS";
-    PosterPrint => "打印海报", "Print poster";
+    PosterPrint => "用浏览器菜单中的“打印”打印本页（A4）。", "Print this page with your browser's Print command (A4).";
     NotFound => "页面不存在", "Page not found";
+    ErrorTitle => "无法完成请求", "The request could not be completed";
     BackHome => "返回首页", "Back to home";
     Channel => "入会渠道", "Join channel";
     RoleReviewer => "审核员", "Reviewer";

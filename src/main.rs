@@ -1,5 +1,6 @@
 //! The `ejia` server binary: serves the app (the default), or runs an operator command.
-use ejia::server::{db::Db, startup};
+use ejia::server::db::Db;
+use ejia::site::startup;
 use leptos::config::get_configuration;
 
 const USAGE: &str = "usage:
@@ -30,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
             let state = startup::from_env(leptos_options).await?;
             admin_add(&state, &args[2], &args[3], &args[4]).await
         }
-        Some("bench") => ejia::server::bench::run(leptos_options, &args[1..]).await,
+        Some("bench") => ejia::site::bench::run(leptos_options, &args[1..]).await,
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -44,7 +45,7 @@ async fn serve(leptos_options: leptos::config::LeptosOptions) -> anyhow::Result<
     startup::spawn_workers(&state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    ejia::server::http::serve(listener, state).await?;
+    ejia::site::router::serve(listener, state).await?;
     Ok(())
 }
 

@@ -188,6 +188,86 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// What a route asks of the signed-in admin's roles.
+pub trait Requirement: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn allows(admin: &AdminInfo) -> bool;
+}
+
+/// Sees queues, details and progress (any admin role).
+pub struct Viewer;
+/// Decides applications (reviewer or manager).
+pub struct Decider;
+/// Keeps the registry of admins (manager or city admin).
+pub struct AdminKeeper;
+/// Reveals full numbers with a reason (manager or city admin).
+pub struct Revealer;
+/// The city federation's own screens: the audit trail, the calendar.
+pub struct CityAdmin;
+
+impl Requirement for Viewer {
+    const NAME: &'static str = "viewer";
+    fn allows(a: &AdminInfo) -> bool {
+        a.can_view()
+    }
+}
+impl Requirement for Decider {
+    const NAME: &'static str = "decider";
+    fn allows(a: &AdminInfo) -> bool {
+        a.can_review()
+    }
+}
+impl Requirement for AdminKeeper {
+    const NAME: &'static str = "admin_keeper";
+    fn allows(a: &AdminInfo) -> bool {
+        a.can_manage_admins()
+    }
+}
+impl Requirement for Revealer {
+    const NAME: &'static str = "revealer";
+    fn allows(a: &AdminInfo) -> bool {
+        a.has(super::Role::Manager) || a.has(super::Role::CityAdmin)
+    }
+}
+impl Requirement for CityAdmin {
+    const NAME: &'static str = "city_admin";
+    fn allows(a: &AdminInfo) -> bool {
+        a.has(super::Role::CityAdmin)
+    }
+}
+
+/// A signed-in admin whose roles meet `R`. Anyone else gets the one not-found page (the route
+/// does not exist for them) and the refusal is written to the audit trail.
+pub struct Allowed<R: Requirement> {
+    pub admin: AdminRow,
+    pub ip: String,
+    _requirement: std::marker::PhantomData<R>,
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Allowed<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SignedIn { admin, ip } = SignedIn::from_request_parts(parts, state).await?;
+        if R::allows(&admin) {
+            return Ok(Allowed { admin, ip, _requirement: std::marker::PhantomData });
+        }
+        let target = format!("route:{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path()));
+        let entry = admin.audit("access", &target, &ip, "refused", R::NAME);
+        if let Err(e) = crate::server::audit::record_alone(&state.db, state.now(), entry).await {
+            return Err(crate::server::error::AppError::from(e).into_response());
+        }
+        Err(crate::server::web::Page::not_found().into_response())
+    }
+}
+
+impl<R: Requirement> Allowed<R> {
+    /// The admin as any signed-in admin (for code shared between routes).
+    pub fn signed_in(self) -> SignedIn {
+        SignedIn { admin: self.admin, ip: self.ip }
+    }
+}
+
 fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -1,31 +1,22 @@
 //! Admin HTTP: sign in and out, the registry (create and disable admins inside one's subtree,
 //! granting only roles one holds), the audit trail for the city admin.
-use super::auth::{self, LoginOutcome, SignedIn};
+use super::auth::{self, AdminKeeper, Allowed, CityAdmin, LoginOutcome};
 use super::repo::{self, NewAdmin};
-use super::{AdminListRow, AdminsView, AuditRowView, AuditView, LoginView, Role};
-use crate::app::PageData;
+use super::{AdminListRow, AdminsView, AuditView, LoginView, Role};
 use crate::i18n::T;
 use crate::server::audit;
-use crate::server::client_ip::client_ip;
 use crate::server::error::{AppError, AppResult};
-use crate::server::http::render_page;
 use crate::server::state::AppState;
-use axum::body::Body;
+use crate::server::web::{safe_local_path, ClientIp, Form, Page};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sqlx::Row;
 
-const MAX_FORM: usize = 16 * 1024;
-
-pub async fn read_form<T: serde::de::DeserializeOwned>(body: Body) -> AppResult<T> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| AppError::BadRequest("表单内容过长 / Form too large"))?;
-    serde_html_form::from_bytes(&bytes).map_err(|_| AppError::BadRequest("表单格式不正确 / Malformed form"))
-}
-
+/// After sign-in the browser goes back where it was asked to sign in — inside the admin
+/// screens only; anything else goes to the queue.
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/admin") && !next.starts_with("//") { next.to_string() } else { "/admin".into() }
+    safe_local_path(next, Some("/admin")).unwrap_or_else(|| "/admin".into())
 }
 
 #[derive(Deserialize, Default)]
@@ -34,14 +25,13 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn login_get(State(state): State<AppState>, Query(q): Query<NextQuery>, req: Request<Body>) -> AppResult<Response> {
-    let view = LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None };
-    render_page(&state, req, PageData::AdminLogin(view), StatusCode::OK).await
+pub async fn login_get(Query(q): Query<NextQuery>) -> Page<LoginView> {
+    Page::ok(LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None }).no_store()
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct LoginForm {
+pub struct LoginForm {
     username: String,
     password: String,
     next: String,
@@ -49,10 +39,7 @@ struct LoginForm {
     captcha_answer: String,
 }
 
-pub async fn login_post(State(state): State<AppState>, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let form: LoginForm = read_form(body).await?;
-    let ip = client_ip(&parts, state.config.trusted_proxy_hops);
+pub async fn login_post(State(state): State<AppState>, ClientIp(ip): ClientIp, Form(form): Form<LoginForm>) -> AppResult<Response> {
     let now = state.now();
     let mut captcha_ok = false;
     if !form.captcha_id.is_empty() {
@@ -79,11 +66,11 @@ pub async fn login_post(State(state): State<AppState>, req: Request<Body>) -> Ap
         None
     };
     let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), captcha };
-    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::AdminLogin(view), StatusCode::OK).await
+    Ok(Page::ok(view).no_store().into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, req: Request<Body>) -> AppResult<Response> {
-    auth::logout(&state, req.headers()).await?;
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    auth::logout(&state, &headers).await?;
     let mut res = Redirect::to("/admin/login").into_response();
     res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::clear_cookie(&state)).map_err(anyhow::Error::from)?);
     Ok(res)
@@ -103,25 +90,17 @@ async fn admins_view(state: &AppState, me: &repo::AdminRow, notice: Option<(T, b
             last_active: r.last_active_at.map(crate::calendar::format_local).unwrap_or_default(),
         })
         .collect();
-    let orgs = crate::review::repo::subtree_orgs(&state.db.pool, me.org_id)
-        .await?
-        .into_iter()
-        .map(|(id, name, depth)| crate::review::OrgChoice { id, name, depth })
-        .collect();
+    let orgs = crate::org::repo::subtree(&state.db.pool, me.org_id).await?;
     Ok(AdminsView { admin: me.info(), rows, orgs, notice })
 }
 
-pub async fn admins_get(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    if !me.admin.info().can_manage_admins() {
-        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let view = admins_view(&state, &me.admin, None).await?;
-    render_page(&state, req, PageData::Admins(view), StatusCode::OK).await
+pub async fn admins_get(State(state): State<AppState>, me: Allowed<AdminKeeper>) -> AppResult<Page<AdminsView>> {
+    Ok(Page::ok(admins_view(&state, &me.admin, None).await?))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct NewAdminForm {
+pub struct NewAdminForm {
     username: String,
     display_name: String,
     phone: String,
@@ -163,9 +142,7 @@ pub async fn create_admin_by(state: &AppState, me: &repo::AdminRow, ip: &str, us
     Ok(Ok(id))
 }
 
-pub async fn admins_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let form: NewAdminForm = read_form(body).await?;
+pub async fn admins_post(State(state): State<AppState>, me: Allowed<AdminKeeper>, Form(form): Form<NewAdminForm>) -> AppResult<Page<AdminsView>> {
     let roles: Option<Vec<Role>> = form.roles.iter().map(|r| Role::parse(r)).collect();
     let org_id: i64 = form.org.parse().unwrap_or(-1);
     let result = match roles {
@@ -176,14 +153,10 @@ pub async fn admins_post(State(state): State<AppState>, me: SignedIn, req: Reque
         Ok(_) => (T::AdminCreated, true),
         Err(t) => (t, false),
     };
-    if !me.admin.info().can_manage_admins() {
-        return render_page(&state, Request::from_parts(parts, Body::empty()), PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let view = admins_view(&state, &me.admin, Some(notice)).await?;
-    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::Admins(view), StatusCode::OK).await
+    Ok(Page::ok(admins_view(&state, &me.admin, Some(notice)).await?))
 }
 
-pub async fn disable_post(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn disable_post(State(state): State<AppState>, me: Allowed<AdminKeeper>, Path(id): Path<i64>) -> AppResult<Response> {
     let now = state.now();
     let target = repo::by_id(&state.db.pool, id).await?;
     let allowed = match &target {
@@ -202,29 +175,8 @@ pub async fn disable_post(State(state): State<AppState>, me: SignedIn, Path(id):
     Ok(Redirect::to("/admin/admins").into_response())
 }
 
-pub async fn audit_get(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    if !me.admin.info().has(Role::CityAdmin) {
-        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
+pub async fn audit_get(State(state): State<AppState>, me: Allowed<CityAdmin>) -> AppResult<Page<AuditView>> {
     let chain = audit::verify(&state.db).await?;
-    let rows = sqlx::query(
-        "SELECT l.id, l.at, COALESCE(a.username, '-') AS who, l.action, l.target, l.ip, l.outcome
-         FROM audit_log l LEFT JOIN admins a ON a.id = l.admin_id ORDER BY l.id DESC LIMIT 200",
-    )
-    .fetch_all(&state.db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(AuditRowView {
-            id: r.try_get("id")?,
-            at: crate::calendar::format_local(r.try_get("at")?),
-            who: r.try_get("who")?,
-            action: r.try_get("action")?,
-            target: r.try_get("target")?,
-            ip: r.try_get("ip")?,
-            outcome: r.try_get("outcome")?,
-        })
-    })
-    .collect::<sqlx::Result<Vec<_>>>()?;
-    render_page(&state, req, PageData::Audit(AuditView { admin: me.admin.info(), rows, chain }), StatusCode::OK).await
+    let rows = repo::audit_rows(&state.db.pool, 200).await?;
+    Ok(Page::ok(AuditView { admin: me.admin.info(), rows, chain }))
 }

@@ -168,3 +168,27 @@ pub async fn recent_failures(db: &Db, username: &str, ip: &str, since: i64) -> s
     let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(&db.pool).await?;
     Ok((by_user, by_ip))
 }
+
+/// The newest entries of the audit trail, with the admin's username.
+pub async fn audit_rows(pool: &AnyPool, limit: i64) -> sqlx::Result<Vec<super::AuditRowView>> {
+    sqlx::query(
+        "SELECT l.id, l.at, COALESCE(a.username, '-') AS who, l.action, l.target, l.ip, l.outcome
+         FROM audit_log l LEFT JOIN admins a ON a.id = l.admin_id ORDER BY l.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(super::AuditRowView {
+            id: r.try_get("id")?,
+            at: crate::calendar::format_local(r.try_get("at")?),
+            who: r.try_get("who")?,
+            action: r.try_get("action")?,
+            target: r.try_get("target")?,
+            ip: r.try_get("ip")?,
+            outcome: r.try_get("outcome")?,
+        })
+    })
+    .collect()
+}

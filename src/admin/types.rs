@@ -101,7 +101,7 @@ pub struct AdminListRow {
 pub struct AdminsView {
     pub admin: AdminInfo,
     pub rows: Vec<AdminListRow>,
-    pub orgs: Vec<crate::review::OrgChoice>,
+    pub orgs: Vec<crate::org::OrgChoice>,
     pub notice: Option<(T, bool)>,
 }
 

@@ -1,6 +1,9 @@
 //! Working days in China and the one-working-day promise: the State Council's published
 //! schedules (shipped in `holidays-cn/`), an override table editable by admins on top, office
 //! hours, and the deadline every application gets when it is made.
+#[cfg(feature = "ssr")]
+pub mod store;
+
 use crate::domain::Ymd;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -39,6 +42,13 @@ pub struct OfficeHours {
 impl Default for OfficeHours {
     fn default() -> Self {
         OfficeHours { open: 8 * 60 + 30, close: 17 * 60 + 30 }
+    }
+}
+
+/// `08:30-17:30`, as the setting is written and read.
+impl std::fmt::Display for OfficeHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}-{:02}:{:02}", self.open / 60, self.open % 60, self.close / 60, self.close % 60)
     }
 }
 

@@ -2,6 +2,8 @@
 //! short link and QR code fix the union and the occupation; scans and applications are counted.
 pub mod types;
 #[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod repo;
 pub mod ui;
 

@@ -33,6 +33,14 @@ pub struct ChannelInfo {
     pub occupation: Occupation,
 }
 
+/// A join poster: the channel, its short link and the QR code of that link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PosterView {
+    pub channel: ChannelInfo,
+    pub link: String,
+    pub qr_svg: String,
+}
+
 /// The alphabet of public channel codes: no 0/O, 1/I/L look-alikes.
 pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 

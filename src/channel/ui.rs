@@ -1,5 +1,5 @@
 //! The printable A4 poster of a join channel: its QR code, short link and the four steps.
-use crate::app::PosterView;
+use super::PosterView;
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
 
@@ -15,6 +15,6 @@ pub fn PosterPage(view: PosterView, lang: Lang) -> impl IntoView {
             <p class="poster-steps">{T::PosterSteps.get(lang)}</p>
             <p class="poster-foot">{T::AppName.get(lang)}" · "{T::Channel.get(lang)}" "{view.channel.code.clone()}</p>
         </article>
-        <p class="no-print center"><a class="button secondary" href="javascript:print()">{T::PosterPrint.get(lang)}</a></p>
+        <p class="no-print center hint">{T::PosterPrint.get(lang)}</p>
     }
 }

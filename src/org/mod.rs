@@ -3,7 +3,5 @@
 pub mod types;
 #[cfg(feature = "ssr")]
 pub mod repo;
-#[cfg(feature = "ssr")]
-pub mod seed;
 
 pub use types::*;

@@ -128,3 +128,15 @@ pub async fn pools(pool: &AnyPool) -> sqlx::Result<Vec<(OrgOption, OrgKind)>> {
         .map(|r| Ok((option_from_row(r)?, OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::County))))
         .collect()
 }
+
+/// Unions of `root`'s subtree (itself first), for filters and forms.
+pub async fn subtree(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<super::OrgChoice>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT o.id, o.name, c.distance FROM org_closure c JOIN orgs o ON o.id = c.descendant_id
+         WHERE c.ancestor_id = $1 ORDER BY o.depth, o.code",
+    )
+    .bind(root)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, name, depth)| super::OrgChoice { id, name, depth }).collect())
+}

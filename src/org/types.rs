@@ -47,3 +47,11 @@ impl OrgKind {
         matches!(self, OrgKind::City | OrgKind::County)
     }
 }
+
+/// A union of an admin's subtree, for filters and forms: indented by its distance from the top.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub id: i64,
+    pub name: String,
+    pub depth: i64,
+}

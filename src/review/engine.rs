@@ -30,7 +30,7 @@ pub fn level_at(cal: &crate::calendar::Calendar, now: i64, due: i64) -> Option<i
 /// One pass; returns how many steps were recorded.
 pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
     let now = state.now();
-    let cal = state.calendar.read().expect("calendar lock").clone();
+    let cal = state.calendar.get();
     // Two working hours can span the longest holiday break: look a month ahead.
     // With the highest step already recorded (-1: none), so settled applications cost nothing.
     let candidates: Vec<(i64, i64, i64, i64)> = sqlx::query_as(

@@ -1,29 +1,22 @@
 //! Review HTTP: the queue, the detail, decisions, undo and bulk approval. Anything outside the
-//! admin's subtree answers not-found, changes nothing, and is audited.
+//! admin's subtree answers not-found, changes nothing, and is audited; a route the admin's
+//! roles do not reach is refused the same way by the `Allowed` extractor.
 use super::service::{self, Action, Decided, Undone};
-use super::{repo, DetailView, OrgChoice, QueueFilter, QueueView};
-use crate::admin::auth::SignedIn;
-use crate::admin::http::read_form;
-use crate::app::PageData;
-use crate::i18n::T;
+use super::{repo, DetailView, QueueFilter, QueueView};
+use crate::admin::auth::{Allowed, Decider, Revealer, SignedIn, Viewer};
+use crate::i18n::{Lang, T};
 use crate::server::audit;
 use crate::server::error::{AppError, AppResult};
-use crate::server::http::render_page;
 use crate::server::state::AppState;
-use axum::body::Body;
+use crate::server::web::{Form, Page};
 use axum::extract::{Path, Query, State};
-use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
     let now = state.now();
     let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, now).await?;
-    let orgs = repo::subtree_orgs(&state.db.pool, me.admin.org_id)
-        .await?
-        .into_iter()
-        .map(|(id, name, depth)| OrgChoice { id, name, depth })
-        .collect();
+    let orgs = crate::org::repo::subtree(&state.db.pool, me.admin.org_id).await?;
     let channels = repo::subtree_channels(&state.db.pool, me.admin.org_id).await?;
     let done = match filter.done.parse::<i64>() {
         Ok(id) => {
@@ -35,83 +28,54 @@ async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice
     Ok(QueueView { admin: me.admin.info(), filter, items, total, orgs, channels, done, notice, extra })
 }
 
-pub async fn queue(State(state): State<AppState>, me: SignedIn, Query(filter): Query<QueueFilter>, req: Request<Body>) -> AppResult<Response> {
-    if !me.admin.info().can_view() {
-        return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
-    }
-    let view = queue_view(&state, &me, filter, None, None).await?;
-    render_page(&state, req, PageData::Queue(view), StatusCode::OK).await
+pub async fn queue(State(state): State<AppState>, me: Allowed<Viewer>, Query(filter): Query<QueueFilter>) -> AppResult<Page<QueueView>> {
+    Ok(Page::ok(queue_view(&state, &me.signed_in(), filter, None, None).await?))
 }
 
-async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64, req: Request<Body>) -> AppResult<Response> {
-    audit::record_alone(
-        &state.db,
-        state.now(),
-        me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", ""),
-    )
-    .await?;
-    render_page(state, req, PageData::NotFound, StatusCode::NOT_FOUND).await
+/// Not found, audited: the application is outside the admin's subtree or does not exist.
+async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64) -> AppResult<Response> {
+    audit::record_alone(&state.db, state.now(), me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", "")).await?;
+    Err(AppError::NotFound)
 }
 
-pub async fn detail(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
-    show_detail(&state, &me, id, None, req).await
-}
-
-async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, req: Request<Body>) -> AppResult<Response> {
-    show_detail_revealed(state, me, id, notice, None, req).await
+pub async fn detail(State(state): State<AppState>, me: Allowed<Viewer>, Path(id): Path<i64>) -> AppResult<Response> {
+    show_detail(&state, &me.signed_in(), id, None, None).await
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct RevealForm {
+pub struct RevealForm {
     reason: String,
 }
 
 /// Shows the full ID number and phone: only to a manager or the city admin, only with a stated
 /// reason, only inside the subtree — and every reveal is in the audit trail.
-pub async fn reveal(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let req_back = Request::from_parts(parts, Body::empty());
-    let form: RevealForm = read_form(body).await?;
-    let info = me.admin.info();
-    if !(info.has(crate::admin::Role::Manager) || info.has(crate::admin::Role::CityAdmin)) {
-        return not_found(&state, &me, "reveal", id, req_back).await;
-    }
+pub async fn reveal(State(state): State<AppState>, me: Allowed<Revealer>, Path(id): Path<i64>, Form(form): Form<RevealForm>) -> AppResult<Response> {
+    let me = me.signed_in();
     let reason: String = form.reason.trim().chars().take(100).collect();
     if reason.is_empty() {
-        return show_detail(&state, &me, id, Some(T::RevealNeedsReason), req_back).await;
+        return show_detail(&state, &me, id, Some(T::RevealNeedsReason), None).await;
     }
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     if repo::detail(&mut tx, me.admin.org_id, id, now).await?.is_none() {
         drop(tx);
-        return not_found(&state, &me, "reveal", id, req_back).await;
+        return not_found(&state, &me, "reveal", id).await;
     }
-    let (key_id, cipher, key, phone): (i64, Vec<u8>, String, String) =
-        sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let full_id = state.keys.open_id(key_id, &cipher, &format!("application:{key}"))?;
-    audit::record(
-        &mut tx,
-        state.db.backend,
-        now,
-        me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason),
-    )
-    .await?;
+    let sealed = repo::sealed_id(&mut tx, id).await?;
+    let full_id = state.keys.open_id(sealed.key_id, &sealed.cipher, &format!("application:{}", sealed.submission_key))?;
+    audit::record(&mut tx, state.db.backend, now, me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason)).await?;
     tx.commit().await?;
-    let mut res = show_detail_revealed(&state, &me, id, None, Some((full_id, phone)), req_back).await?;
-    res.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    Ok(res)
+    show_detail(&state, &me, id, None, Some((full_id, sealed.phone))).await
 }
 
-async fn show_detail_revealed(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, revealed: Option<(String, String)>, req: Request<Body>) -> AppResult<Response> {
+async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, revealed: Option<(String, String)>) -> AppResult<Response> {
     let now = state.now();
-    let found = if me.admin.info().can_view() {
+    let found = {
         let mut conn = state.db.pool.acquire().await?;
         repo::detail(&mut conn, me.admin.org_id, id, now).await?
-    } else {
-        None
     };
-    let Some(d) = found else { return not_found(state, me, "view", id, req).await };
+    let Some(d) = found else { return not_found(state, me, "view", id).await };
     let birth = crate::domain::Ymd::parse(&d.birth_date);
     let age = birth.map(|b| b.years_until(state.today())).unwrap_or(0);
     let view = DetailView {
@@ -126,52 +90,48 @@ async fn show_detail_revealed(state: &AppState, me: &SignedIn, id: i64, notice: 
         notice,
         revealed,
     };
-    render_page(state, req, PageData::Detail(view), StatusCode::OK).await
+    Ok(Page::ok(view).no_store().into_response())
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct DecideForm {
+pub struct DecideForm {
     action: String,
     reason: String,
     preset: String,
 }
 
-pub async fn decide(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let form: DecideForm = read_form(body).await?;
+pub async fn decide(State(state): State<AppState>, me: Allowed<Decider>, Path(id): Path<i64>, Form(form): Form<DecideForm>) -> AppResult<Response> {
+    let me = me.signed_in();
     let action = Action::parse(&form.action).ok_or(AppError::BadRequest("未知操作 / Unknown action"))?;
     let reason = if form.reason.trim().is_empty() { form.preset.clone() } else { form.reason.clone() };
     match service::decide(&state, &me.admin, &me.ip, id, action, &reason).await? {
         Decided::Done { .. } => Ok(Redirect::to(&format!("/admin?done={id}")).into_response()),
-        Decided::NotFound | Decided::Forbidden => render_page(&state, Request::from_parts(parts, Body::empty()), PageData::NotFound, StatusCode::NOT_FOUND).await,
-        Decided::NotPending => show_detail(&state, &me, id, Some(T::NotPending), Request::from_parts(parts, Body::empty())).await,
-        Decided::ReasonNeeded => show_detail(&state, &me, id, Some(T::ReasonNeeded), Request::from_parts(parts, Body::empty())).await,
+        Decided::NotFound | Decided::Forbidden => Err(AppError::NotFound),
+        Decided::NotPending => show_detail(&state, &me, id, Some(T::NotPending), None).await,
+        Decided::ReasonNeeded => show_detail(&state, &me, id, Some(T::ReasonNeeded), None).await,
     }
 }
 
-pub async fn undo(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>, req: Request<Body>) -> AppResult<Response> {
-    let outcome = service::undo(&state, &me.admin, &me.ip, id).await?;
-    let notice = match outcome {
+pub async fn undo(State(state): State<AppState>, me: Allowed<Decider>, Path(id): Path<i64>) -> AppResult<Response> {
+    let me = me.signed_in();
+    let notice = match service::undo(&state, &me.admin, &me.ip, id).await? {
         Undone::Done => T::UndoDone,
         Undone::TooLate => T::UndoTooLate,
-        Undone::NotFound => return not_found(&state, &me, "undo", id, req).await,
+        Undone::NotFound => return not_found(&state, &me, "undo", id).await,
     };
-    let view = queue_view(&state, &me, QueueFilter::default(), Some(notice), None).await?;
-    render_page(&state, req, PageData::Queue(view), StatusCode::OK).await
+    Ok(Page::ok(queue_view(&state, &me, QueueFilter::default(), Some(notice), None).await?).into_response())
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct BulkForm {
+pub struct BulkForm {
     ids: Vec<i64>,
 }
 
-pub async fn bulk(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
-    let (parts, body) = req.into_parts();
-    let form: BulkForm = read_form(body).await?;
+pub async fn bulk(State(state): State<AppState>, me: Allowed<Decider>, lang: Lang, Form(form): Form<BulkForm>) -> AppResult<Page<QueueView>> {
+    let me = me.signed_in();
     let (ok, skipped) = service::bulk_approve(&state, &me.admin, &me.ip, &form.ids).await?;
-    let extra = Some(format!(" {ok} · {} {skipped}", T::Skipped.get(crate::server::http::lang_of(&parts.headers, &parts.uri))));
-    let view = queue_view(&state, &me, QueueFilter::default(), Some(T::BulkDone), extra).await?;
-    render_page(&state, Request::from_parts(parts, Body::empty()), PageData::Queue(view), StatusCode::OK).await
+    let extra = Some(format!(" {ok} · {} {skipped}", T::Skipped.get(lang)));
+    Ok(Page::ok(queue_view(&state, &me, QueueFilter::default(), Some(T::BulkDone), extra).await?))
 }

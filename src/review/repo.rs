@@ -177,17 +177,6 @@ pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now:
     }))
 }
 
-/// Unions of the subtree, for the filter.
-pub async fn subtree_orgs(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    sqlx::query_as(
-        "SELECT o.id, o.name, c.distance FROM org_closure c JOIN orgs o ON o.id = c.descendant_id
-         WHERE c.ancestor_id = $1 ORDER BY o.depth, o.code",
-    )
-    .bind(root)
-    .fetch_all(pool)
-    .await
-}
-
 /// Join channels of unions inside `root`'s subtree, for the filter.
 pub async fn subtree_channels(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as(
@@ -196,4 +185,18 @@ pub async fn subtree_channels(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i6
     .bind(root)
     .fetch_all(pool)
     .await
+}
+
+/// The sealed ID number of an application (with what opens it) and the phone, for a reveal.
+pub struct SealedId {
+    pub key_id: i64,
+    pub cipher: Vec<u8>,
+    pub submission_key: String,
+    pub phone: String,
+}
+
+pub async fn sealed_id(conn: &mut crate::server::db::Conn, id: i64) -> sqlx::Result<SealedId> {
+    let (key_id, cipher, submission_key, phone): (i64, Vec<u8>, String, String) =
+        sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1").bind(id).fetch_one(conn).await?;
+    Ok(SealedId { key_id, cipher, submission_key, phone })
 }

@@ -56,13 +56,7 @@ pub fn time_left(secs: i64, zh: bool) -> String {
     }
 }
 
-/// A union of the admin's subtree, for the filter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgChoice {
-    pub id: i64,
-    pub name: String,
-    pub depth: i64,
-}
+pub use crate::org::OrgChoice;
 
 /// The queue page.
 #[derive(Clone, Debug, PartialEq, Eq)]

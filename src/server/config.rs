@@ -91,8 +91,14 @@ impl Config {
         Ok(config)
     }
 
-    /// Production refuses to start on the development conveniences.
+    /// Production refuses to start on the development conveniences — and so does a deployment
+    /// that forgot to say it is one (served over https without `EJIA_ENV=production`).
     pub fn check(&self) -> anyhow::Result<()> {
+        if !self.production && self.public_url.starts_with("https://") && (self.data_key.is_none() || self.sms_provider == "log") {
+            bail!(
+                "EJIA_PUBLIC_URL is https (a deployment) but EJIA_ENV is not production: set EJIA_ENV=production, EJIA_DATA_KEY and EJIA_SMS_PROVIDER (the generated development key and the log SMS provider are for a development machine only)"
+            );
+        }
         if self.production {
             if self.data_key.is_none() {
                 bail!("EJIA_ENV=production needs EJIA_DATA_KEY (the key for personal data)");
@@ -135,5 +141,15 @@ mod tests {
         assert!(prod.check().unwrap_err().to_string().contains("log SMS provider"));
         let prod = Config { production: true, data_key: Some("1:x".into()), sms_provider: "aliyun".into(), ..dev() };
         assert!(prod.check().is_ok());
+    }
+
+    #[test]
+    fn an_https_deployment_without_production_refuses_dev_conveniences() {
+        let deployed = Config { public_url: "https://ejia.example".into(), ..dev() };
+        assert!(deployed.check().unwrap_err().to_string().contains("EJIA_ENV=production"));
+        let with_log = Config { data_key: Some("1:x".into()), ..deployed.clone() };
+        assert!(with_log.check().is_err(), "the log provider on https");
+        let proper = Config { data_key: Some("1:x".into()), sms_provider: "aliyun".into(), ..deployed };
+        assert!(proper.check().is_ok());
     }
 }

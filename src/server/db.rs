@@ -99,6 +99,11 @@ impl Db {
         }
     }
 
+    /// Reachable and answering (for health checks).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
     /// `FOR UPDATE SKIP LOCKED` where the database has it; SQLite serialises writers anyway.
     pub fn skip_locked(&self) -> &'static str {
         match self.backend {

@@ -19,6 +19,9 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// What a reader sees of any fault of ours.
+pub const BUSY: &str = "系统繁忙，请稍后重试 / The system is busy, please try again";
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -37,19 +40,24 @@ impl AppError {
             AppError::Forbidden => "拒绝访问 / Forbidden",
             AppError::Db(e) => {
                 tracing::error!(error = ?e, "database error");
-                "系统繁忙，请稍后重试 / The system is busy, please try again"
+                BUSY
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                "系统繁忙，请稍后重试 / The system is busy, please try again"
+                BUSY
             }
         }
     }
 }
 
+/// Every error is a page: not-found renders the one not-found page; anything else a short
+/// page with the public message (the cause went to the log).
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status(), [("cache-control", "no-store")], self.public_message()).into_response()
+        match self {
+            AppError::NotFound => super::web::Page::not_found().into_response(),
+            other => super::web::Page::ok(super::web::ErrorView { message: other.public_message() }).with_status(other.status()).no_store().into_response(),
+        }
     }
 }
 

@@ -7,11 +7,12 @@ use super::crypto::Keyring;
 use super::db::Db;
 use super::outbox::Dispatcher;
 use super::sms::SmsProvider;
-use crate::calendar::{Calendar, Deadline};
+use crate::calendar::store::CalendarCell;
+use crate::calendar::Deadline;
 use crate::domain::Ymd;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 #[derive(Clone)]
@@ -21,7 +22,7 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<Keyring>,
     pub clock: Arc<dyn Clock>,
-    pub calendar: Arc<RwLock<Calendar>>,
+    pub calendar: Arc<CalendarCell>,
     pub sms: Arc<dyn SmsProvider>,
     /// Wakes the outbox dispatcher when a message is enqueued.
     pub outbox_notify: Arc<Notify>,
@@ -44,7 +45,7 @@ impl AppState {
     }
 
     pub fn deadline(&self, made_at: i64) -> Deadline {
-        self.calendar.read().expect("calendar lock").deadline(made_at)
+        self.calendar.get().deadline(made_at)
     }
 
     pub fn dispatcher(&self, owner: &str) -> Dispatcher {
@@ -57,29 +58,9 @@ impl AppState {
         }
     }
 
-    /// Loads the admin calendar overrides from the database onto the shipped schedules.
+    /// Loads the admin's calendar settings from the database onto the shipped schedules.
     pub async fn reload_calendar(&self) -> anyhow::Result<()> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT day, is_off_day FROM calendar_overrides")
-            .fetch_all(&self.db.pool)
-            .await?;
-        let hours: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'office_hours'")
-            .fetch_optional(&self.db.pool)
-            .await?;
-        let hours = hours.and_then(|h| crate::calendar::OfficeHours::parse(&h)).unwrap_or(self.config.office_hours);
-        let mut cal = Calendar::shipped(hours);
-        // Years whose schedule an admin entered by hand after it was published.
-        let published: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'published_years'")
-            .fetch_optional(&self.db.pool)
-            .await?;
-        for year in published.iter().flat_map(|p| p.split(',')).filter_map(|y| y.trim().parse::<i32>().ok()) {
-            cal.mark_published(year);
-        }
-        for (day, off) in rows {
-            if let Some(d) = Ymd::parse(&day) {
-                cal.set_override(d, off != 0);
-            }
-        }
-        *self.calendar.write().expect("calendar lock") = cal;
+        self.calendar.set(crate::calendar::store::load(&self.db.pool, self.config.office_hours).await?);
         Ok(())
     }
 

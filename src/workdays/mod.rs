@@ -4,6 +4,8 @@
 pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod http;
+#[cfg(feature = "ssr")]
+pub mod repo;
 
 use serde::{Deserialize, Serialize};
 

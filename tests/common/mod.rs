@@ -111,16 +111,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
-    spawn_instance(backend, limits, None).await
+    spawn_instance(backend, limits, None, |_| {}).await
+}
+
+/// An app whose configuration the test adjusts (e.g. `production = true`).
+pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_instance(backend, Limits::default(), None, adjust).await
 }
 
 /// A second server process on the same database, key, clock time and SMS provider — as a
 /// second instance behind a load balancer would be.
 pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
-    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first)).await
+    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), |_| {}).await
 }
 
-async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>) -> TestApp {
+async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let tmp = std::env::temp_dir().join(format!("ejia-test-{}", ejia::server::crypto::random_token()));
     std::fs::create_dir_all(&tmp).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -129,7 +134,7 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
         Some(first) => first.state.config.database_url.clone(),
         None => fresh_database(backend, &tmp).await,
     };
-    let config = Config {
+    let mut config = Config {
         production: false,
         database_url,
         public_url: format!("http://{addr}"),
@@ -143,13 +148,14 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
         seed_demo: true,
         max_connections: 5,
     };
+    adjust(&mut config);
     let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();
     let clock = share.map(|f| f.clock.clone()).unwrap_or_else(|| ManualClock::new(wednesday_10am()));
     let sms = share.map(|f| f.sms.clone()).unwrap_or_default();
-    let state = ejia::server::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone()))
+    let state = ejia::site::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone()))
         .await
         .expect("app state");
-    tokio::spawn(ejia::server::http::serve(listener, state.clone()));
+    tokio::spawn(ejia::site::router::serve(listener, state.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { base: format!("http://{addr}"), state, clock, sms, http, backend, _tmp: TempDir(tmp) }
 }

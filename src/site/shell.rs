@@ -1,18 +1,22 @@
-//! The page shell and layout. Every page is rendered on the server from the data its handler
-//! loaded (`PageData`, handed in as context); only the join form is an island, so only the join
-//! page loads WebAssembly at all.
-use crate::channel::ChannelInfo;
+//! The page shell and layout: the one place that knows every area's page. Handlers return a
+//! typed view (`server::web::Page<V>`); the renderer (`site::render`) turns the view into
+//! `PageData` and renders the whole document on the server. Only the join form and the queue's
+//! keyboard helper are islands, so only those pages load WebAssembly at all.
+use crate::channel::PosterView;
 use crate::i18n::{Lang, T};
 use crate::join::ui::status::StatusView;
 use crate::join::JoinView;
 use leptos::prelude::*;
 
-/// A join poster: the channel, its short link and the QR code of that link.
+/// The stylesheet's address (hashed with the build when file hashing is on).
 #[derive(Clone, Debug)]
-pub struct PosterView {
-    pub channel: ChannelInfo,
-    pub link: String,
-    pub qr_svg: String,
+pub struct StylesheetHref(pub std::sync::Arc<str>);
+
+/// The site's own pages, which belong to no area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SitePage {
+    Home,
+    Privacy,
 }
 
 #[derive(Clone, Debug)]
@@ -20,6 +24,7 @@ pub enum PageData {
     Home,
     Privacy,
     NotFound,
+    Error(&'static str),
     Join(JoinView),
     Status(Option<StatusView>),
     Poster(PosterView),
@@ -38,6 +43,7 @@ impl PageData {
             PageData::Home => T::HomeTitle,
             PageData::Privacy => T::ConsentNotice,
             PageData::NotFound => T::NotFound,
+            PageData::Error(_) => T::ErrorTitle,
             PageData::Join(_) => T::JoinTitle,
             PageData::Status(_) => T::StatusTitle,
             PageData::Poster(_) => T::PosterTitle,
@@ -50,6 +56,40 @@ impl PageData {
             PageData::Stats(_) => T::Progress,
         }
     }
+
+    /// What search engines and link previews say of the page.
+    fn description(&self) -> T {
+        match self {
+            PageData::Join(_) | PageData::Poster(_) => T::JoinIntro,
+            _ => T::HomeIntro,
+        }
+    }
+
+    /// The page value a handler returned, by its type; `None` for a type no page shows.
+    #[cfg(feature = "ssr")]
+    pub fn from_view(view: std::sync::Arc<dyn std::any::Any + Send + Sync>) -> Option<PageData> {
+        use crate::server::web::{ErrorView, NotFoundView};
+        fn take<V: Clone + 'static>(view: &std::sync::Arc<dyn std::any::Any + Send + Sync>) -> Option<V> {
+            view.downcast_ref::<V>().cloned()
+        }
+        let v = &view;
+        None.or_else(|| take::<SitePage>(v).map(|p| match p {
+            SitePage::Home => PageData::Home,
+            SitePage::Privacy => PageData::Privacy,
+        }))
+        .or_else(|| take::<NotFoundView>(v).map(|_| PageData::NotFound))
+        .or_else(|| take::<ErrorView>(v).map(|e| PageData::Error(e.message)))
+        .or_else(|| take::<JoinView>(v).map(PageData::Join))
+        .or_else(|| take::<Option<StatusView>>(v).map(PageData::Status))
+        .or_else(|| take::<PosterView>(v).map(PageData::Poster))
+        .or_else(|| take::<crate::admin::LoginView>(v).map(PageData::AdminLogin))
+        .or_else(|| take::<crate::admin::AdminsView>(v).map(PageData::Admins))
+        .or_else(|| take::<crate::admin::AuditView>(v).map(PageData::Audit))
+        .or_else(|| take::<crate::review::QueueView>(v).map(PageData::Queue))
+        .or_else(|| take::<crate::review::DetailView>(v).map(PageData::Detail))
+        .or_else(|| take::<crate::workdays::CalendarView>(v).map(PageData::Calendar))
+        .or_else(|| take::<crate::workdays::StatsView>(v).map(PageData::Stats))
+    }
 }
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,6 +98,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Only pages with islands load WebAssembly: the join form, and the queue's keyboard keys.
     let islands = matches!(page, PageData::Join(_) | PageData::Queue(_));
     let title = format!("{} · {}", page.title().get(lang), T::AppName.get(lang));
+    let description = page.description().get(lang);
+    let css = use_context::<StylesheetHref>()
+        .map(|h| h.0.to_string())
+        .unwrap_or_else(|| format!("/{}/{}.css", options.site_pkg_dir, options.output_name));
     view! {
         <!DOCTYPE html>
         <html lang=lang.tag()>
@@ -66,7 +110,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#c8102e"/>
                 <title>{title}</title>
-                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
+                <meta name="description" content=description/>
+                <link rel="stylesheet" href=css/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 {islands.then(|| view! { <HydrationScripts options=options.clone() islands=true/> })}
             </head>
@@ -91,12 +136,15 @@ fn current_path() -> String {
 #[component]
 pub fn App(page: PageData, lang: Lang) -> impl IntoView {
     let other = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
-    let switch = format!("/lang/{}?next={}", other.short(), current_path());
+    let path = current_path();
+    // A status link's token stays out of other URLs: that page switches by query instead.
+    let switch = if path.starts_with("/s/") { format!("?lang={}", other.short()) } else { format!("/lang/{}?next={path}", other.short()) };
     let poster = matches!(page, PageData::Poster(_));
     let body = match page {
         PageData::Home => view! { <HomePage lang=lang/> }.into_any(),
         PageData::Privacy => view! { <PrivacyPage lang=lang/> }.into_any(),
         PageData::NotFound => view! { <NotFoundPage lang=lang/> }.into_any(),
+        PageData::Error(message) => view! { <ErrorPage message=message lang=lang/> }.into_any(),
         PageData::Join(v) => view! { <crate::join::ui::page::JoinPage view=v/> }.into_any(),
         PageData::Status(v) => view! { <crate::join::ui::status::StatusPage view=v lang=lang/> }.into_any(),
         PageData::Poster(v) => view! { <crate::channel::ui::PosterPage view=v lang=lang/> }.into_any(),
@@ -133,6 +181,17 @@ fn NotFoundPage(lang: Lang) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{T::NotFound.get(lang)}</h1>
+            <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
+        </section>
+    }
+}
+
+#[component]
+fn ErrorPage(message: &'static str, lang: Lang) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>{T::ErrorTitle.get(lang)}</h1>
+            <p role="alert">{message}</p>
             <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
         </section>
     }

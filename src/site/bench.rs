@@ -3,10 +3,10 @@
 //! application insert, one row per transaction, through the same pool at the same concurrency,
 //! without HTTP. Rate limits are raised for the run; everything else is the production set-up
 //! (outbox dispatcher running, SMS to a provider that only records).
-use super::clock::SystemClock;
-use super::config::{Config, Limits};
-use super::crypto::{random_token, Keyring};
-use super::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
+use crate::server::clock::SystemClock;
+use crate::server::config::{Config, Limits};
+use crate::server::crypto::{random_token, Keyring};
+use crate::server::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
 use crate::calendar::OfficeHours;
 use crate::domain::{IdNumber, Ymd};
 use anyhow::Context;
@@ -115,7 +115,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// The review side at scale: 10,000 pending applications in a reviewer's subtree; the queue's
 /// server time over HTTP, and a bulk approval of 100.
-async fn review_bench(state: &super::state::AppState, http: &reqwest::Client, base: &str, args: &Args, today: Ymd) -> anyhow::Result<()> {
+async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Client, base: &str, args: &Args, today: Ymd) -> anyhow::Result<()> {
     const PENDING: usize = 10_000;
     let org: i64 = crate::org::repo::by_code(&state.db.pool, "340302").await?.context("demo county")?.id;
     let now = state.now();
@@ -224,7 +224,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     let sms = Arc::new(CaptureSms::default());
     let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), Some(sms.clone())).await?;
     let workers = super::startup::spawn_workers(&state);
-    tokio::spawn(super::http::serve(listener, state.clone()));
+    tokio::spawn(super::router::serve(listener, state.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(args.concurrency).build()?;
     let base = format!("http://{addr}");
     let union = crate::org::repo::by_code(&state.db.pool, "340300-HY01-LY").await?.context("demo union")?.id.to_string();

@@ -1,14 +1,15 @@
 //! Start-up: configuration → keys → database (migrated, demo data on a fresh development
 //! install) → calendar → SMS provider → state; then the outbox dispatcher in the background.
-use super::clock::{Clock, SystemClock};
-use super::config::Config;
-use super::crypto::Keyring;
-use super::db::Db;
-use super::sms::SmsProvider;
-use super::state::AppState;
+use crate::server::clock::{Clock, SystemClock};
+use crate::server::config::Config;
+use crate::server::crypto::Keyring;
+use crate::server::db::Db;
+use crate::server::sms::SmsProvider;
+use crate::server::state::AppState;
+use crate::calendar::store::CalendarCell;
 use crate::calendar::Calendar;
 use leptos::config::LeptosOptions;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub async fn build_state(
@@ -24,15 +25,15 @@ pub async fn build_state(
     let db = Db::connect(&config.database_url, config.max_connections).await?;
     db.migrate().await?;
     if config.seed_demo {
-        crate::org::seed::seed_demo_if_empty(&db, clock.now()).await?;
+        super::seed::seed_demo_if_empty(&db, clock.now()).await?;
     }
     let sms = match sms {
         Some(s) => s,
-        None => super::sms::from_config(&config)?,
+        None => crate::server::sms::from_config(&config)?,
     };
     let state = AppState {
         leptos_options,
-        calendar: Arc::new(RwLock::new(Calendar::shipped(config.office_hours))),
+        calendar: Arc::new(CalendarCell::new(Calendar::shipped(config.office_hours))),
         config: Arc::new(config),
         db,
         keys: Arc::new(keys),
@@ -51,7 +52,7 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
 
 /// Starts the outbox dispatcher for this instance; the handle stops it.
 pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let owner = format!("{}-{}", std::process::id(), super::crypto::random_token());
+    let owner = format!("{}-{}", std::process::id(), crate::server::crypto::random_token());
     let engine = tokio::spawn(crate::review::engine::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {

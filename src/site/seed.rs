@@ -1,7 +1,7 @@
 //! The Bengbu demo tree from the domain notes, with two join channels, seeded on the first
 //! start of a development install (names to be checked before production use).
-use super::repo::{self, NewOrg};
-use super::OrgKind::{self, *};
+use crate::org::repo::{self, NewOrg};
+use crate::org::OrgKind::{self, *};
 use crate::server::db::Db;
 
 /// (code, name, kind, region, parent code, runs a turnover pool)

@@ -1,0 +1,14 @@
+//! Composition, the top layer: the page shell that knows every area's page, the renderer that
+//! turns handlers' page values into HTML, the router, start-up, the demo seed and the bench.
+//! It imports the areas and the ground; nothing imports it but the binary and the tests.
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod bench;
+#[cfg(feature = "ssr")]
+pub mod render;
+#[cfg(feature = "ssr")]
+pub mod router;
+#[cfg(feature = "ssr")]
+pub mod seed;
+#[cfg(feature = "ssr")]
+pub mod startup;

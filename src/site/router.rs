@@ -1,0 +1,122 @@
+//! The HTTP surface: every route of every area, the site's own pages (home, privacy, language,
+//! health), static files with long cache lifetimes for hashed assets, the guards, and serving
+//! with TCP_NODELAY. Handlers return page values; `render::render_pages` makes them HTML.
+use super::shell::SitePage;
+use crate::i18n::Lang;
+use crate::server::error::AppResult;
+use crate::server::guard;
+use crate::server::state::AppState;
+use crate::server::web::{safe_local_path, Page, LANG_COOKIE};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, Request};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::provide_context;
+use std::net::SocketAddr;
+use tower_http::services::ServeDir;
+
+async fn home() -> Page<SitePage> {
+    Page::ok(SitePage::Home)
+}
+
+async fn privacy() -> Page<SitePage> {
+    Page::ok(SitePage::Privacy)
+}
+
+async fn not_found() -> Response {
+    Page::not_found().into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Sets the language cookie and goes back to a page of this site (anything else: home).
+async fn set_lang(Path(tag): Path<String>, Query(q): Query<Next>) -> Response {
+    let lang = Lang::from_tag(&tag).unwrap_or_default();
+    let next = q.next.as_deref().and_then(|n| safe_local_path(n, None)).unwrap_or_else(|| "/".into());
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.short());
+    let mut res = Redirect::to(&next).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
+    res
+}
+
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
+    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await.into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> AppResult<&'static str> {
+    state.db.ping().await?;
+    Ok("ok")
+}
+
+pub fn router(state: AppState) -> Router {
+    // Leptos renders on tokio; `leptos_routes` would set this up, our handlers render directly.
+    let _ = any_spawner::Executor::init_tokio();
+    let site_root = state.leptos_options.site_root.to_string();
+    // Build-time compressed copies (`.br`, `.gz`) are served when the browser takes them.
+    let static_files = ServeDir::new(&site_root).precompressed_br().precompressed_gzip().fallback(get(not_found));
+    let hashed = state.leptos_options.hash_files;
+    let static_files = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
+        .service(static_files);
+    let site = super::render::SiteState::new(state.clone());
+    use crate::{admin, channel, join, review, workdays};
+    Router::new()
+        .route("/", get(home))
+        .route("/privacy", get(privacy))
+        .route("/join", get(join::http::join_get).post(join::http::join_post))
+        .route("/j/{code}", get(join::http::channel_get).post(join::http::channel_post))
+        .route("/j/{code}/poster", get(channel::http::poster))
+        .route("/s/{token}", get(join::http::status_get).post(join::http::status_post))
+        .route("/lang/{tag}", get(set_lang))
+        .route("/api/{*fn_name}", post(server_fns))
+        .route("/healthz", get(healthz))
+        .route("/admin/login", get(admin::http::login_get).post(admin::http::login_post))
+        .route("/admin/logout", post(admin::http::logout))
+        .route("/admin/admins", get(admin::http::admins_get).post(admin::http::admins_post))
+        .route("/admin/admins/{id}/disable", post(admin::http::disable_post))
+        .route("/admin/audit", get(admin::http::audit_get))
+        .route("/admin", get(review::http::queue))
+        .route("/admin/a/{id}", get(review::http::detail))
+        .route("/admin/a/{id}/decide", post(review::http::decide))
+        .route("/admin/a/{id}/undo", post(review::http::undo))
+        .route("/admin/a/{id}/reveal", post(review::http::reveal))
+        .route("/admin/bulk-approve", post(review::http::bulk))
+        .route("/admin/calendar", get(workdays::http::calendar_get))
+        .route("/admin/calendar/hours", post(workdays::http::hours_post))
+        .route("/admin/calendar/override", post(workdays::http::override_post))
+        .route("/admin/calendar/remove", post(workdays::http::remove_post))
+        .route("/admin/calendar/publish", post(workdays::http::publish_post))
+        .route("/admin/stats", get(workdays::http::stats_get))
+        .fallback_service(static_files)
+        .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.config.clone(), guard::same_origin_only))
+        .with_state(state)
+}
+
+/// Hashed build outputs (`/pkg/ejia.<hash>.wasm` …) never change: a year, `immutable`. Other
+/// files are checked again each time (their names stay when their content changes).
+async fn cache_static(hashed: bool, req: Request<Body>, next: axum::middleware::Next) -> Response {
+    let long = hashed && req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    if res.status().is_success() {
+        let value = if long { "public, max-age=31536000, immutable" } else { "no-cache" };
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// Serves until the process ends; every accepted socket gets TCP_NODELAY (without it
+/// keep-alive responses stall ~40 ms on delayed ACKs).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+}
