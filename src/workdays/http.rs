@@ -22,7 +22,7 @@ async fn calendar_view(state: &AppState, me: &SignedIn, notice: Option<(T, Strin
         sqlx::query_as("SELECT day, is_off_day, note FROM calendar_overrides ORDER BY day").fetch_all(&state.db.pool).await?;
     let (hours, provisional_years) = {
         let cal = state.calendar.read().expect("calendar lock");
-        let this_year = state.today().y;
+        let this_year = state.today().year();
         (cal.hours, (this_year..=this_year + 1).filter(|y| cal.is_provisional(*y)).collect())
     };
     Ok(CalendarView {
