@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs every test: unit and property tests, the HTTP integration
-# tests on SQLite and on PostgreSQL (each test on its own new database), and the end-to-end
-# suite in Chromium against a debug build and again against a release build.
+# Sets up a fresh machine, checks formatting, lints (server and browser builds; warnings are
+# errors) and that the browser bundle pulls in no server-only crate, then runs every test: unit
+# and property tests, the CLI's usage, the HTTP integration tests on SQLite and on PostgreSQL
+# (each test on its own new database), and the end-to-end suite in Chromium against a debug
+# build and again against a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -17,6 +19,31 @@ fi
 # Databases left by earlier runs of the integration tests.
 psql "$EJIA_TEST_PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'ejia_t_%'" |
   while read -r db; do psql "$EJIA_TEST_PG_URL" -qc "DROP DATABASE IF EXISTS $db" || true; done
+
+echo "== static checks: formatting, lints (server and browser builds), the browser's dependencies"
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+cargo fmt --check
+cargo clippy --locked --all-targets --features ssr -- -D warnings
+cargo clippy --locked --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+# The WASM bundle must not pull in a server-only crate (a misplaced feature or dependency would).
+# Proc macros run on the build machine, not in the browser: their dependencies (leptos's
+# wasm_split_macros uses sha2) are left out.
+server_only="sqlx tokio axum leptos_axum tower tower-http hyper reqwest argon2 chacha20poly1305 hmac sha2 rand qrcode tracing-subscriber"
+wasm_crates=$(cargo tree --locked --no-default-features --features hydrate --target wasm32-unknown-unknown -e normal,no-proc-macro --prefix none |
+  awk '{ print $1 }' | sort -u)
+offending=""
+for crate in $server_only; do
+  if grep -qx -- "$crate" <<<"$wasm_crates"; then offending="$offending $crate"; fi
+done
+if [ -n "$offending" ]; then
+  echo "test: the WASM build depends on server-only crates:$offending" >&2
+  for crate in $offending; do
+    cargo tree --locked --no-default-features --features hydrate --target wasm32-unknown-unknown -e normal,no-proc-macro -i "$crate" >&2 || true
+  done
+  exit 1
+fi
+echo "the WASM dependency tree holds no server-only crate"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

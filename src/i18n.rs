@@ -231,6 +231,39 @@ dictionary! {
     KeysHint => "快捷键：J/K 上下移动，A 通过，X 选择，回车 查看详情", "Keys: J/K move, A approve, X select, Enter details";
     RevealReason => "查看理由（将被记录）", "Reason (recorded)";
     RevealNeedsReason => "查看完整号码须填写理由", "A reason is needed to see full numbers";
+    // Units and the patterns around values: `{}` is where `T::fill` puts each value, in order.
+    Hours => "小时", "h";
+    Minutes => "分", "min";
+    TimeLeft => "剩余 {}", "{} left";
+    TimeOverdue => "逾期 {}", "overdue {}";
+    InParens => "（{}）", " ({})";
+    LabelValue => "{}：{}", "{}: {}";
+    ListSeparator => "、", ", ";
+    // Preset reasons a reviewer can pick (the Chinese text is what the applicant is sent).
+    PresetIdMismatch => "信息与身份证不符", "Details do not match the ID card";
+    PresetNotEmployee => "不属于本单位职工", "Not an employee of this union's workplaces";
+    PresetOtherUnion => "已是其他工会会员", "Already a member of another union";
+    // The personal-information notice (/privacy), one entry a paragraph.
+    PrivacyController => "处理者：工会E家平台运营的总工会。目的：办理入会申请、审核、会籍管理和结果通知。", "Controller: the federation of trade unions running Union E-Home. Purpose: handling your membership application, its review, membership records and notices.";
+    PrivacyCollected => "收集的信息：姓名、身份证号、手机号、工作单位或所在县区、车牌号（选填）。身份证号加密存储，页面和记录中只显示部分号码。", "We collect: name, ID number, mobile number, workplace or county, plate number (optional). The ID number is stored encrypted and shown only masked.";
+    PrivacySharing => "信息仅提供给负责审核您申请的工会及其上级工会；查看完整号码须有权限并说明理由，且全部留痕。", "Only the union reviewing your application and the unions above it see it; seeing a full number needs a permission and a stated reason, and is recorded.";
+    PrivacyRights => "您可以通过短信中的链接查询进度，也可以联系所在工会查阅、更正或删除您的信息，或撤回同意（撤回后将无法继续办理入会）。", "Follow the link in your SMS to see progress; ask your union to access, correct or delete your data or to withdraw consent (the application then stops).";
+}
+
+impl T {
+    /// The entry with each `{}` replaced by the next value (a missing value leaves nothing).
+    pub fn fill(self, lang: Lang, values: &[&str]) -> String {
+        let mut rest = self.get(lang);
+        let mut values = values.iter();
+        let mut out = String::with_capacity(rest.len() + 16);
+        while let Some(at) = rest.find("{}") {
+            out.push_str(&rest[..at]);
+            out.push_str(values.next().copied().unwrap_or_default());
+            rest = &rest[at + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 #[cfg(test)]
@@ -242,5 +275,14 @@ mod tests {
         assert_eq!(T::Submit.get(Lang::Zh), "提交申请");
         assert_eq!(T::Submit.get(Lang::En), "Submit application");
         assert_eq!(Lang::from_tag("en"), Some(Lang::En));
+    }
+
+    #[test]
+    fn fill_puts_values_in_order() {
+        assert_eq!(T::LabelValue.fill(Lang::Zh, &["年龄", "30"]), "年龄：30");
+        assert_eq!(T::LabelValue.fill(Lang::En, &["Age", "30"]), "Age: 30");
+        assert_eq!(T::InParens.fill(Lang::Zh, &["选填"]), "（选填）");
+        assert_eq!(T::InParens.fill(Lang::En, &[]), " ()");
+        assert_eq!(T::Submit.fill(Lang::Zh, &["unused"]), "提交申请");
     }
 }

@@ -1,41 +1,121 @@
 //! The `ejia` server binary: serves the app (the default), or runs an operator command.
+use clap::{Parser, Subcommand};
 use ejia::server::db::Db;
 use ejia::site::startup;
 use leptos::config::get_configuration;
 
-const USAGE: &str = "usage:
-  ejia                                         serve (configuration from the environment)
-  ejia channel add <union code> <name>         open a truck-driver join channel; prints its link
-  ejia admin add <union code> <roles> <username>   create an admin (roles: reviewer,manager,city_admin,leader);
-                                               the password is read from standard input
-  ejia bench [--db sqlite|postgres] [--n N]    measure join throughput and latency (see README)";
+/// 工会E家 server and operator commands. With no command it serves the app.
+#[derive(Debug, Parser)]
+#[command(name = "ejia", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app (the default); configuration comes from the environment.
+    Serve,
+    /// Join channels.
+    Channel {
+        #[command(subcommand)]
+        command: ChannelCommand,
+    },
+    /// Admin accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Measure join throughput and latency, and time the review queue (see README).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ChannelCommand {
+    /// Open a truck-driver join channel for a union; prints its link and poster link.
+    Add {
+        /// The union's code, e.g. 340302.
+        #[arg(value_name = "UNION_CODE")]
+        union_code: String,
+        /// The channel's name (several words are joined with spaces).
+        #[arg(value_name = "NAME", required = true, num_args = 1..)]
+        name: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an admin. The password (at least 10 characters) is read from standard input.
+    Add {
+        /// The union the admin belongs to, by its code, e.g. 340300.
+        #[arg(value_name = "UNION_CODE")]
+        union_code: String,
+        /// A comma list of reviewer, manager, city_admin, leader.
+        #[arg(value_name = "ROLES")]
+        roles: String,
+        /// The sign-in name (kept in lower case).
+        #[arg(value_name = "USERNAME")]
+        username: String,
+    },
+}
+
+/// The bench's own flags; omitted ones keep the bench's defaults.
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// The database to measure [default: sqlite].
+    #[arg(long, value_parser = ["sqlite", "postgres"])]
+    db: Option<String>,
+    /// Joins to make, 1 to 20000 [default: 2000].
+    #[arg(long = "n", value_name = "N")]
+    n: Option<usize>,
+    /// Joins in flight at once [default: 50].
+    #[arg(long, value_name = "C")]
+    concurrency: Option<usize>,
+    /// The PostgreSQL server for --db postgres [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
+    #[arg(long, value_name = "URL")]
+    pg_url: Option<String>,
+}
+
+impl BenchArgs {
+    /// The flags as `ejia::site::bench::run` reads them.
+    fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut push = |flag: &str, value: Option<String>| {
+            if let Some(v) = value {
+                args.extend([flag.to_string(), v]);
+            }
+        };
+        push("--db", self.db.clone());
+        push("--n", self.n.map(|n| n.to_string()));
+        push("--concurrency", self.concurrency.map(|c| c.to_string()));
+        push("--pg-url", self.pg_url.clone());
+        args
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // First, so `--help` and usage errors need no configuration (clap exits 0 or 2 itself).
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
     // cargo-leptos passes the site settings in the environment; run by hand, read Cargo.toml.
     let leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(_) => get_configuration(Some("Cargo.toml"))?.leptos_options,
     };
-    match args.first().map(String::as_str) {
-        None | Some("serve") => serve(leptos_options).await,
-        Some("channel") if args.get(1).map(String::as_str) == Some("add") && args.len() >= 4 => {
+    match cli.command {
+        None | Some(Command::Serve) => serve(leptos_options).await,
+        Some(Command::Channel { command: ChannelCommand::Add { union_code, name } }) => {
             let state = startup::from_env(leptos_options).await?;
-            channel_add(&state.db, &args[2], &args[3..].join(" "), &state.config.public_url, state.now()).await
+            channel_add(&state.db, &union_code, &name.join(" "), &state.config.public_url, state.now()).await
         }
-        Some("admin") if args.get(1).map(String::as_str) == Some("add") && args.len() == 5 => {
+        Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username } }) => {
             let state = startup::from_env(leptos_options).await?;
-            admin_add(&state, &args[2], &args[3], &args[4]).await
+            admin_add(&state, &union_code, &roles, &username).await
         }
-        Some("bench") => ejia::site::bench::run(leptos_options, &args[1..]).await,
-        _ => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
+        Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
     }
 }
 

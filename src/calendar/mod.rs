@@ -118,7 +118,7 @@ impl Calendar {
         if let Some(off) = self.exceptions.get(&date) {
             return !off;
         }
-        if self.is_provisional(date.y) && is_fixed_holiday(date) {
+        if self.is_provisional(date.year()) && is_fixed_holiday(date) {
             return false;
         }
         date.weekday() <= 5
@@ -153,7 +153,7 @@ impl Calendar {
         } else {
             (self.next_working_day_after(day), close)
         };
-        let provisional = (day.y..=due_day.y).any(|y| self.is_provisional(y));
+        let provisional = (day.year()..=due_day.year()).any(|y| self.is_provisional(y));
         Deadline { due_at: due_day.days_since_epoch() * 86_400 + due_second - CHINA_OFFSET_SECS, provisional }
     }
 }
@@ -184,7 +184,7 @@ impl Calendar {
 
 /// The fixed-date holidays used for a year whose schedule is not yet published.
 fn is_fixed_holiday(d: Ymd) -> bool {
-    matches!((d.m, d.d), (1, 1) | (5, 1) | (10, 1) | (10, 2) | (10, 3))
+    matches!((d.month(), d.day()), (1, 1) | (5, 1) | (10, 1) | (10, 2) | (10, 3))
 }
 
 /// Unix seconds of a local (UTC+8) date and time.

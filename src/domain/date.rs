@@ -3,17 +3,62 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A real calendar date. The fields are private: every `Ymd` comes from [`Ymd::new`],
+/// [`Ymd::parse`], day arithmetic or a deserialiser that runs the same check, so none holds a
+/// day that does not exist (2026-02-30 is refused, not carried along).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "YmdParts")]
 pub struct Ymd {
-    pub y: i32,
-    pub m: u32,
-    pub d: u32,
+    y: i32,
+    m: u32,
+    d: u32,
+}
+
+/// The serialised shape of a [`Ymd`] (`{"y":2026,"m":11,"d":28}`), before its check.
+#[derive(Deserialize)]
+struct YmdParts {
+    y: i32,
+    m: u32,
+    d: u32,
+}
+
+/// Why a deserialised date is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoSuchDate;
+
+impl fmt::Display for NoSuchDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no such calendar date")
+    }
+}
+
+impl std::error::Error for NoSuchDate {}
+
+impl TryFrom<YmdParts> for Ymd {
+    type Error = NoSuchDate;
+    fn try_from(p: YmdParts) -> Result<Ymd, NoSuchDate> {
+        Ymd::new(p.y, p.m, p.d).ok_or(NoSuchDate)
+    }
 }
 
 impl Ymd {
     /// A real calendar date, or `None`.
     pub fn new(y: i32, m: u32, d: u32) -> Option<Ymd> {
-        (m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m)).then_some(Ymd { y, m, d })
+        ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then_some(Ymd { y, m, d })
+    }
+
+    pub fn year(self) -> i32 {
+        self.y
+    }
+
+    /// 1 = January … 12 = December.
+    pub fn month(self) -> u32 {
+        self.m
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(self) -> u32 {
+        self.d
     }
 
     /// Parses `YYYY-MM-DD` or `YYYYMMDD`.
@@ -122,11 +167,50 @@ mod tests {
         assert_eq!(birth.years_until(Ymd::new(2026, 11, 29).unwrap()), 16);
     }
 
+    #[test]
+    fn deserialising_checks_the_date() {
+        let d: Ymd = serde_json::from_str(r#"{"y":2024,"m":2,"d":29}"#).unwrap();
+        assert_eq!(d, Ymd::new(2024, 2, 29).unwrap());
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"y":2024,"m":2,"d":29}"#);
+        for bad in [r#"{"y":2026,"m":2,"d":30}"#, r#"{"y":2023,"m":2,"d":29}"#, r#"{"y":2026,"m":13,"d":1}"#, r#"{"y":2026,"m":0,"d":1}"#, r#"{"y":2026,"m":4,"d":0}"#, r#"{"y":2026,"m":4,"d":31}"#] {
+            assert!(serde_json::from_str::<Ymd>(bad).is_err(), "{bad}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn display_parses_back(n in -600_000i64..2_900_000) {
+            // Years 0000..=9999, the range `YYYY-MM-DD` spells.
+            let d = Ymd::from_days_since_epoch(n);
+            prop_assume!((0..=9999).contains(&d.year()));
+            prop_assert_eq!(Ymd::parse(&d.to_string()), Some(d));
+            prop_assert_eq!(Ymd::new(d.year(), d.month(), d.day()), Some(d));
+        }
+
+        #[test]
+        fn serde_round_trips(n in -1_000_000i64..3_000_000) {
+            let d = Ymd::from_days_since_epoch(n);
+            let json = serde_json::to_string(&d).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Ymd>(&json).unwrap(), d);
+        }
+
+        #[test]
+        fn deserialising_agrees_with_new(y in -10i32..10_000, m in 0u32..14, d in 0u32..33) {
+            let json = format!(r#"{{"y":{y},"m":{m},"d":{d}}}"#);
+            prop_assert_eq!(serde_json::from_str::<Ymd>(&json).ok(), Ymd::new(y, m, d));
+        }
+
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,12}") {
+            if let Some(d) = Ymd::parse(&s) {
+                prop_assert_eq!(Ymd::parse(&d.to_string()), Some(d));
+            }
+        }
+
         #[test]
         fn day_numbers_round_trip(n in -100_000i64..100_000) {
             let d = Ymd::from_days_since_epoch(n);
-            prop_assert!(Ymd::new(d.y, d.m, d.d).is_some());
+            prop_assert!(Ymd::new(d.year(), d.month(), d.day()).is_some());
             prop_assert_eq!(d.days_since_epoch(), n);
             prop_assert_eq!(d.add_days(1).weekday() % 7, (d.weekday() + 1) % 7);
         }

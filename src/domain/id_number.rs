@@ -60,7 +60,7 @@ impl IdNumber {
             return Err(IdError::Region);
         }
         let birth = Ymd::parse(&s[6..14]).ok_or(IdError::BirthDate)?;
-        if birth.y <= 1900 {
+        if birth.year() <= 1900 {
             return Err(IdError::Before1900);
         }
         if birth > today {
@@ -191,7 +191,7 @@ mod tests {
         ) {
             let birth = Ymd::new(1901, 1, 1).unwrap().add_days(days);
             prop_assume!(birth.years_until(today()) >= 16);
-            let body = format!("{region}{:04}{:02}{:02}{seq:03}", birth.y, birth.m, birth.d);
+            let body = format!("{region}{:04}{:02}{:02}{seq:03}", birth.year(), birth.month(), birth.day());
             let id = IdNumber::parse(&with_check(&body), today()).unwrap();
             prop_assert_eq!(id.birth_date(), birth);
             prop_assert_eq!(id.sex() == Sex::Male, seq % 2 == 1);
@@ -209,6 +209,34 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
             let _ = IdNumber::parse(&s, today());
+        }
+
+        #[test]
+        fn as_str_parses_back(
+            region in prop::sample::select(vec!["110105", "340302", "650102", "910000"]),
+            days in 0i64..30_000, seq in 0u32..1000,
+            spelling in prop::sample::select(vec![0u8, 1, 2]),
+        ) {
+            let birth = Ymd::new(1901, 1, 1).unwrap().add_days(days);
+            prop_assume!(birth.years_until(today()) >= 16);
+            let body = format!("{region}{:04}{:02}{:02}{seq:03}", birth.year(), birth.month(), birth.day());
+            let canonical = with_check(&body);
+            // As typed: plain, spaced out, or with a lower-case x.
+            let typed = match spelling {
+                0 => canonical.clone(),
+                1 => format!("{} {} {}", &canonical[..6], &canonical[6..14], &canonical[14..]),
+                _ => canonical.to_ascii_lowercase(),
+            };
+            let id = IdNumber::parse(&typed, today()).unwrap();
+            prop_assert_eq!(id.as_str(), canonical.as_str());
+            prop_assert_eq!(IdNumber::parse(id.as_str(), today()), Ok(id.clone()));
+        }
+
+        #[test]
+        fn whatever_parses_parses_back_the_same(s in "[0-9xX -]{15,22}") {
+            if let Ok(id) = IdNumber::parse(&s, today()) {
+                prop_assert_eq!(IdNumber::parse(id.as_str(), today()), Ok(id.clone()));
+            }
         }
     }
 }

@@ -88,5 +88,19 @@ mod tests {
         fn never_panics(s in "\\PC{0,40}") {
             if let Ok(n) = PersonName::parse(&s) { let _ = n.masked(); }
         }
+
+        #[test]
+        fn as_str_parses_back(s in "[ 　张三欧阳娜买提艾力·•.A-Za-zＡ-Ｚ]{0,32}") {
+            if let Ok(n) = PersonName::parse(&s) {
+                prop_assert_eq!(PersonName::parse(n.as_str()), Ok(n.clone()));
+            }
+        }
+
+        #[test]
+        fn any_text_that_parses_parses_back(s in "\\PC{0,40}") {
+            if let Ok(n) = PersonName::parse(&s) {
+                prop_assert_eq!(PersonName::parse(n.as_str()), Ok(n.clone()));
+            }
+        }
     }
 }

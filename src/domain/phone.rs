@@ -89,5 +89,23 @@ mod tests {
         fn never_panics(s in "\\PC{0,30}") {
             let _ = Phone::parse(&s);
         }
+
+        #[test]
+        fn as_str_parses_back(
+            prefix in prop::sample::select(vec!["", "+86", "0086", "+86 "]),
+            second in 3u8..10, rest in "[0-9]{9}", sep in prop::sample::select(vec!["", " ", "-"]),
+        ) {
+            let typed = format!("{prefix}1{second}{}{sep}{}", &rest[..2], &rest[2..]);
+            let p = Phone::parse(&typed).unwrap();
+            prop_assert_eq!(p.as_str(), format!("1{second}{rest}"));
+            prop_assert_eq!(Phone::parse(p.as_str()), Ok(p.clone()));
+        }
+
+        #[test]
+        fn whatever_parses_parses_back_the_same(s in "[+0-9 ()１３８-]{8,20}") {
+            if let Ok(p) = Phone::parse(&s) {
+                prop_assert_eq!(Phone::parse(p.as_str()), Ok(p.clone()));
+            }
+        }
     }
 }

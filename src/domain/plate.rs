@@ -73,5 +73,24 @@ mod tests {
         fn never_panics(s in "\\PC{0,20}") {
             let _ = PlateNumber::parse_optional(&s);
         }
+
+        #[test]
+        fn as_str_parses_back(
+            province in "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]",
+            office in "[A-Za-z]", serial in "[A-HJ-NP-Za-hj-np-z0-9]{4,6}", trailer in any::<bool>(),
+        ) {
+            let serial = if trailer { format!("{}挂", &serial[..4]) } else { serial };
+            prop_assume!(serial.chars().count() >= 5);
+            let p = PlateNumber::parse_optional(&format!("{province}{office}·{serial}")).unwrap().unwrap();
+            prop_assert_eq!(p.as_str(), format!("{province}{office}{serial}").to_ascii_uppercase());
+            prop_assert_eq!(PlateNumber::parse_optional(p.as_str()), Ok(Some(p.clone())));
+        }
+
+        #[test]
+        fn whatever_parses_parses_back_the_same(s in "[皖京挂A-Za-z0-9·. -]{0,12}") {
+            if let Ok(Some(p)) = PlateNumber::parse_optional(&s) {
+                prop_assert_eq!(PlateNumber::parse_optional(p.as_str()), Ok(Some(p.clone())));
+            }
+        }
     }
 }

@@ -34,6 +34,7 @@ impl SmsCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn six_digits_only() {
@@ -42,5 +43,26 @@ mod tests {
         assert_eq!(SmsCode::parse(""), Err(CodeError::Empty));
         assert_eq!(SmsCode::parse("12345"), Err(CodeError::Format));
         assert_eq!(SmsCode::parse("12345a"), Err(CodeError::Format));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,20}") {
+            let _ = SmsCode::parse(&s);
+        }
+
+        #[test]
+        fn as_str_parses_back(code in "[0-9]{6}", sep in prop::sample::select(vec!["", " ", "-", "　"])) {
+            let c = SmsCode::parse(&format!("{}{sep}{}", &code[..3], &code[3..])).unwrap();
+            prop_assert_eq!(c.as_str(), code.as_str());
+            prop_assert_eq!(SmsCode::parse(c.as_str()), Ok(c.clone()));
+        }
+
+        #[test]
+        fn whatever_parses_parses_back_the_same(s in "[0-9０-９ -]{0,10}") {
+            if let Ok(c) = SmsCode::parse(&s) {
+                prop_assert_eq!(SmsCode::parse(c.as_str()), Ok(c.clone()));
+            }
+        }
     }
 }

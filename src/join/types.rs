@@ -62,6 +62,8 @@ impl JoinForm {
     }
 }
 
+/// The form's fields, listed once: their ids in the page, labels, keyboards and typed values
+/// all come from here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Field {
     Name,
@@ -75,7 +77,31 @@ pub enum Field {
     Captcha,
 }
 
+/// How a text field's input is typed on a phone: its `type`, the keyboard (`inputmode`), what
+/// autofill may offer (`autocomplete`), the longest input and whether to spell-check it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputKind {
+    pub input_type: Option<&'static str>,
+    pub inputmode: Option<&'static str>,
+    pub autocomplete: &'static str,
+    pub maxlength: Option<&'static str>,
+    pub spellcheck: Option<&'static str>,
+}
+
 impl Field {
+    /// Every field, in the order of the page.
+    pub const ALL: [Field; 9] = [
+        Field::Name,
+        Field::IdNumber,
+        Field::Phone,
+        Field::Captcha,
+        Field::Code,
+        Field::Workplace,
+        Field::County,
+        Field::Plate,
+        Field::Consent,
+    ];
+
     /// The input's `id` (and `name`) in the page.
     pub fn input_id(self) -> &'static str {
         match self {
@@ -88,6 +114,56 @@ impl Field {
             Field::Plate => "plate",
             Field::Consent => "consent",
             Field::Captcha => "captcha_answer",
+        }
+    }
+
+    /// The `id` of the line that shows the field's error (its `aria-describedby`).
+    pub fn error_id(self) -> String {
+        format!("{}-err", self.input_id())
+    }
+
+    /// The field's label.
+    pub fn label(self) -> T {
+        match self {
+            Field::Name => T::Name,
+            Field::IdNumber => T::IdNumber,
+            Field::Phone => T::Phone,
+            Field::Code => T::Code,
+            Field::Workplace => T::Workplace,
+            Field::County => T::County,
+            Field::Plate => T::Plate,
+            Field::Consent => T::Consent,
+            Field::Captcha => T::CaptchaLabel,
+        }
+    }
+
+    /// The keyboard and autofill of a text field (the select and check boxes take none).
+    pub fn input_kind(self) -> InputKind {
+        let off = InputKind { autocomplete: "off", ..InputKind::default() };
+        match self {
+            Field::Name => InputKind { autocomplete: "name", ..off },
+            Field::IdNumber => InputKind { inputmode: Some("text"), maxlength: Some("24"), spellcheck: Some("false"), ..off },
+            Field::Phone => InputKind { input_type: Some("tel"), inputmode: Some("numeric"), autocomplete: "tel", maxlength: Some("20"), ..off },
+            Field::Code => InputKind { inputmode: Some("numeric"), autocomplete: "one-time-code", maxlength: Some("6"), ..off },
+            Field::Captcha => InputKind { inputmode: Some("numeric"), maxlength: Some("4"), ..off },
+            Field::Plate => InputKind { maxlength: Some("12"), ..off },
+            Field::Workplace => InputKind { input_type: Some("search"), autocomplete: "organization", ..off },
+            Field::County | Field::Consent => off,
+        }
+    }
+
+    /// What was typed into the field.
+    pub fn value_in(self, form: &JoinForm) -> &str {
+        match self {
+            Field::Name => &form.name,
+            Field::IdNumber => &form.id_number,
+            Field::Phone => &form.phone,
+            Field::Code => &form.code,
+            Field::Workplace => &form.workplace_query,
+            Field::County => &form.county,
+            Field::Plate => &form.plate,
+            Field::Consent => &form.consent,
+            Field::Captcha => &form.captcha_answer,
         }
     }
 }
@@ -139,4 +215,26 @@ pub struct JoinView {
     pub pools: Vec<PoolOption>,
     /// The chosen workplace, named, when one is chosen.
     pub chosen: Option<OrgOption>,
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn each_field_has_its_own_input_and_label() {
+        let ids: std::collections::HashSet<_> = Field::ALL.iter().map(|f| f.input_id()).collect();
+        assert_eq!(ids.len(), Field::ALL.len());
+        let labels: std::collections::HashSet<_> = Field::ALL.iter().map(|f| f.label().get(Lang::Zh)).collect();
+        assert_eq!(labels.len(), Field::ALL.len());
+        assert_eq!(Field::Code.error_id(), "code-err");
+    }
+
+    #[test]
+    fn values_come_from_the_matching_form_field() {
+        let form = JoinForm { name: "n".into(), id_number: "i".into(), phone: "p".into(), code: "c".into(), workplace_query: "w".into(), county: "k".into(), plate: "l".into(), consent: "yes".into(), captcha_answer: "a".into(), ..JoinForm::default() };
+        let values: Vec<_> = Field::ALL.iter().map(|f| f.value_in(&form)).collect();
+        assert_eq!(values, ["n", "i", "p", "a", "c", "w", "k", "l", "yes"]);
+    }
 }

@@ -1,4 +1,5 @@
 //! Review values the pages render.
+use crate::i18n::{Lang, T};
 use serde::{Deserialize, Serialize};
 
 /// Seconds a decision can be undone; its SMS waits this long in the outbox.
@@ -43,17 +44,15 @@ pub struct QueueItem {
     pub escalation: Option<i64>,
 }
 
-/// "3 h 20 min" / "逾期 1 h 5 min".
-pub fn time_left(secs: i64, zh: bool) -> String {
-    let s = secs.abs();
+/// The time to a deadline in the reader's language: "剩余 23 小时 59 分" / "23 h 59 min left",
+/// "逾期 1 小时 5 分" / "overdue 1 h 5 min" (whole minutes, rounded down).
+pub fn time_left(secs: i64, lang: Lang) -> String {
+    let s = secs.unsigned_abs();
     let (h, m) = (s / 3600, (s % 3600) / 60);
-    let span = if h > 0 { format!("{h} h {m} min") } else { format!("{m} min") };
-    match (secs < 0, zh) {
-        (true, true) => format!("逾期 {span}"),
-        (true, false) => format!("overdue {span}"),
-        (false, true) => format!("剩余 {span}"),
-        (false, false) => format!("{span} left"),
-    }
+    let (hours, minutes) = (T::Hours.get(lang), T::Minutes.get(lang));
+    let span = if h > 0 { format!("{h} {hours} {m} {minutes}") } else { format!("{m} {minutes}") };
+    let pattern = if secs < 0 { T::TimeOverdue } else { T::TimeLeft };
+    pattern.fill(lang, &[&span])
 }
 
 pub use crate::org::OrgChoice;
@@ -88,4 +87,26 @@ pub struct DetailView {
     pub notice: Option<crate::i18n::T>,
     /// The full ID number and phone, after a permitted, reasoned, audited reveal.
     pub revealed: Option<(String, String)>,
+}
+
+#[cfg(test)]
+mod time_left_tests {
+    use super::time_left;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn chinese_units() {
+        assert_eq!(time_left(23 * 3600 + 59 * 60 + 59, Lang::Zh), "剩余 23 小时 59 分");
+        assert_eq!(time_left(-(3600 + 5 * 60), Lang::Zh), "逾期 1 小时 5 分");
+        assert_eq!(time_left(42 * 60, Lang::Zh), "剩余 42 分");
+        assert_eq!(time_left(0, Lang::Zh), "剩余 0 分");
+    }
+
+    #[test]
+    fn english_units() {
+        assert_eq!(time_left(23 * 3600 + 59 * 60, Lang::En), "23 h 59 min left");
+        assert_eq!(time_left(-(3600 + 5 * 60 + 30), Lang::En), "overdue 1 h 5 min");
+        assert_eq!(time_left(-59, Lang::En), "overdue 0 min");
+        assert!(time_left(i64::MIN, Lang::En).starts_with("overdue "));
+    }
 }

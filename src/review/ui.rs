@@ -16,7 +16,7 @@ fn status_text(s: &str) -> T {
 
 fn org_label(item: &QueueItem, lang: Lang) -> String {
     if item.in_pool {
-        format!("{}（{}）", item.org_name, T::TurnoverPool.get(lang))
+        format!("{}{}", item.org_name, T::InParens.fill(lang, &[T::TurnoverPool.get(lang)]))
     } else {
         item.org_name.clone()
     }
@@ -25,7 +25,6 @@ fn org_label(item: &QueueItem, lang: Lang) -> String {
 #[component]
 pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
-    let zh = lang == Lang::Zh;
     let f = view.filter.clone();
     let can_review = view.admin.can_review();
     let done = view.done.clone().map(|d| {
@@ -120,7 +119,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                             </div>
                             <div class="when">
                                 <span>{item.submitted_at.clone()}</span>
-                                <span class="due">{if pending { time_left(item.secs_left, zh) } else { t(status_text(&item.status)).to_string() }}</span>
+                                <span class="due">{if pending { time_left(item.secs_left, lang) } else { t(status_text(&item.status)).to_string() }}</span>
                                 {item.escalation.map(|l| view! { <span class="escalated">{format!("{} {l}", t(T::Escalated))}</span> })}
                             </div>
                             <div class="acts">
@@ -143,7 +142,6 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
 #[component]
 pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
-    let zh = lang == Lang::Zh;
     let item = view.item.clone();
     let pending = item.status == "pending";
     let can_review = view.admin.can_review();
@@ -161,7 +159,7 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
                 <dt>{t(T::Channel2)}</dt><dd>{item.channel.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
                 <dt>{t(T::Plate)}</dt><dd>{view.plate.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
                 <dt>{t(T::SubmittedAt)}</dt><dd>{item.submitted_at.clone()}</dd>
-                <dt>{t(T::DueBy)}</dt><dd>{format!("{} ({})", item.due_at, time_left(item.secs_left, zh))}</dd>
+                <dt>{t(T::DueBy)}</dt><dd>{format!("{} ({})", item.due_at, time_left(item.secs_left, lang))}</dd>
                 {view.reason.clone().map(|r| view! { <dt>{t(T::Reason)}</dt><dd>{r}</dd> })}
             </dl>
             {view.revealed.clone().map(|(full_id, full_phone)| view! {
@@ -176,9 +174,9 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
             })}
             <h2>{t(T::Checks)}</h2>
             <ul class="checks">
-                <li class="ok">{format!("{}：{}", t(T::CheckIdValid), t(T::Passed))}</li>
-                <li class:ok={view.age >= 16}>{format!("{}：{}", t(T::CheckAge), view.age)}</li>
-                <li class:warn={view.duplicates > 0}>{format!("{}：{}", t(T::CheckDuplicates), view.duplicates)}</li>
+                <li class="ok">{T::LabelValue.fill(lang, &[t(T::CheckIdValid), t(T::Passed)])}</li>
+                <li class:ok={view.age >= 16}>{T::LabelValue.fill(lang, &[t(T::CheckAge), &view.age.to_string()])}</li>
+                <li class:warn={view.duplicates > 0}>{T::LabelValue.fill(lang, &[t(T::CheckDuplicates), &view.duplicates.to_string()])}</li>
             </ul>
             {(can_review && pending).then(|| view! {
                 <form method="post" action=format!("/admin/a/{id}/decide") class="decide">
@@ -189,9 +187,10 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
                     <label for="reason">{t(T::Reason)}</label>
                     <select id="preset" name="preset" aria-label=t(T::Reason)>
                         <option value="">"—"</option>
-                        <option value="信息与身份证不符">"信息与身份证不符"</option>
-                        <option value="不属于本单位职工">"不属于本单位职工"</option>
-                        <option value="已是其他工会会员">"已是其他工会会员"</option>
+                        // The value is the Chinese text: it is what the applicant is sent.
+                        {[T::PresetIdMismatch, T::PresetNotEmployee, T::PresetOtherUnion].into_iter().map(|p| view! {
+                            <option value=p.get(Lang::Zh)>{t(p)}</option>
+                        }).collect_view()}
                     </select>
                     <input id="reason" name="reason" maxlength="200"/>
                     <div class="row">

@@ -164,7 +164,7 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, m: Claimed) -> sqlx::Result<()> {
-        let Some(template) = Template::from_str(&m.template) else {
+        let Some(template) = Template::from_name(&m.template) else {
             return self.finish(m.id, "failed", None, Some("unknown template"), None).await;
         };
         let params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();

@@ -71,7 +71,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
 /// The i-th of a series of distinct valid ID numbers.
 fn id_number(i: usize, today: Ymd) -> IdNumber {
     let birth = Ymd::new(1970, 1, 1).expect("date").add_days(i as i64 % 10_000);
-    let body = format!("340302{:04}{:02}{:02}{:03}", birth.y, birth.m, birth.d, 100 + i / 10_000);
+    let body = format!("340302{:04}{:02}{:02}{:03}", birth.year(), birth.month(), birth.day(), 100 + i / 10_000);
     let check = crate::domain::id_number::check_char(body.as_bytes()) as char;
     IdNumber::parse(&format!("{body}{check}"), today).expect("valid by construction")
 }

@@ -5,7 +5,9 @@ use crate::org::OrgKind::{self, *};
 use crate::server::db::Db;
 
 /// (code, name, kind, region, parent code, runs a turnover pool)
-const TREE: &[(&str, &str, OrgKind, &str, Option<&str>, bool)] = &[
+type SeedOrg = (&'static str, &'static str, OrgKind, &'static str, Option<&'static str>, bool);
+
+const TREE: &[SeedOrg] = &[
     ("340300", "蚌埠市总工会", City, "340300", None, true),
     ("340302", "龙子湖区总工会", County, "340302", Some("340300"), true),
     ("340303", "蚌山区总工会", County, "340303", Some("340300"), true),

@@ -17,7 +17,7 @@ type Me = Allowed<CityAdmin>;
 async fn page(state: &AppState, me: &Me, notice: Option<(T, String)>) -> AppResult<Page<CalendarView>> {
     let overrides = store::overrides(&state.db.pool).await?;
     let cal = state.calendar.get();
-    let this_year = state.today().y;
+    let this_year = state.today().year();
     Ok(Page::ok(CalendarView {
         provisional_years: (this_year..=this_year + 1).filter(|y| cal.is_provisional(*y)).collect(),
         admin: me.admin.info(),

@@ -25,6 +25,7 @@ pub fn today() -> Ymd {
 #[cfg(feature = "hydrate")]
 mod imp {
     use super::Draft;
+    use crate::join::types::Field;
     use crate::join::JoinForm;
     use wasm_bindgen::JsCast;
     use web_sys::{FormData, HtmlFormElement, HtmlInputElement, HtmlSelectElement};
@@ -72,15 +73,12 @@ mod imp {
 
     /// Puts a draft's values back into the inputs (text, hidden, select, radio, checkbox).
     pub fn fill_form(form: &HtmlFormElement, f: &JoinForm) {
-        let text = [
-            ("name", &f.name),
-            ("id_number", &f.id_number),
-            ("phone", &f.phone),
-            ("code", &f.code),
-            ("workplace_query", &f.workplace_query),
-            ("plate", &f.plate),
-            ("submission", &f.submission),
-        ];
+        // The text inputs (not the select, the check box or a picture check that has expired).
+        let text = Field::ALL
+            .into_iter()
+            .filter(|field| !matches!(field, Field::County | Field::Consent | Field::Captcha))
+            .map(|field| (field.input_id(), field.value_in(f)))
+            .chain([("submission", f.submission.as_str())]);
         let elements = form.elements();
         for (name, value) in text {
             if let Some(input) = elements.named_item(name).and_then(|e| e.dyn_into::<HtmlInputElement>().ok()) {

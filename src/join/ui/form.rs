@@ -6,7 +6,7 @@ use super::browser;
 #[cfg(feature = "hydrate")]
 use super::browser::Draft;
 use crate::domain::Sex;
-use crate::i18n::T;
+use crate::i18n::{Lang, T};
 use crate::join::types::*;
 use crate::join::validate;
 use crate::org::OrgOption;
@@ -37,6 +37,101 @@ fn id_preview(input: &str, lang: crate::i18n::Lang) -> Option<String> {
         Sex::Female => T::Female,
     };
     Some(format!("{} · {}", id.birth_date(), sex.get(lang)))
+}
+
+/// The check run when the driver leaves a text field: `None` for a field checked only on submit.
+fn check_on_change(field: Field, value: &str) -> Option<Option<T>> {
+    Some(match field {
+        Field::Name => validate::name(value).err(),
+        Field::IdNumber => validate::id_number(value, browser::today()).err(),
+        Field::Phone => validate::phone(value).err(),
+        // An empty code is not wrong yet: the driver may not have asked for one.
+        Field::Code if value.trim().is_empty() => None,
+        Field::Code => validate::code(value).err(),
+        Field::Plate => validate::plate(value).err(),
+        Field::Workplace | Field::County | Field::Consent | Field::Captcha => return None,
+    })
+}
+
+/// Replaces a field's error (or clears it with `None`).
+fn set_error(errors: RwSignal<Vec<FieldError>>, field: Field, text: Option<T>) {
+    errors.update(|es| {
+        es.retain(|e| e.field != field);
+        if let Some(text) = text {
+            es.push(FieldError { field, text });
+        }
+    })
+}
+
+/// `"true"` while the field has an error, for `aria-invalid`.
+fn invalid_attr(errors: RwSignal<Vec<FieldError>>, field: Field) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync {
+    move || errors.with(|es| es.iter().any(|e| e.field == field)).then_some("true")
+}
+
+/// The line under a field that words its error; the input points at it with `aria-describedby`.
+#[component]
+fn ErrorLine(field: Field, lang: Lang, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let text = move || errors.with(|es| es.iter().find(|e| e.field == field).map(|e| e.text.get(lang)));
+    view! { <p class="err" id=field.error_id() role="alert">{text}</p> }
+}
+
+/// One text field: its label tied to the input, the value typed so far, the keyboard and
+/// autofill the field asks for, its check when the driver leaves it and its error beneath.
+#[component]
+fn TextField(
+    field: Field,
+    lang: Lang,
+    errors: RwSignal<Vec<FieldError>>,
+    /// The value typed so far (echoed by the server after a post); `None` leaves it empty.
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Marks the label "optional".
+    #[prop(optional)]
+    optional: bool,
+    /// More classes on the field's box.
+    #[prop(optional)]
+    class: &'static str,
+    /// More ids that describe the input (after its error line).
+    #[prop(optional)]
+    described_by: &'static str,
+    /// Called on every keystroke.
+    #[prop(optional)]
+    on_input: Option<Callback<leptos::ev::Event>>,
+    /// Shown above the label.
+    #[prop(optional, into)]
+    above: ViewFn,
+    /// Shown between the input and its error line.
+    #[prop(optional, into)]
+    below: ViewFn,
+    /// Shown beside the input, on the same row (a button).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    let id = field.input_id();
+    let kind = field.input_kind();
+    let described = if described_by.is_empty() { field.error_id() } else { format!("{} {described_by}", field.error_id()) };
+    let label_suffix = optional.then(|| view! { <small>{T::InParens.fill(lang, &[T::Optional.get(lang)])}</small> });
+    let input = view! {
+        <input id=id name=id type=kind.input_type inputmode=kind.inputmode autocomplete=kind.autocomplete maxlength=kind.maxlength
+            spellcheck=kind.spellcheck value=value
+            on:input=move |ev| if let Some(f) = on_input { f.run(ev) }
+            on:change=move |ev| if let Some(text) = check_on_change(field, &event_target_value(&ev)) { set_error(errors, field, text) }
+            aria-describedby=described aria-invalid=invalid_attr(errors, field)/>
+    };
+    let class = if class.is_empty() { "field".to_string() } else { format!("field {class}") };
+    let input = match children {
+        Some(beside) => view! { <div class="row">{input}{beside()}</div> }.into_any(),
+        None => input.into_any(),
+    };
+    view! {
+        <div class=class>
+            {above.run()}
+            <label for=id>{field.label().get(lang)}{label_suffix}</label>
+            {input}
+            {below.run()}
+            <ErrorLine field=field lang=lang errors=errors/>
+        </div>
+    }
 }
 
 #[island]
@@ -70,15 +165,7 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
     let search_seq = StoredValue::new(0u32);
     let form_ref = NodeRef::<leptos::html::Form>::new();
 
-    let error_of = move |f: Field| move || errors.with(|es| es.iter().find(|e| e.field == f).map(|e| e.text.get(lang)));
-    let set_field_error = move |f: Field, r: Option<T>| {
-        errors.update(|es| {
-            es.retain(|e| e.field != f);
-            if let Some(text) = r {
-                es.push(FieldError { field: f, text });
-            }
-        })
-    };
+    let set_field_error = move |f: Field, r: Option<T>| set_error(errors, f, r);
 
     // Client only: count down the resend button once a second.
     let start_countdown = move |secs: u32| {
@@ -257,18 +344,7 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
         let _ = (ev, &send);
     };
 
-    // Field checks as the driver leaves each field (and the ID preview as they type).
-    let check_name = move |ev: leptos::ev::Event| set_field_error(Field::Name, validate::name(&event_target_value(&ev)).err());
-    let check_phone = move |ev: leptos::ev::Event| set_field_error(Field::Phone, validate::phone(&event_target_value(&ev)).err());
-    let check_code = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        set_field_error(Field::Code, if v.trim().is_empty() { None } else { validate::code(&v).err() });
-    };
-    let check_plate = move |ev: leptos::ev::Event| set_field_error(Field::Plate, validate::plate(&event_target_value(&ev)).err());
-    let check_id = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        set_field_error(Field::IdNumber, validate::id_number(&v, browser::today()).err());
-    };
+    // The ID preview as the driver types (each field is checked as they leave it: `TextField`).
     let type_id = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
         let p = id_preview(&v, lang);
@@ -312,17 +388,15 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
         set_field_error(Field::Workplace, None);
     };
 
-    let described = |f: Field| format!("{}-err", f.input_id());
-    let invalid = move |f: Field| move || errors.with(|es| es.iter().any(|e| e.field == f)).then_some("true");
-    let err_line = move |f: Field| {
-        view! { <p class="err" id=described(f) role="alert">{error_of(f)}</p> }
-    };
+    let described = |f: Field| f.error_id();
+    let invalid = move |f: Field| invalid_attr(errors, f);
+    let err_line = move |f: Field| view! { <ErrorLine field=f lang=lang errors=errors/> };
 
     let channel_block = view.channel.clone().map(|c| {
         view! {
             <div class="field">
                 <span class="label" id="workplace-label">{t(T::Workplace)}</span>
-                <p class="fixed" aria-labelledby="workplace-label">{c.org_name.clone()}<small>{format!("（{}）", t(T::FixedByChannel))}</small></p>
+                <p class="fixed" aria-labelledby="workplace-label">{c.org_name.clone()}<small>{T::InParens.fill(lang, &[t(T::FixedByChannel)])}</small></p>
                 <span class="label">{t(T::Occupation)}</span>
                 <p class="fixed">{t(c.occupation.label())}</p>
             </div>
@@ -395,58 +469,29 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
             <input type="hidden" name="channel" value=values.channel.clone()/>
             {move || notice.get().map(|(text, kind)| view! { <p class=format!("notice {kind}") role="status">{t(text)}</p> })}
 
-            <div class="field">
-                <label for="name">{t(T::Name)}</label>
-                <input id="name" name="name" autocomplete="name" value=values.name.clone() on:change=check_name
-                    aria-describedby=described(Field::Name) aria-invalid=invalid(Field::Name)/>
-                {err_line(Field::Name)}
-            </div>
-            <div class="field">
-                <label for="id_number">{t(T::IdNumber)}</label>
-                <input id="id_number" name="id_number" autocomplete="off" inputmode="text" maxlength="24" spellcheck="false"
-                    value=values.id_number.clone() on:input=type_id on:change=check_id
-                    aria-describedby=format!("{} id-preview", described(Field::IdNumber)) aria-invalid=invalid(Field::IdNumber)/>
-                <p class="preview" id="id-preview" aria-live="polite">
-                    {move || preview.get().map(|p| format!("{}：{p}", t(T::BirthSex)))}
-                </p>
-                {err_line(Field::IdNumber)}
-            </div>
-            <div class="field">
-                <label for="phone">{t(T::Phone)}</label>
-                <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
-                    value=values.phone.clone() on:change=check_phone
-                    aria-describedby=described(Field::Phone) aria-invalid=invalid(Field::Phone)/>
-                {err_line(Field::Phone)}
-            </div>
+            <TextField field=Field::Name lang=lang errors=errors value=values.name.clone()/>
+            <TextField field=Field::IdNumber lang=lang errors=errors value=values.id_number.clone()
+                on_input=Callback::new(type_id) described_by="id-preview"
+                below=move || view! {
+                    <p class="preview" id="id-preview" aria-live="polite">
+                        {move || preview.get().map(|p| T::LabelValue.fill(lang, &[t(T::BirthSex), &p]))}
+                    </p>
+                }/>
+            <TextField field=Field::Phone lang=lang errors=errors value=values.phone.clone()/>
             {move || captcha.get().map(|c| view! {
-                <div class="field captcha">
-                    <input type="hidden" name="captcha_id" value=c.id.clone()/>
-                    <div class="captcha-img" inner_html=c.svg.clone()></div>
-                    <label for="captcha_answer">{t(T::CaptchaLabel)}</label>
-                    <input id="captcha_answer" name="captcha_answer" inputmode="numeric" autocomplete="off" maxlength="4"
-                        aria-describedby=described(Field::Captcha) aria-invalid=invalid(Field::Captcha)/>
-                </div>
+                <TextField field=Field::Captcha lang=lang errors=errors class="captcha"
+                    above=move || view! {
+                        <input type="hidden" name="captcha_id" value=c.id.clone()/>
+                        <div class="captcha-img" inner_html=c.svg.clone()></div>
+                    }/>
             })}
-            {err_line(Field::Captcha)}
-            <div class="field">
-                <label for="code">{t(T::Code)}</label>
-                <div class="row">
-                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
-                        value=values.code.clone() on:change=check_code
-                        aria-describedby=described(Field::Code) aria-invalid=invalid(Field::Code)/>
-                    <button type="submit" name="intent" value=intent::SEND_CODE formnovalidate class="secondary code-button"
-                        disabled=move || { busy.get() || countdown.get() > 0 }>{code_button_text}</button>
-                </div>
-                {err_line(Field::Code)}
-            </div>
+            <TextField field=Field::Code lang=lang errors=errors value=values.code.clone()>
+                <button type="submit" name="intent" value=intent::SEND_CODE formnovalidate class="secondary code-button"
+                    disabled=move || { busy.get() || countdown.get() > 0 }>{code_button_text}</button>
+            </TextField>
             {channel_block}
             {workplace_block}
-            <div class="field">
-                <label for="plate">{t(T::Plate)}<small>{format!("（{}）", t(T::Optional))}</small></label>
-                <input id="plate" name="plate" autocomplete="off" maxlength="12" value=values.plate.clone() on:change=check_plate
-                    aria-describedby=described(Field::Plate) aria-invalid=invalid(Field::Plate)/>
-                {err_line(Field::Plate)}
-            </div>
+            <TextField field=Field::Plate lang=lang errors=errors value=values.plate.clone() optional=true/>
             <div class="field consent">
                 <input type="checkbox" id="consent" name="consent" value="yes" checked=values.consent == "yes"
                     on:change=move |_| set_field_error(Field::Consent, None)

@@ -78,7 +78,7 @@ impl Template {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<Template> {
+    pub fn from_name(s: &str) -> Option<Template> {
         Template::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
@@ -334,10 +334,10 @@ mod tests {
         let text = Template::JoinCode.render(&serde_json::json!({"code": "123456"}));
         assert!(text.contains("123456") && text.starts_with("【工会E家】"));
         for t in Template::ALL {
-            assert_eq!(Template::from_str(t.as_str()), Some(t));
+            assert_eq!(Template::from_name(t.as_str()), Some(t));
             assert!(t.render(&serde_json::json!({})).starts_with("【工会E家】"), "{t:?}");
         }
-        assert_eq!(Template::from_str("nonsense"), None);
+        assert_eq!(Template::from_name("nonsense"), None);
     }
 
     #[test]
