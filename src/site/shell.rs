@@ -199,26 +199,11 @@ fn ErrorPage(message: &'static str, lang: Lang) -> impl IntoView {
 
 #[component]
 fn PrivacyPage(lang: Lang) -> impl IntoView {
-    let zh = lang == Lang::Zh;
     view! {
         <section class="card prose">
             <h1>{T::ConsentNotice.get(lang)}</h1>
             <p class="hint">{format!("v{}", crate::join::types::CONSENT_VERSION)}</p>
-            {if zh {
-                view! {
-                    <p>"处理者：工会E家平台运营的总工会。目的：办理入会申请、审核、会籍管理和结果通知。"</p>
-                    <p>"收集的信息：姓名、身份证号、手机号、工作单位或所在县区、车牌号（选填）。身份证号加密存储，页面和记录中只显示部分号码。"</p>
-                    <p>"信息仅提供给负责审核您申请的工会及其上级工会；查看完整号码须有权限并说明理由，且全部留痕。"</p>
-                    <p>"您可以通过短信中的链接查询进度，也可以联系所在工会查阅、更正或删除您的信息，或撤回同意（撤回后将无法继续办理入会）。"</p>
-                }.into_any()
-            } else {
-                view! {
-                    <p>"Controller: the federation of trade unions running Union E-Home. Purpose: handling your membership application, its review, membership records and notices."</p>
-                    <p>"We collect: name, ID number, mobile number, workplace or county, plate number (optional). The ID number is stored encrypted and shown only masked."</p>
-                    <p>"Only the union reviewing your application and the unions above it see it; seeing a full number needs a permission and a stated reason, and is recorded."</p>
-                    <p>"Follow the link in your SMS to see progress; ask your union to access, correct or delete your data or to withdraw consent (the application then stops)."</p>
-                }.into_any()
-            }}
+            {[T::PrivacyController, T::PrivacyCollected, T::PrivacySharing, T::PrivacyRights].map(|t| view! { <p>{t.get(lang)}</p> }).collect_view()}
         </section>
     }
 }
