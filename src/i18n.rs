@@ -230,6 +230,15 @@ dictionary! {
     KeysHint => "快捷键：J/K 上下移动，A 通过，X 选择，回车 查看详情", "Keys: J/K move, A approve, X select, Enter details";
     RevealReason => "查看理由（将被记录）", "Reason (recorded)";
     RevealNeedsReason => "查看完整号码须填写理由", "A reason is needed to see full numbers";
+    Sex => "性别", "Sex";
+    AgeRuleMet => "年满16周岁 ✓", "16 or older ✓";
+    AgeRuleNotMet => "未满16周岁", "Under 16";
+    YearsSuffix => "岁", " years";
+    SearchWhole => "完整姓名、手机号或身份证号", "Full name, mobile or ID number";
+    TooManyAttempts => "尝试次数过多，请于", "Too many attempts: try again at";
+    TryAgainAfter => "后再试", "";
+    CityAdminAtRoot => "市级管理员只能设在市总工会", "A city admin belongs to the city federation (the root union)";
+    Enable => "启用", "Enable";
 }
 
 #[cfg(test)]

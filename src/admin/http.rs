@@ -1,7 +1,8 @@
-//! Admin HTTP: sign in and out, the registry (create and disable admins inside one's subtree,
-//! granting only roles one holds), the audit trail for the city admin.
+//! Admin HTTP: sign in and out, the registry (create, disable and re-enable admins under the
+//! rules of `service`), the audit trail for the city admin.
 use super::auth::{self, LoginOutcome, SignedIn};
-use super::repo::{self, NewAdmin};
+use super::repo;
+use super::service::{self, Creator, NewAdminInput};
 use super::{AdminListRow, AdminsView, AuditRowView, AuditView, LoginView, Role};
 use crate::app::PageData;
 use crate::i18n::T;
@@ -35,7 +36,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_get(State(state): State<AppState>, Query(q): Query<NextQuery>, req: Request<Body>) -> AppResult<Response> {
-    let view = LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None };
+    let view = LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None, stopped_until: None };
     render_page(&state, req, PageData::AdminLogin(view), StatusCode::OK).await
 }
 
@@ -45,40 +46,23 @@ struct LoginForm {
     username: String,
     password: String,
     next: String,
-    captcha_id: String,
-    captcha_answer: String,
 }
 
 pub async fn login_post(State(state): State<AppState>, req: Request<Body>) -> AppResult<Response> {
     let (parts, body) = req.into_parts();
     let form: LoginForm = read_form(body).await?;
     let ip = client_ip(&parts, state.config.trusted_proxy_hops);
-    let now = state.now();
-    let mut captcha_ok = false;
-    if !form.captcha_id.is_empty() {
-        let mut tx = state.db.begin_write().await?;
-        captcha_ok = crate::join::captcha::solve(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, now).await?;
-        tx.commit().await?;
-    }
-    let outcome = auth::login(&state, &form.username, &form.password, &ip, captcha_ok).await?;
-    let (error, captcha) = match outcome {
+    let (error, stopped_until) = match auth::login(&state, &form.username, &form.password, &ip).await? {
         LoginOutcome::Ok { token, .. } => {
             let mut res = Redirect::to(&safe_next(&form.next)).into_response();
             res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::session_cookie(&state, &token)).map_err(anyhow::Error::from)?);
             return Ok(res);
         }
-        LoginOutcome::Refused { captcha_needed } => (T::LoginRefused, captcha_needed),
-        LoginOutcome::CaptchaNeeded => (T::LoginCaptcha, true),
+        LoginOutcome::Refused => (T::LoginRefused, None),
+        // "HH:MM" in China time.
+        LoginOutcome::Stopped { until } => (T::TooManyAttempts, crate::calendar::format_local(until).get(11..).map(str::to_string)),
     };
-    let captcha = if captcha {
-        let mut tx = state.db.begin_write().await?;
-        let c = crate::join::captcha::create(&mut tx, &state.keys, &ip, now).await?;
-        tx.commit().await?;
-        Some(c)
-    } else {
-        None
-    };
-    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), captcha };
+    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), captcha: None, stopped_until };
     render_page(&state, Request::from_parts(parts, Body::empty()), PageData::AdminLogin(view), StatusCode::OK).await
 }
 
@@ -130,46 +114,15 @@ struct NewAdminForm {
     password: String,
 }
 
-/// A manager creates admins only inside their subtree and grants only roles they hold.
-pub async fn create_admin_by(state: &AppState, me: &repo::AdminRow, ip: &str, username: &str, display_name: &str, phone: &str, org_id: i64, roles: &[Role], password: &str) -> AppResult<Result<i64, T>> {
-    let info = me.info();
-    let username = username.trim().to_lowercase();
-    let allowed = info.can_manage_admins()
-        && !roles.is_empty()
-        && roles.iter().all(|r| info.has(*r))
-        && crate::org::repo::is_within(&state.db.pool, org_id, me.org_id).await?;
-    let now = state.now();
-    if !allowed {
-        audit::record_alone(&state.db, now, me.audit("admin_create", &format!("admin:{username}"), ip, "refused", &Role::join(roles))).await?;
-        return Ok(Err(T::AdminRefused));
-    }
-    if username.len() < 3 || username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
-        return Ok(Err(T::Username));
-    }
-    if password.chars().count() < 10 {
-        return Ok(Err(T::PasswordTooShort));
-    }
-    let hash = auth::hash_password(password)?;
-    let phone = crate::domain::Phone::parse(phone).ok();
-    let mut tx = state.db.begin_write().await?;
-    let display = if display_name.trim().is_empty() { username.as_str() } else { display_name.trim() };
-    let id = match repo::insert(&mut tx, NewAdmin { username: &username, display_name: display, org_id, roles, password_hash: &hash, phone: phone.as_ref().map(|p| p.as_str()), created_by: Some(me.id) }, now).await {
-        Ok(id) => id,
-        Err(e) if crate::server::db::is_unique_violation(&e) => return Ok(Err(T::UsernameTaken)),
-        Err(e) => return Err(e.into()),
-    };
-    audit::record(&mut tx, state.db.backend, now, me.audit("admin_create", &format!("admin:{id}"), ip, "ok", &Role::join(roles))).await?;
-    tx.commit().await?;
-    Ok(Ok(id))
-}
-
 pub async fn admins_post(State(state): State<AppState>, me: SignedIn, req: Request<Body>) -> AppResult<Response> {
     let (parts, body) = req.into_parts();
     let form: NewAdminForm = read_form(body).await?;
     let roles: Option<Vec<Role>> = form.roles.iter().map(|r| Role::parse(r)).collect();
-    let org_id: i64 = form.org.parse().unwrap_or(-1);
     let result = match roles {
-        Some(roles) => create_admin_by(&state, &me.admin, &me.ip, &form.username, &form.display_name, &form.phone, org_id, &roles, &form.password).await?,
+        Some(roles) => {
+            let input = NewAdminInput { username: form.username, display_name: form.display_name, phone: form.phone, org_id: form.org.parse().unwrap_or(-1), roles, password: form.password };
+            service::create_admin(&state, Creator::Admin(&me.admin), &me.ip, input).await?
+        }
         None => Err(T::AdminRefused),
     };
     let notice = match result {
@@ -184,19 +137,15 @@ pub async fn admins_post(State(state): State<AppState>, me: SignedIn, req: Reque
 }
 
 pub async fn disable_post(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
-    let now = state.now();
-    let target = repo::by_id(&state.db.pool, id).await?;
-    let allowed = match &target {
-        Some(t) => me.admin.info().can_manage_admins() && t.id != me.admin.id && crate::org::repo::is_within(&state.db.pool, t.org_id, me.admin.org_id).await?,
-        None => false,
-    };
-    let mut tx = state.db.begin_write().await?;
-    if allowed {
-        repo::disable(&mut tx, id).await?;
-    }
-    audit::record(&mut tx, state.db.backend, now, me.admin.audit("admin_disable", &format!("admin:{id}"), &me.ip, if allowed { "ok" } else { "not_found" }, "")).await?;
-    tx.commit().await?;
-    if !allowed {
+    set_disabled(&state, &me, id, true).await
+}
+
+pub async fn enable_post(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    set_disabled(&state, &me, id, false).await
+}
+
+async fn set_disabled(state: &AppState, me: &SignedIn, id: i64, disabled: bool) -> AppResult<Response> {
+    if !service::set_disabled(state, &me.admin, &me.ip, id, disabled).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/admin/admins").into_response())
@@ -206,7 +155,7 @@ pub async fn audit_get(State(state): State<AppState>, me: SignedIn, req: Request
     if !me.admin.info().has(Role::CityAdmin) {
         return render_page(&state, req, PageData::NotFound, StatusCode::NOT_FOUND).await;
     }
-    let chain = audit::verify(&state.db).await?;
+    let chain = audit::verify(&state).await?;
     let rows = sqlx::query(
         "SELECT l.id, l.at, COALESCE(a.username, '-') AS who, l.action, l.target, l.ip, l.outcome
          FROM audit_log l LEFT JOIN admins a ON a.id = l.admin_id ORDER BY l.id DESC LIMIT 200",

@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
     let now = state.now();
-    let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, now).await?;
+    let search = service::search(state, &me.admin, &me.ip, &filter.q).await?;
+    let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, &search, now).await?;
     let orgs = repo::subtree_orgs(&state.db.pool, me.admin.org_id)
         .await?
         .into_iter()
@@ -45,7 +46,7 @@ pub async fn queue(State(state): State<AppState>, me: SignedIn, Query(filter): Q
 
 async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64, req: Request<Body>) -> AppResult<Response> {
     audit::record_alone(
-        &state.db,
+        state,
         state.now(),
         me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", ""),
     )
@@ -92,7 +93,7 @@ pub async fn reveal(State(state): State<AppState>, me: SignedIn, Path(id): Path<
     let full_id = state.keys.open_id(key_id, &cipher, &format!("application:{key}"))?;
     audit::record(
         &mut tx,
-        state.db.backend,
+        &state,
         now,
         me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason),
     )
@@ -112,14 +113,13 @@ async fn show_detail_revealed(state: &AppState, me: &SignedIn, id: i64, notice: 
         None
     };
     let Some(d) = found else { return not_found(state, me, "view", id, req).await };
-    let birth = crate::domain::Ymd::parse(&d.birth_date);
-    let age = birth.map(|b| b.years_until(state.today())).unwrap_or(0);
+    let age = crate::domain::Ymd::parse(&d.birth_date).map(|b| b.years_until(state.today())).unwrap_or(0);
     let view = DetailView {
         admin: me.admin.info(),
         item: d.item,
-        age,
+        age_ok: age >= crate::domain::id_number::MIN_WORKING_AGE,
+        age_band: super::age_band(age),
         sex_female: d.sex == "F",
-        birth_date: d.birth_date,
         plate: d.plate,
         duplicates: d.duplicates,
         reason: d.decision_reason,

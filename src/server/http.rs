@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/logout", post(crate::admin::http::logout))
         .route("/admin/admins", get(crate::admin::http::admins_get).post(crate::admin::http::admins_post))
         .route("/admin/admins/{id}/disable", post(crate::admin::http::disable_post))
+        .route("/admin/admins/{id}/enable", post(crate::admin::http::enable_post))
         .route("/admin/audit", get(crate::admin::http::audit_get))
         .route("/admin", get(crate::review::http::queue))
         .route("/admin/a/{id}", get(crate::review::http::detail))

@@ -76,7 +76,7 @@ pub async fn recompute_open_deadlines(state: &AppState) -> anyhow::Result<usize>
 async fn changed(state: &AppState, me: &SignedIn, req: Request<Body>, what: &str) -> AppResult<Response> {
     let moved = recompute_open_deadlines(state).await?;
     audit::record_alone(
-        &state.db,
+        state,
         state.now(),
         Entry { admin_id: Some(me.admin.id), org_id: Some(me.admin.org_id), action: "calendar_change", target: what, ip: &me.ip, outcome: "ok", detail: &format!("{moved} deadlines moved") },
     )
