@@ -248,6 +248,15 @@ dictionary! {
     PrivacyCollected => "收集的信息：姓名、身份证号、手机号、工作单位或所在县区、车牌号（选填）。身份证号加密存储，页面和记录中只显示部分号码。", "We collect: name, ID number, mobile number, workplace or county, plate number (optional). The ID number is stored encrypted and shown only masked.";
     PrivacySharing => "信息仅提供给负责审核您申请的工会及其上级工会；查看完整号码须有权限并说明理由，且全部留痕。", "Only the union reviewing your application and the unions above it see it; seeing a full number needs a permission and a stated reason, and is recorded.";
     PrivacyRights => "您可以通过短信中的链接查询进度，也可以联系所在工会查阅、更正或删除您的信息，或撤回同意（撤回后将无法继续办理入会）。", "Follow the link in your SMS to see progress; ask your union to access, correct or delete your data or to withdraw consent (the application then stops).";
+    Sex => "性别", "Sex";
+    AgeRuleMet => "年满16周岁 ✓", "16 or older ✓";
+    AgeRuleNotMet => "未满16周岁", "Under 16";
+    YearsSuffix => "岁", " years";
+    SearchWhole => "完整姓名、手机号或身份证号", "Full name, mobile or ID number";
+    TooManyAttempts => "尝试次数过多，请于", "Too many attempts: try again at";
+    TryAgainAfter => "后再试", "";
+    CityAdminAtRoot => "市级管理员只能设在市总工会", "A city admin belongs to the city federation (the root union)";
+    Enable => "启用", "Enable";
 }
 
 impl T {

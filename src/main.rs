@@ -140,33 +140,20 @@ async fn channel_add(db: &Db, org_code: &str, name: &str, public_url: &str, now:
 }
 
 async fn admin_add(state: &ejia::server::state::AppState, org_code: &str, roles: &str, username: &str) -> anyhow::Result<()> {
-    use ejia::admin::{repo, Role};
+    use ejia::admin::service::{create_admin, Creator, NewAdminInput};
+    use ejia::admin::Role;
     let org = ejia::org::repo::by_code(&state.db.pool, org_code).await?.ok_or_else(|| anyhow::anyhow!("no union with code {org_code}"))?;
     let roles = Role::parse_list(roles).ok_or_else(|| anyhow::anyhow!("roles: a comma list of reviewer, manager, city_admin, leader"))?;
-    if roles.contains(&Role::CityAdmin) && org.parent_id.is_some() {
-        anyhow::bail!("city_admin is bound to the city federation (the root of the tree)");
-    }
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    anyhow::ensure!(password.chars().count() >= 10, "the password needs at least 10 characters");
-    let hash = ejia::admin::auth::hash_password(password)?;
-    let username = username.trim().to_lowercase();
-    let mut tx = state.db.begin_write().await?;
-    let id = repo::insert(
-        &mut tx,
-        repo::NewAdmin { username: &username, display_name: &username, org_id: org.id, roles: &roles, password_hash: &hash, phone: None, created_by: None },
-        state.now(),
-    )
-    .await?;
-    ejia::server::audit::record(
-        &mut tx,
-        state.db.backend,
-        state.now(),
-        ejia::server::audit::Entry { admin_id: None, org_id: Some(org.id), action: "admin_create", target: &format!("admin:{id}"), ip: "cli", outcome: "ok", detail: &Role::join(&roles) },
-    )
-    .await?;
-    tx.commit().await?;
-    println!("admin {username} (#{id}) at {} with roles {}", org.name, Role::join(&roles));
-    Ok(())
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    // The same rules as the registry page (the operator may grant any role).
+    let input = NewAdminInput { username: username.to_string(), display_name: String::new(), phone: String::new(), org_id: org.id, roles: roles.clone(), password };
+    match create_admin(state, Creator::Operator, "cli", input).await? {
+        Ok(id) => {
+            println!("admin {} (#{id}) at {} with roles {}", username.trim().to_lowercase(), org.name, Role::join(&roles));
+            Ok(())
+        }
+        Err(refusal) => anyhow::bail!("{}", refusal.get(ejia::i18n::Lang::En)),
+    }
 }

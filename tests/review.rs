@@ -43,16 +43,18 @@ on_both_databases!(access_matrix_role_union_action, |app: TestApp| async move {
             assert_eq!(app.status_of(application).await, "pending", "bulk approve outside the subtree changes nothing");
         }
     }
-    let refused = app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'not_found'").await;
-    assert!(refused >= 8, "every attempt outside the subtree is audited ({refused})");
+    // Outside the subtree: three pairs × (view + three decisions + bulk); the leader: two
+    // applications × (three decisions + bulk), refused for want of the right.
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'not_found'").await, 15, "every attempt outside the subtree is audited");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'forbidden'").await, 8, "every refused decision is audited");
     // Filters: by union inside the subtree, by channel, by name or phone.
     let city = app.login("city_rev").await;
     let df = app.union_id("340302-DF").await;
     let only_df = app.get_as(&city, &format!("/admin?org={df}")).await.text().await.unwrap();
     assert!(only_df.contains(&format!("/admin/a/{lzh}\"")) && !only_df.contains(&format!("/admin/a/{bs}\"")));
-    let by_phone = app.get_as(&city, "/admin?q=00000002").await.text().await.unwrap();
+    let by_phone = app.get_as(&city, "/admin?q=13800000002").await.text().await.unwrap();
     assert!(by_phone.contains(&format!("/admin/a/{bs}\"")) && !by_phone.contains(&format!("/admin/a/{lzh}\"")));
-    assert!(by_phone.contains("138****0002") && !by_phone.contains("13800000002"), "search results are masked");
+    assert!(by_phone.contains("138****0002") && by_phone.matches("13800000002").count() == 1, "search results are masked (the number is only in the search box)");
     let channel: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE code = 'LY2608'").fetch_one(&app.state.db.pool).await.unwrap();
     let by_channel = app.get_as(&city, &format!("/admin?channel={channel}")).await.text().await.unwrap();
     assert!(!by_channel.contains(&format!("/admin/a/{lzh}\"")), "neither came through that channel");
@@ -187,12 +189,12 @@ on_both_databases!(sign_in_sessions_and_throttling, |app: TestApp| async move {
     let third = app.login("lzh_rev").await;
     app.post_as(&third, "/admin/logout", &[]).await;
     assert_eq!(app.get_as(&third, "/admin").await.status(), 303);
-    // Repeated failures then need a picture check, even with the right password.
+    // Repeated failures then meet a hard stop for a while, even with the right password.
     for _ in 0..5 {
         app.post_form("/admin/login", &[("username", "lzh_rev"), ("password", "nope")]).await;
     }
     let page = app.post_form("/admin/login", &[("username", "lzh_rev"), ("password", "lzh_rev-password")]).await.text().await.unwrap();
-    assert!(page.contains("请先完成图形校验") && page.contains("<svg"));
+    assert!(page.contains("尝试次数过多") && !page.contains("<svg"), "{page}");
     // Not a permanent lock-out: after the window the password works again.
     app.clock.advance(16 * 60);
     app.login("lzh_rev").await;
@@ -205,12 +207,15 @@ on_both_databases!(audit_chain_detects_tampering, |app: TestApp| async move {
     app.post_as(&cookie, &format!("/admin/a/{a}/decide"), &[("action", "approve")]).await;
     let page = app.get_as(&cookie, "/admin/audit").await.text().await.unwrap();
     assert!(page.contains("审计链完整"), "{page}");
-    assert!(app.state.db.pool.acquire().await.is_ok());
-    let before = ejia::server::audit::verify(&app.state.db).await.unwrap();
-    assert!(matches!(before, Ok(n) if n >= 2));
+    assert_eq!(ejia::server::audit::verify(&app.state).await.unwrap(), Ok(2), "the sign-in and the approval");
     let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM audit_log").fetch_one(&app.state.db.pool).await.unwrap();
+    if app.backend == ejia::server::db::Backend::Postgres {
+        // PostgreSQL refuses the change; the table's owner can switch that off.
+        assert!(sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE id = $1").bind(first).execute(&app.state.db.pool).await.is_err());
+        sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER USER").execute(&app.state.db.pool).await.unwrap();
+    }
     sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE id = $1").bind(first).execute(&app.state.db.pool).await.unwrap();
-    assert_eq!(ejia::server::audit::verify(&app.state.db).await.unwrap(), Err(first));
+    assert_eq!(ejia::server::audit::verify(&app.state).await.unwrap(), Err(first));
     assert!(app.get_as(&cookie, "/admin/audit").await.text().await.unwrap().contains("审计链在此处被篡改"));
     // Only the city admin reads the trail.
     app.admin("340302", "reviewer", "lzh_rev").await;
@@ -260,7 +265,7 @@ on_both_databases!(revealing_a_full_number_needs_a_permission_and_a_reason, |app
     let rev = app.login("lzh_rev").await;
     assert_eq!(app.post_as(&rev, &format!("/admin/a/{a}/reveal"), &[("reason", "核对")]).await.status(), 404);
     let detail = app.get_as(&rev, &format!("/admin/a/{a}")).await.text().await.unwrap();
-    assert!(!detail.contains(IDS[0]) && detail.contains("1101**********002X"), "masked by default");
+    assert!(!detail.contains(IDS[0]) && detail.contains("11**************2X"), "masked by default");
     let mgr = app.login("lzh_mgr").await;
     let page = app.post_as(&mgr, &format!("/admin/a/{a}/reveal"), &[("reason", "")]).await.text().await.unwrap();
     assert!(page.contains("查看完整号码须填写理由") && !page.contains(IDS[0]));

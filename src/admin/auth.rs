@@ -1,8 +1,8 @@
 //! Signing in: Argon2id passwords, sessions in the database (a new random id at every login,
 //! idle and absolute timeouts, ended at logout or when the account is disabled, on every
-//! instance), throttling that slows repeated failures and then asks a picture check — never a
-//! permanent lock-out — and the same answer, in the same time, for an unknown user and a wrong
-//! password.
+//! instance), throttling that counts each attempt before checking it, slows repeated failures
+//! and then stops the account or the address for a while — never a permanent lock-out — and
+//! the same answer, in the same time, for an unknown user and a wrong password.
 use super::repo::{self, AdminRow};
 use super::AdminInfo;
 use crate::server::crypto::{random_token, token_hash};
@@ -17,14 +17,31 @@ use std::sync::OnceLock;
 
 pub const IDLE_SECS: i64 = 30 * 60;
 pub const ABSOLUTE_SECS: i64 = 12 * 3600;
-/// Failures in this window count.
+/// Failures in this window count; a stop lasts until enough of them leave it.
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
-/// From this many failures of a username (or 4× from one IP) a picture check is asked.
-pub const CAPTCHA_AFTER: i64 = 5;
+/// Failures of one username in the window before a hard stop.
+pub const ACCOUNT_LIMIT: i64 = 5;
+/// Failures from one IP in the window before a hard stop.
+pub const IP_LIMIT: i64 = 20;
+/// Failed sign-ins from one IP recorded one by one in the audit trail per hour; beyond, one
+/// summary row.
+pub const AUDITED_FAILURES_PER_IP_HOUR: i64 = 20;
+/// Longer usernames are cut (in the audit trail and the failure counts).
+pub const MAX_USERNAME: usize = 64;
+
+/// Argon2 hashes at once (each takes 19 MiB and a core): the only process-wide state here.
+static ARGON2_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
+}
+
+/// [`hash_password`] off the async threads, at most four at a time.
+pub async fn hash_password_bounded(password: &str) -> anyhow::Result<String> {
+    let _permit = ARGON2_PERMITS.acquire().await?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -75,19 +92,64 @@ pub enum LoginOutcome {
     /// Signed in: the new session token for the cookie.
     Ok { token: String, admin: AdminInfo },
     /// Unknown user or wrong password: one answer for both.
-    Refused { captcha_needed: bool },
-    /// Too many failures: solve the picture check first.
-    CaptchaNeeded,
+    Refused,
+    /// Too many failures of this username or from this IP: no try before `until` (Unix time).
+    Stopped { until: i64 },
 }
 
-pub async fn login(state: &AppState, username: &str, password: &str, ip: &str, captcha_ok: bool) -> anyhow::Result<LoginOutcome> {
-    let now = state.now();
-    let username = username.trim().to_lowercase();
-    let (by_user, by_ip) = repo::recent_failures(&state.db, &username, ip, now - FAILURE_WINDOW_SECS).await?;
-    let needs_captcha = by_user >= CAPTCHA_AFTER || by_ip >= 4 * CAPTCHA_AFTER;
-    if needs_captcha && !captcha_ok {
-        return Ok(LoginOutcome::CaptchaNeeded);
+/// When a stop on this username or IP ends, if one is on.
+async fn stopped_until(conn: &mut crate::server::db::Conn, username: &str, ip: &str, now: i64) -> anyhow::Result<Option<i64>> {
+    let since = now - FAILURE_WINDOW_SECS;
+    let (by_user, by_ip) = repo::recent_failures(&mut *conn, username, ip, since).await?;
+    let mut until = None;
+    if by_user >= ACCOUNT_LIMIT {
+        until = repo::nth_failure_at(&mut *conn, false, username, since, ACCOUNT_LIMIT - 1).await?.map(|at| at + FAILURE_WINDOW_SECS);
     }
+    if by_ip >= IP_LIMIT {
+        let ip_until = repo::nth_failure_at(&mut *conn, true, ip, since, IP_LIMIT - 1).await?.map(|at| at + FAILURE_WINDOW_SECS);
+        until = until.max(ip_until);
+    }
+    Ok(until)
+}
+
+/// Audits a failed or stopped sign-in, at most `AUDITED_FAILURES_PER_IP_HOUR` a hour from one
+/// IP, then one summary row: unauthenticated requests cannot flood the trail.
+async fn audit_failure(state: &AppState, target: &str, ip: &str, now: i64, outcome: &str) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    if state.db.backend == crate::server::db::Backend::Postgres {
+        // The audit chain's lock (taken again by `record`): counting and appending are one step.
+        sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(&mut *tx).await?;
+    }
+    const COUNT: &str = "SELECT COUNT(*) FROM audit_log WHERE action = 'login' AND ip = $1 AND at > $2 AND outcome";
+    let listed: i64 = sqlx::query_scalar(&format!("{COUNT} IN ('refused', 'stopped')")).bind(ip).bind(now - 3600).fetch_one(&mut *tx).await?;
+    let entry = |outcome, detail| crate::server::audit::Entry { admin_id: None, org_id: None, action: "login", target, ip, outcome, detail };
+    if listed < AUDITED_FAILURES_PER_IP_HOUR {
+        crate::server::audit::record(&mut tx, state, now, entry(outcome, "")).await?;
+    } else if sqlx::query_scalar::<_, i64>(&format!("{COUNT} = 'throttled'")).bind(ip).bind(now - 3600).fetch_one(&mut *tx).await? == 0 {
+        crate::server::audit::record(&mut tx, state, now, entry("throttled", "more failed sign-ins from this address this hour: counted, not listed")).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -> anyhow::Result<LoginOutcome> {
+    let now = state.now();
+    let username: String = username.trim().to_lowercase().chars().take(MAX_USERNAME).collect();
+    let audit_target = format!("admin:{username}");
+    // Count this attempt before checking it, in one step with the check of the limits, so a
+    // parallel burst is counted in full and stops at the limit.
+    let mut tx = state.db.begin_write().await?;
+    if state.db.backend == crate::server::db::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7002)").execute(&mut *tx).await?;
+    }
+    if let Some(until) = stopped_until(&mut tx, &username, ip, now).await? {
+        drop(tx);
+        audit_failure(state, &audit_target, ip, now, "stopped").await?;
+        return Ok(LoginOutcome::Stopped { until });
+    }
+    let (by_user, by_ip) = repo::recent_failures(&mut tx, &username, ip, now - FAILURE_WINDOW_SECS).await?;
+    let attempt = repo::record_failure(&mut tx, &username, ip, now).await?;
+    tx.commit().await?;
     // Slow down after a few failures: 0.5 s per failure beyond the second, at most 3 s.
     let delay = ((by_user.max(by_ip / 4) - 2).clamp(0, 6) as u64) * 500;
     if delay > 0 {
@@ -101,36 +163,24 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str, c
     };
     let password = password.to_string();
     let hash = hash.to_string();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?;
-    let audit_target = format!("admin:{username}");
+    let matches = {
+        let _permit = ARGON2_PERMITS.acquire().await?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?
+    };
     match row {
         Some(r) if usable && matches => {
             let token = random_token();
             let mut tx = state.db.begin_write().await?;
+            repo::forget_failure(&mut tx, attempt).await?;
             repo::create_session(&mut tx, &token_hash(&token), r.id, ip, now).await?;
             repo::touch_admin(&mut tx, r.id, now).await?;
-            crate::server::audit::record(
-                &mut tx,
-                state.db.backend,
-                now,
-                r.audit("login", &audit_target, ip, "ok", ""),
-            )
-            .await?;
+            crate::server::audit::record(&mut tx, state, now, r.audit("login", &audit_target, ip, "ok", "")).await?;
             tx.commit().await?;
             Ok(LoginOutcome::Ok { token, admin: r.info() })
         }
         _ => {
-            let mut tx = state.db.begin_write().await?;
-            repo::record_failure(&mut tx, &username, ip, now).await?;
-            crate::server::audit::record(
-                &mut tx,
-                state.db.backend,
-                now,
-                crate::server::audit::Entry { admin_id: None, org_id: None, action: "login", target: &audit_target, ip, outcome: "refused", detail: "" },
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(LoginOutcome::Refused { captcha_needed: by_user + 1 >= CAPTCHA_AFTER })
+            audit_failure(state, &audit_target, ip, now, "refused").await?;
+            Ok(LoginOutcome::Refused)
         }
     }
 }
@@ -254,7 +304,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Allowed<R> {
         }
         let target = format!("route:{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path()));
         let entry = admin.audit("access", &target, &ip, "refused", R::NAME);
-        if let Err(e) = crate::server::audit::record_alone(&state.db, state.now(), entry).await {
+        if let Err(e) = crate::server::audit::record_alone(state, state.now(), entry).await {
             return Err(crate::server::error::AppError::from(e).into_response());
         }
         Err(crate::server::web::Page::not_found().into_response())

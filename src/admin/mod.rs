@@ -8,5 +8,7 @@ pub mod auth;
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use types::*;

@@ -1,6 +1,6 @@
 //! The SQL of admins, sessions and login failures.
 use super::{AdminInfo, Role};
-use crate::server::db::{Conn, Db};
+use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
 
 /// An admin as stored: what pages see (`AdminInfo`, reachable through `Deref`) and the rest.
@@ -107,8 +107,15 @@ pub async fn insert(conn: &mut Conn, a: NewAdmin<'_>, now: i64) -> sqlx::Result<
 
 /// Disables an account and ends all its sessions.
 pub async fn disable(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE admins SET disabled = 1 WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM sessions WHERE admin_id = $1").bind(id).execute(conn).await?;
+    set_disabled(conn, id, true).await
+}
+
+/// Disables (ending all its sessions) or re-enables an account.
+pub async fn set_disabled(conn: &mut Conn, id: i64, disabled: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE admins SET disabled = $1 WHERE id = $2").bind(disabled as i64).bind(id).execute(&mut *conn).await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE admin_id = $1").bind(id).execute(conn).await?;
+    }
     Ok(())
 }
 
@@ -148,24 +155,29 @@ pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> sqlx::Result<(
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await.map(|_| ())
 }
 
-pub async fn record_failure(conn: &mut Conn, username: &str, ip: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
+/// Records a sign-in attempt as a failure before its password is checked (a success deletes
+/// it again), so a parallel burst counts in full; returns its id.
+pub async fn record_failure(conn: &mut Conn, username: &str, ip: &str, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3) RETURNING id")
         .bind(username)
         .bind(ip)
         .bind(now)
-        .execute(conn)
+        .fetch_one(conn)
         .await
-        .map(|_| ())
+}
+
+pub async fn forget_failure(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(id).execute(conn).await.map(|_| ())
 }
 
 /// Failures since `since` for the username and for the IP.
-pub async fn recent_failures(db: &Db, username: &str, ip: &str, since: i64) -> sqlx::Result<(i64, i64)> {
+pub async fn recent_failures(conn: &mut Conn, username: &str, ip: &str, since: i64) -> sqlx::Result<(i64, i64)> {
     let by_user: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2")
         .bind(username)
         .bind(since)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *conn)
         .await?;
-    let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(&db.pool).await?;
+    let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(conn).await?;
     Ok((by_user, by_ip))
 }
 
@@ -191,4 +203,14 @@ pub async fn audit_rows(pool: &AnyPool, limit: i64) -> sqlx::Result<Vec<super::A
         })
     })
     .collect()
+}
+
+/// The time of the `nth` most recent failure (0 = newest) since `since`, by username or by IP.
+pub async fn nth_failure_at(conn: &mut Conn, column_is_ip: bool, value: &str, since: i64, nth: i64) -> sqlx::Result<Option<i64>> {
+    let column = if column_is_ip { "ip" } else { "username" };
+    sqlx::query_scalar(&format!("SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET {}", nth.max(0)))
+        .bind(value)
+        .bind(since)
+        .fetch_optional(conn)
+        .await
 }

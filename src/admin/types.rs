@@ -83,6 +83,8 @@ pub struct LoginView {
     pub username: String,
     pub error: Option<T>,
     pub captcha: Option<crate::join::Captcha>,
+    /// With `T::TooManyAttempts`: the time ("HH:MM") sign-in may be tried again.
+    pub stopped_until: Option<String>,
 }
 
 /// One row of the admin registry.

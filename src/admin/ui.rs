@@ -29,7 +29,13 @@ pub fn LoginPage(view: LoginView, lang: Lang) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{t(T::AdminLogin)}</h1>
-            {view.error.map(|e| view! { <p class="notice error" role="alert">{t(e)}</p> })}
+            {view.error.map(|e| {
+                let text = match &view.stopped_until {
+                    Some(at) => format!("{} {at} {}", t(e), t(T::TryAgainAfter)).trim_end().to_string(),
+                    None => t(e).to_string(),
+                };
+                view! { <p class="notice error" role="alert">{text}</p> }
+            })}
             <form method="post" action="/admin/login">
                 <input type="hidden" name="next" value=view.next.clone()/>
                 <div class="field">
@@ -75,7 +81,12 @@ pub fn AdminsPage(view: AdminsView, lang: Lang) -> impl IntoView {
                             <td>{r.org_name.clone()}</td>
                             <td>{r.roles.iter().map(|x| t(x.label())).collect::<Vec<_>>().join("、")}</td>
                             <td>{r.last_active.clone()}</td>
-                            <td>{if r.disabled { view! { <span>{t(T::Disabled)}</span> }.into_any() } else { view! {
+                            <td>{if r.disabled { view! {
+                                <span>{t(T::Disabled)}</span>
+                                <form method="post" action=format!("/admin/admins/{}/enable", r.id) class="inline">
+                                    <button type="submit" class="secondary">{t(T::Enable)}</button>
+                                </form>
+                            }.into_any() } else { view! {
                                 <form method="post" action=format!("/admin/admins/{}/disable", r.id) class="inline">
                                     <button type="submit" class="secondary">{t(T::Disable)}</button>
                                 </form>

@@ -279,7 +279,7 @@ pub async fn resubmit(
     if changed == 1 {
         crate::server::audit::record(
             &mut tx,
-            state.db.backend,
+            state,
             now,
             crate::server::audit::Entry { admin_id: None, org_id: None, action: "resubmit", target: &format!("application:{application_id}"), ip, outcome: "ok", detail: "" },
         )

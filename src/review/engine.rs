@@ -80,7 +80,7 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
             if inserted == 1 {
                 crate::server::audit::record(
                     &mut tx,
-                    state.db.backend,
+                    state,
                     now,
                     crate::server::audit::Entry {
                         admin_id: None,

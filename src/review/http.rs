@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
     let now = state.now();
-    let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, now).await?;
+    let search = service::search(state, &me.admin, &me.ip, &filter.q).await?;
+    let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, &search, now).await?;
     let orgs = crate::org::repo::subtree(&state.db.pool, me.admin.org_id).await?;
     let channels = repo::subtree_channels(&state.db.pool, me.admin.org_id).await?;
     let done = match filter.done.parse::<i64>() {
@@ -34,7 +35,7 @@ pub async fn queue(State(state): State<AppState>, me: Allowed<Viewer>, Query(fil
 
 /// Not found, audited: the application is outside the admin's subtree or does not exist.
 async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64) -> AppResult<Response> {
-    audit::record_alone(&state.db, state.now(), me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", "")).await?;
+    audit::record_alone(state, state.now(), me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", "")).await?;
     Err(AppError::NotFound)
 }
 
@@ -64,7 +65,7 @@ pub async fn reveal(State(state): State<AppState>, me: Allowed<Revealer>, Path(i
     }
     let sealed = repo::sealed_id(&mut tx, id).await?;
     let full_id = state.keys.open_id(sealed.key_id, &sealed.cipher, &format!("application:{}", sealed.submission_key))?;
-    audit::record(&mut tx, state.db.backend, now, me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason)).await?;
+    audit::record(&mut tx, &state, now, me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason)).await?;
     tx.commit().await?;
     show_detail(&state, &me, id, None, Some((full_id, sealed.phone))).await
 }
@@ -76,14 +77,13 @@ async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>
         repo::detail(&mut conn, me.admin.org_id, id, now).await?
     };
     let Some(d) = found else { return not_found(state, me, "view", id).await };
-    let birth = crate::domain::Ymd::parse(&d.birth_date);
-    let age = birth.map(|b| b.years_until(state.today())).unwrap_or(0);
+    let age = crate::domain::Ymd::parse(&d.birth_date).map(|b| b.years_until(state.today())).unwrap_or(0);
     let view = DetailView {
         admin: me.admin.info(),
         item: d.item,
-        age,
+        age_ok: age >= crate::domain::id_number::MIN_WORKING_AGE,
+        age_band: super::age_band(age),
         sex_female: d.sex == "F",
-        birth_date: d.birth_date,
         plate: d.plate,
         duplicates: d.duplicates,
         reason: d.decision_reason,

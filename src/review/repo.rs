@@ -12,9 +12,22 @@ enum Arg {
     S(String),
 }
 
+/// What the queue's search box asked for: a whole value, matched exactly — never a part of
+/// one, so a phone or a name cannot be walked digit by digit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// The box is empty.
+    Any,
+    Phone(String),
+    /// The blind index of a whole ID number.
+    IdBlind(String),
+    Name(String),
+    /// Not a whole phone, ID number or name: matches nothing.
+    Nothing,
+}
 
 /// The queue of `root`'s subtree under `f`, soonest deadline first; and the total it matches.
-pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx::Result<(Vec<QueueItem>, i64)> {
+pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, search: &Search, now: i64) -> sqlx::Result<(Vec<QueueItem>, i64)> {
     let mut args = vec![Arg::I(root)];
     let mut clauses = Vec::new();
     let push = |args: &mut Vec<Arg>, a: Arg| {
@@ -49,17 +62,19 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, now: i64) -> sqlx
         let n = push(&mut args, Arg::I(now));
         clauses.push(format!("a.status = 'pending' AND a.due_at < ${n}"));
     }
-    let q = f.q.trim();
-    if !q.is_empty() {
-        let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-        let n = push(&mut args, Arg::S(format!("%{}%", q.replace(['%', '_', '\\'], ""))));
-        let mut c = format!("(a.name LIKE ${n}");
-        if digits.len() >= 4 {
-            let m = push(&mut args, Arg::S(format!("%{digits}%")));
-            c.push_str(&format!(" OR a.phone LIKE ${m}"));
+    let exact = match search {
+        Search::Any => None,
+        Search::Phone(p) => Some(("a.phone", p)),
+        Search::IdBlind(b) => Some(("a.id_blind", b)),
+        Search::Name(n) => Some(("a.name", n)),
+        Search::Nothing => {
+            clauses.push("1 = 0".into());
+            None
         }
-        c.push(')');
-        clauses.push(c);
+    };
+    if let Some((column, value)) = exact {
+        let n = push(&mut args, Arg::S(value.clone()));
+        clauses.push(format!("{column} = ${n}"));
     }
     let filter = if clauses.is_empty() { String::new() } else { format!(" AND {}", clauses.join(" AND ")) };
     let from = format!(

@@ -12,6 +12,29 @@ use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
 
+/// Reads the queue's search box: a whole phone number, a whole ID number (found through its
+/// blind index) or a whole name; anything else finds nothing. Every search is audited, by kind
+/// and in masked form — never the searched value in clear.
+pub async fn search(state: &AppState, admin: &AdminRow, ip: &str, q: &str) -> anyhow::Result<repo::Search> {
+    use crate::domain::{IdNumber, PersonName, Phone};
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(repo::Search::Any);
+    }
+    let (search, detail) = if let Ok(p) = Phone::parse(q) {
+        let masked = p.masked();
+        (repo::Search::Phone(p.as_str().to_string()), format!("phone {masked}"))
+    } else if let Ok(id) = IdNumber::parse(q, state.today()) {
+        (repo::Search::IdBlind(state.keys.blind_index(&id)), format!("id {}", id.masked()))
+    } else if let Ok(n) = PersonName::parse(q) {
+        (repo::Search::Name(n.as_str().to_string()), format!("name {}", n.masked()))
+    } else {
+        (repo::Search::Nothing, format!("partial ({} characters)", q.chars().count().min(100)))
+    };
+    audit::record_alone(state, state.now(), admin.audit("search", "applications", ip, "ok", &detail)).await?;
+    Ok(search)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Approve,
@@ -62,24 +85,26 @@ async fn next_member_no(conn: &mut Conn, org_id: i64, org_code: &str) -> sqlx::R
 
 pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, action: Action, reason: &str) -> anyhow::Result<Decided> {
     let info = admin.info();
+    let now = state.now();
+    let target = format!("application:{id}");
     if !info.can_review() {
+        // A refused decision is audited like one outside the subtree.
+        audit::record_alone(state, now, admin.audit(action.as_str(), &target, ip, "forbidden", "")).await?;
         return Ok(Decided::Forbidden);
     }
     let reason: String = reason.trim().chars().take(200).collect();
     if action != Action::Approve && reason.is_empty() {
         return Ok(Decided::ReasonNeeded);
     }
-    let now = state.now();
-    let target = format!("application:{id}");
     let mut tx = state.db.begin_write().await?;
+    if state.db.backend == crate::server::db::Backend::Postgres {
+        // One decision at a time per application: the others wait here, then see it decided.
+        // (SQLite's write gate already serialises whole write transactions.)
+        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
+    }
     let Some(d) = repo::detail(&mut tx, admin.org_id, id, now).await? else {
         drop(tx);
-        audit::record_alone(
-            &state.db,
-            now,
-            admin.audit(action.as_str(), &target, ip, "not_found", ""),
-        )
-        .await?;
+        audit::record_alone(state, now, admin.audit(action.as_str(), &target, ip, "not_found", "")).await?;
         return Ok(Decided::NotFound);
     };
     if d.item.status != "pending" {
@@ -109,7 +134,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     };
     // A rejection frees the person to apply again; approval keeps the key (one membership).
     let open_key_sql = if action == Action::Reject { ", open_key = NULL" } else { "" };
-    sqlx::query(&format!(
+    let changed = sqlx::query(&format!(
         "UPDATE applications SET status = $1, decided_at = $2, decided_by = $3, decision_reason = $4{open_key_sql} WHERE id = $5 AND status = 'pending'"
     ))
     .bind(status)
@@ -118,7 +143,14 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     .bind(if reason.is_empty() { None } else { Some(reason.as_str()) })
     .bind(id)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        // Someone else decided first: nothing of this one happens (the member row, the status
+        // token and the SMS roll back with the transaction).
+        drop(tx);
+        return Ok(Decided::NotPending);
+    }
     let outbox_id = outbox::enqueue_at(&mut tx, now, now + UNDO_SECS, &d.phone, template, params).await?;
     sqlx::query("INSERT INTO decisions (application_id, admin_id, action, reason, outbox_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
@@ -131,7 +163,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
         .await?;
     audit::record(
         &mut tx,
-        state.db.backend,
+        state,
         now,
         admin.audit(action.as_str(), &target, ip, "ok", &reason),
     )
@@ -192,7 +224,7 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> anyh
         .await?;
     audit::record(
         &mut tx,
-        state.db.backend,
+        state,
         now,
         admin.audit("undo", &format!("application:{id}"), ip, "ok", &action),
     )

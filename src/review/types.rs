@@ -18,7 +18,7 @@ pub struct QueueFilter {
     pub to: String,
     /// `1`: only overdue.
     pub overdue: String,
-    /// Name or phone (part of it).
+    /// A whole name, mobile number or ID number (never a part of one).
     pub q: String,
     /// Set after a decision: the application just decided (for the undo banner).
     pub done: String,
@@ -78,9 +78,11 @@ pub struct QueueView {
 pub struct DetailView {
     pub admin: crate::admin::AdminInfo,
     pub item: QueueItem,
-    pub age: i32,
+    /// The age rule (16 or older) holds; never the birth date or the exact age.
+    pub age_ok: bool,
+    /// The ten-year band the age falls in (see [`age_band`]).
+    pub age_band: (i32, i32),
     pub sex_female: bool,
-    pub birth_date: String,
     pub plate: Option<String>,
     pub duplicates: i64,
     pub reason: Option<String>,
@@ -108,5 +110,72 @@ mod time_left_tests {
         assert_eq!(time_left(-(3600 + 5 * 60 + 30), Lang::En), "overdue 1 h 5 min");
         assert_eq!(time_left(-59, Lang::En), "overdue 0 min");
         assert!(time_left(i64::MIN, Lang::En).starts_with("overdue "));
+    }
+}
+
+/// The band an age is shown in: 16–19, then whole decades (20–29, 30–39 …). A band, not the
+/// age: with the two-and-two mask, the birth date could otherwise narrow the ID number down.
+pub fn age_band(age: i32) -> (i32, i32) {
+    if age < 20 {
+        (16, 19)
+    } else {
+        let lo = age / 10 * 10;
+        (lo, lo + 9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{IdNumber, Ymd};
+
+    /// Counties a guesser must try: the province's real county codes when the four region
+    /// digits after it are hidden (about 20 counties per city, and the city hidden too is
+    /// counted generously as just that), else fewer.
+    const COUNTIES: u64 = 20;
+
+    /// How many ID numbers agree with everything a viewer without a reveal sees: the mask,
+    /// the sex and the age band; the rule is at least 10,000.
+    fn candidates(masked: &str, birth_days: u64) -> u64 {
+        let visible: Vec<bool> = masked.chars().map(|c| c != '*').collect();
+        assert_eq!(visible.len(), 18);
+        let hidden = |r: std::ops::Range<usize>| r.filter(|&i| !visible[i]).count() as u32;
+        // Region (3–6): all county codes if hidden, else one.
+        let counties = if hidden(2..6) == 4 { COUNTIES } else { 10u64.pow(hidden(2..6)).min(COUNTIES) };
+        // Birth date (7–14): the days the page leaves open, unless digits of it show.
+        let days = if hidden(6..14) == 8 { birth_days } else { 1 };
+        // Sequence (15–17): the hidden digits (the sex is the 17th, shown anyway).
+        let sequence = 10u64.pow(hidden(14..17));
+        // The check character (18) keeps one in eleven when shown.
+        let check = if visible[17] { 11 } else { 1 };
+        counties * days * sequence / check
+    }
+
+    fn band_days(band: (i32, i32)) -> u64 {
+        (band.1 - band.0 + 1) as u64 * 365
+    }
+
+    #[test]
+    fn the_mask_and_the_age_band_leave_ten_thousand_candidates() {
+        let today = Ymd::new(2026, 11, 25).unwrap();
+        for raw in ["11010519491231002X", "340302199001011237", "340321198506154561", "340303200810250010"] {
+            let id = IdNumber::parse(raw, today).unwrap();
+            let masked = id.masked();
+            assert_eq!(masked.chars().filter(|c| *c != '*').count(), 4, "{masked}");
+            let band = age_band(id.birth_date().years_until(today));
+            let n = candidates(&masked, band_days(band));
+            assert!(n >= 10_000, "{masked} in {band:?}: {n} candidates");
+        }
+        // The smallest band is the youngest: 20 × 4 × 365 × 100 ÷ 11.
+        assert_eq!(candidates("34**************3X", band_days((16, 19))), 265_454);
+        // What the old page showed: four and four, and the full birth date beside it.
+        assert!(candidates("3403**********123X", 1) < 10_000);
+    }
+
+    #[test]
+    fn bands() {
+        assert_eq!(age_band(16), (16, 19));
+        assert_eq!(age_band(20), (20, 29));
+        assert_eq!(age_band(76), (70, 79));
     }
 }

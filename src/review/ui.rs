@@ -84,7 +84,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                 <input id="f-from" name="from" type="date" value=f.from.clone()/>
                 <label for="f-to">{t(T::To)}</label>
                 <input id="f-to" name="to" type="date" value=f.to.clone()/>
-                <label for="f-q">{t(T::SearchNamePhone)}</label>
+                <label for="f-q">{t(T::SearchWhole)}</label>
                 <input id="f-q" name="q" type="search" value=f.q.clone()/>
                 <label class="check"><input type="checkbox" name="overdue" value="1" checked=f.overdue == "1"/>{t(T::OnlyOverdue)}</label>
                 <button type="submit" class="secondary">{t(T::Filter)}</button>
@@ -154,7 +154,7 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
             <dl class="facts">
                 <dt>{t(T::IdNumber)}</dt><dd>{item.id_masked.clone()}</dd>
                 <dt>{t(T::Phone)}</dt><dd>{item.phone_masked.clone()}</dd>
-                <dt>{t(T::BirthSex)}</dt><dd>{format!("{} · {}", view.birth_date, if view.sex_female { t(T::Female) } else { t(T::Male) })}</dd>
+                <dt>{t(T::Sex)}</dt><dd>{if view.sex_female { t(T::Female) } else { t(T::Male) }}</dd>
                 <dt>{t(T::ReviewingUnion)}</dt><dd>{org_label(&item, lang)}</dd>
                 <dt>{t(T::Channel2)}</dt><dd>{item.channel.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
                 <dt>{t(T::Plate)}</dt><dd>{view.plate.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
@@ -175,7 +175,16 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
             <h2>{t(T::Checks)}</h2>
             <ul class="checks">
                 <li class="ok">{T::LabelValue.fill(lang, &[t(T::CheckIdValid), t(T::Passed)])}</li>
-                <li class:ok={view.age >= 16}>{T::LabelValue.fill(lang, &[t(T::CheckAge), &view.age.to_string()])}</li>
+                <li class:ok=view.age_ok>{T::LabelValue.fill(lang, &[
+                    t(T::CheckAge),
+                    &format!(
+                        "{} · {}–{}{}",
+                        t(if view.age_ok { T::AgeRuleMet } else { T::AgeRuleNotMet }),
+                        view.age_band.0,
+                        view.age_band.1,
+                        t(T::YearsSuffix)
+                    ),
+                ])}</li>
                 <li class:warn={view.duplicates > 0}>{T::LabelValue.fill(lang, &[t(T::CheckDuplicates), &view.duplicates.to_string()])}</li>
             </ul>
             {(can_review && pending).then(|| view! {

@@ -1,8 +1,13 @@
 //! The audit trail: append-only, hash-chained records of logins, decisions, escalations, admin
 //! changes, exports and reveals — who, which union, what, on what, when (UTC), from where, and
-//! the outcome. Each row's hash covers its content and the previous row's hash, so editing or
-//! deleting a row breaks every hash after it; `verify` finds the first break.
-use super::db::{Backend, Conn, Db};
+//! the outcome. Each row's hash is an HMAC (a key derived from the data keyring, never stored
+//! in the database) over its content and the previous row's hash, so a row cannot be rewritten
+//! and re-hashed; a signed head (row count, last id and hash) is updated in the same
+//! transaction as each append, so deleting the newest rows is seen too; and on PostgreSQL the
+//! table refuses UPDATE and DELETE. `verify` finds the first break.
+use super::crypto::Keyring;
+use super::db::{Backend, Conn};
+use super::state::AppState;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -20,23 +25,111 @@ pub struct Entry<'a> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn row_hash(prev: &str, at: i64, admin_id: Option<i64>, org_id: Option<i64>, action: &str, target: &str, ip: &str, outcome: &str, detail: &str) -> String {
-    let canonical = serde_json::json!([prev, at, admin_id, org_id, action, target, ip, outcome, detail]).to_string();
-    hex::encode(Sha256::digest(canonical.as_bytes()))
+fn canonical(
+    prev: &str,
+    at: i64,
+    admin_id: Option<i64>,
+    org_id: Option<i64>,
+    action: &str,
+    target: &str,
+    ip: &str,
+    outcome: &str,
+    detail: &str,
+) -> String {
+    serde_json::json!([prev, at, admin_id, org_id, action, target, ip, outcome, detail]).to_string()
+}
+
+/// A row's hash: keyed; rows written before the keyed chain (`legacy`) used plain SHA-256.
+fn row_hash(keys: &Keyring, legacy: bool, canonical: &str) -> String {
+    if legacy {
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    } else {
+        keys.audit_mac(&["row", canonical])
+    }
+}
+
+/// The head as stored: (row_count, last_id, last_hash, legacy_last_id, mac).
+type Head = (i64, i64, String, i64, String);
+
+fn head_mac(
+    keys: &Keyring,
+    count: i64,
+    last_id: i64,
+    last_hash: &str,
+    legacy_last_id: i64,
+) -> String {
+    keys.audit_mac(&[
+        "head",
+        &count.to_string(),
+        &last_id.to_string(),
+        last_hash,
+        &legacy_last_id.to_string(),
+    ])
+}
+
+async fn read_head(conn: &mut Conn) -> sqlx::Result<Option<Head>> {
+    sqlx::query_as(
+        "SELECT row_count, last_id, last_hash, legacy_last_id, mac FROM audit_head WHERE id = 1",
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Appends inside the caller's write transaction (on PostgreSQL a transaction lock keeps the
-/// chain linear across instances; SQLite's write gate already does).
-pub async fn record(conn: &mut Conn, backend: Backend, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+/// chain linear across instances; SQLite's write gate already does), and moves the signed
+/// head in the same transaction. The key comes from `state.keys`.
+pub async fn record(conn: &mut Conn, state: &AppState, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+    record_keyed(conn, state.db.backend, &state.keys, now, e).await
+}
+
+/// [`record`] with the backend and the keyring given separately.
+pub async fn record_keyed(
+    conn: &mut Conn,
+    backend: Backend,
+    keys: &Keyring,
+    now: i64,
+    e: Entry<'_>,
+) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7001)")
+            .execute(&mut *conn)
+            .await?;
     }
-    let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
-    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
-    let hash = row_hash(&prev, now, e.admin_id, e.org_id, e.action, e.target, e.ip, e.outcome, e.detail);
-    sqlx::query(
+    let (count, _, last_hash, legacy_last_id, mac) =
+        read_head(&mut *conn)
+            .await?
+            .unwrap_or((0, 0, String::new(), 0, String::new()));
+    // A sealed head says where the chain ends: the new row links to it, so rows deleted from
+    // the end stay visible as a gap instead of being papered over by the next append.
+    let (count, prev) = if mac.is_empty() {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *conn)
+            .await?;
+        let prev: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        (count, prev.unwrap_or_else(|| GENESIS.to_string()))
+    } else {
+        (
+            count,
+            if count == 0 {
+                GENESIS.to_string()
+            } else {
+                last_hash
+            },
+        )
+    };
+    let hash = row_hash(
+        keys,
+        false,
+        &canonical(
+            &prev, now, e.admin_id, e.org_id, e.action, e.target, e.ip, e.outcome, e.detail,
+        ),
+    );
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO audit_log (at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(now)
     .bind(e.admin_id)
@@ -48,28 +141,58 @@ pub async fn record(conn: &mut Conn, backend: Backend, now: i64, e: Entry<'_>) -
     .bind(e.detail)
     .bind(&prev)
     .bind(&hash)
-    .execute(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let count = count + 1;
+    let mac = head_mac(keys, count, id, &hash, legacy_last_id);
+    let moved = sqlx::query(
+        "UPDATE audit_head SET row_count = $1, last_id = $2, last_hash = $3, mac = $4 WHERE id = 1",
+    )
+    .bind(count)
+    .bind(id)
+    .bind(&hash)
+    .bind(&mac)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        sqlx::query("INSERT INTO audit_head (id, row_count, last_id, last_hash, legacy_last_id, mac) VALUES (1, $1, $2, $3, 0, $4)")
+            .bind(count)
+            .bind(id)
+            .bind(&hash)
+            .bind(head_mac(keys, count, id, &hash, 0))
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
 /// Records in a transaction of its own (for events that change nothing else, like a refused access).
-pub async fn record_alone(db: &Db, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
-    let mut tx = db.begin_write().await?;
-    record(&mut tx, db.backend, now, e).await?;
+pub async fn record_alone(state: &AppState, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    record(&mut tx, state, now, e).await?;
     tx.commit().await
 }
 
-/// Walks the chain; `Ok(n)` = n rows intact, `Err(id)` = the first row whose hash does not hold.
-pub async fn verify(db: &Db) -> sqlx::Result<Result<usize, i64>> {
+/// Walks the chain and checks the signed head; `Ok(n)` = n rows intact, `Err(id)` = the first
+/// row whose hash does not hold (or, when rows are missing from the end, the newest one the
+/// head says was written).
+pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
+    let keys = &state.keys;
+    let head = {
+        let mut conn = state.db.pool.acquire().await?;
+        read_head(&mut conn).await?
+    };
+    let (count, last_id, last_hash, legacy_last_id, mac) =
+        head.unwrap_or((0, 0, String::new(), 0, String::new()));
     let rows = sqlx::query("SELECT id, at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash FROM audit_log ORDER BY id")
-        .fetch_all(&db.pool)
+        .fetch_all(&state.db.pool)
         .await?;
     let mut prev = GENESIS.to_string();
     for r in &rows {
         let id: i64 = r.try_get("id")?;
         let stored_prev: String = r.try_get("prev_hash")?;
-        let expected = row_hash(
+        let content = canonical(
             &prev,
             r.try_get("at")?,
             r.try_get("admin_id")?,
@@ -81,10 +204,25 @@ pub async fn verify(db: &Db) -> sqlx::Result<Result<usize, i64>> {
             &r.try_get::<String, _>("detail")?,
         );
         let hash: String = r.try_get("hash")?;
-        if stored_prev != prev || hash != expected {
+        // Rows after the legacy ones need a sealed head: without it nothing keyed was written.
+        let legacy = id <= legacy_last_id;
+        if stored_prev != prev
+            || hash != row_hash(keys, legacy, &content)
+            || (!legacy && mac.is_empty())
+        {
             return Ok(Err(id));
         }
         prev = hash;
+    }
+    if mac.is_empty() {
+        return Ok(Ok(rows.len()));
+    }
+    let head_holds = mac == head_mac(keys, count, last_id, &last_hash, legacy_last_id)
+        && count == rows.len() as i64
+        && rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? == Some(last_id)
+        && prev == last_hash;
+    if !head_holds {
+        return Ok(Err(last_id.max(1)));
     }
     Ok(Ok(rows.len()))
 }

@@ -24,6 +24,7 @@ pub struct Keyring {
     active: i64,
     index_key: [u8; 32],
     mac_key: [u8; 32],
+    audit_key: [u8; 32],
 }
 
 fn derive(master: &[u8], label: &str) -> [u8; 32] {
@@ -51,6 +52,7 @@ impl Keyring {
             active,
             index_key: derive(&original, "ejia/blind-index/v1"),
             mac_key: derive(&original, "ejia/mac/v1"),
+            audit_key: derive(&original, "ejia/audit/v1"),
         })
     }
 
@@ -114,6 +116,21 @@ impl Keyring {
     /// A MAC over `parts` (joined unambiguously), for one-time codes and picture checks.
     pub fn mac(&self, parts: &[&str]) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("32 bytes");
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The key of the audit chain (derived from the original data key, never stored).
+    pub fn audit_key(&self) -> &[u8; 32] {
+        &self.audit_key
+    }
+
+    /// A MAC of the audit chain over `parts` (joined unambiguously), hex.
+    pub fn audit_mac(&self, parts: &[&str]) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.audit_key()).expect("32 bytes");
         for p in parts {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p.as_bytes());

@@ -55,7 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "review", include_str!("../../migrations/0002_review.sql")),
     (3, "engine", include_str!("../../migrations/0003_engine.sql")),
     (4, "calendar", include_str!("../../migrations/0004_calendar.sql")),
+    (6, "review_security", include_str!("../../migrations/0006_review_security.sql")),
 ];
+
+/// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).
+const POSTGRES_ONLY: &str = "-- postgres-only";
 
 
 impl Db {
@@ -133,7 +137,14 @@ impl Db {
             if done.is_some() {
                 continue;
             }
-            let sql = self.dialect(script);
+            let (portable, postgres_only) = match script.split_once(POSTGRES_ONLY) {
+                Some((portable, rest)) => (portable, Some(rest)),
+                None => (*script, None),
+            };
+            let mut sql = self.dialect(portable);
+            if let (Backend::Postgres, Some(rest)) = (self.backend, postgres_only) {
+                sql.push_str(rest);
+            }
             for statement in split_statements(&sql) {
                 (&mut *tx).execute(statement).await.with_context(|| format!("migration {version} {name}: {statement}"))?;
             }
@@ -158,10 +169,20 @@ impl Db {
     }
 }
 
-/// Splits a script on `;` at line ends, dropping comment-only pieces.
+/// Splits a script on `;` at line ends (not inside a `$$`-quoted function body), dropping
+/// comment-only pieces.
 fn split_statements(sql: &str) -> Vec<&str> {
-    sql.split(";\n")
-        .map(str::trim)
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (at, _) in sql.match_indices(";\n") {
+        let piece = &sql[start..at];
+        if piece.matches("$$").count().is_multiple_of(2) {
+            out.push(piece.trim());
+            start = at + 2;
+        }
+    }
+    out.push(sql[start..].trim());
+    out.into_iter()
         .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
         .collect()
 }
@@ -201,6 +222,10 @@ mod tests {
         let parts = split_statements("-- a comment\nCREATE TABLE a (x BIGINT);\n\n-- why\nCREATE INDEX i ON a (x);\n");
         assert_eq!(parts.len(), 2);
         assert!(parts[1].ends_with("CREATE INDEX i ON a (x)"));
+        let body = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no';\nEND;\n$$;\nCREATE TRIGGER t;\n";
+        let parts = split_statements(body);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].ends_with("END;\n$$"));
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/logout", post(admin::http::logout))
         .route("/admin/admins", get(admin::http::admins_get).post(admin::http::admins_post))
         .route("/admin/admins/{id}/disable", post(admin::http::disable_post))
+        .route("/admin/admins/{id}/enable", post(admin::http::enable_post))
         .route("/admin/audit", get(admin::http::audit_get))
         .route("/admin", get(review::http::queue))
         .route("/admin/a/{id}", get(review::http::detail))

@@ -1,0 +1,219 @@
+//! Admin management: one set of rules for creating admins — from the registry page and from
+//! the operator's `ejia admin add` — and for disabling and re-enabling them. Every refusal is
+//! in the audit trail.
+use super::repo::{self, AdminRow, NewAdmin};
+use super::Role;
+use crate::domain::Phone;
+use crate::i18n::T;
+use crate::server::audit::{self, Entry};
+use crate::server::state::AppState;
+
+/// Who creates: a signed-in admin (inside their subtree, only roles they hold) or the operator
+/// at the command line (any role) — both only with a city admin at the root union.
+#[derive(Clone, Copy)]
+pub enum Creator<'a> {
+    Admin(&'a AdminRow),
+    Operator,
+}
+
+pub struct NewAdminInput {
+    pub username: String,
+    pub display_name: String,
+    /// Empty: none; otherwise it must be a valid mobile number (escalation SMS go to it).
+    pub phone: String,
+    pub org_id: i64,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+fn entry<'a>(
+    creator: Creator<'_>,
+    org_id: i64,
+    target: &'a str,
+    ip: &'a str,
+    outcome: &'a str,
+    detail: &'a str,
+) -> Entry<'a> {
+    match creator {
+        Creator::Admin(me) => me.audit("admin_create", target, ip, outcome, detail),
+        Creator::Operator => Entry {
+            admin_id: None,
+            org_id: Some(org_id),
+            action: "admin_create",
+            target,
+            ip,
+            outcome,
+            detail,
+        },
+    }
+}
+
+/// Creates an admin; `Ok(Err(text))` is a refusal the form shows (and the audit trail keeps).
+pub async fn create_admin(
+    state: &AppState,
+    creator: Creator<'_>,
+    ip: &str,
+    input: NewAdminInput,
+) -> anyhow::Result<Result<i64, T>> {
+    let now = state.now();
+    let username = input.username.trim().to_lowercase();
+    let roles = input.roles;
+    let target = format!("admin:{}", username.chars().take(32).collect::<String>());
+    let refuse = |why: T, detail: String| {
+        let target = target.clone();
+        async move {
+            audit::record_alone(
+                state,
+                now,
+                entry(creator, input.org_id, &target, ip, "refused", &detail),
+            )
+            .await?;
+            anyhow::Ok(Err(why))
+        }
+    };
+    let org = crate::org::repo::get(&state.db.pool, input.org_id).await?;
+    let allowed = match creator {
+        Creator::Operator => org.is_some(),
+        Creator::Admin(me) => {
+            me.can_manage_admins()
+                && !roles.is_empty()
+                && roles.iter().all(|r| me.has(*r))
+                && org.is_some()
+                && crate::org::repo::is_within(&state.db.pool, input.org_id, me.org_id).await?
+        }
+    };
+    if !allowed || roles.is_empty() {
+        return refuse(T::AdminRefused, Role::join(&roles)).await;
+    }
+    if roles.contains(&Role::CityAdmin) && org.as_ref().is_some_and(|o| o.parent_id.is_some()) {
+        return refuse(T::CityAdminAtRoot, Role::join(&roles)).await;
+    }
+    if username.len() < 3
+        || username.len() > 32
+        || !username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        return refuse(T::Username, "username".into()).await;
+    }
+    if input.password.chars().count() < 10 {
+        return refuse(T::PasswordTooShort, "password".into()).await;
+    }
+    let phone = match input.phone.trim() {
+        "" => None,
+        p => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => return refuse(T::ErrPhoneInvalid, "phone".into()).await,
+        },
+    };
+    let hash = super::auth::hash_password_bounded(&input.password).await?;
+    let display = if input.display_name.trim().is_empty() {
+        username.clone()
+    } else {
+        input.display_name.trim().to_string()
+    };
+    let created_by = match creator {
+        Creator::Admin(me) => Some(me.id),
+        Creator::Operator => None,
+    };
+    let mut tx = state.db.begin_write().await?;
+    let new = NewAdmin {
+        username: &username,
+        display_name: &display,
+        org_id: input.org_id,
+        roles: &roles,
+        password_hash: &hash,
+        phone: phone.as_ref().map(|p| p.as_str()),
+        created_by,
+    };
+    let id = match repo::insert(&mut tx, new, now).await {
+        Ok(id) => id,
+        Err(e) if crate::server::db::is_unique_violation(&e) => {
+            drop(tx);
+            return refuse(T::UsernameTaken, "taken".into()).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &mut tx,
+        state,
+        now,
+        entry(
+            creator,
+            input.org_id,
+            &format!("admin:{id}"),
+            ip,
+            "ok",
+            &Role::join(&roles),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// Whether `me` may disable or re-enable `target`: the city admin anyone but itself; a manager
+/// only admins strictly below its union (not its own union's peers) whose roles it all holds.
+pub async fn may_manage(
+    state: &AppState,
+    me: &AdminRow,
+    target: &AdminRow,
+) -> anyhow::Result<bool> {
+    if me.id == target.id {
+        return Ok(false);
+    }
+    if me.has(Role::CityAdmin) {
+        return Ok(true);
+    }
+    if !me.has(Role::Manager) || !target.roles.iter().all(|r| me.has(*r)) {
+        return Ok(false);
+    }
+    let distance: Option<i64> = sqlx::query_scalar(
+        "SELECT distance FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2",
+    )
+    .bind(me.org_id)
+    .bind(target.org_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    Ok(distance.is_some_and(|d| d >= 1))
+}
+
+/// Disables (ending its sessions) or re-enables an admin; `false` = refused (audited).
+pub async fn set_disabled(
+    state: &AppState,
+    me: &AdminRow,
+    ip: &str,
+    id: i64,
+    disabled: bool,
+) -> anyhow::Result<bool> {
+    let now = state.now();
+    let action = if disabled {
+        "admin_disable"
+    } else {
+        "admin_enable"
+    };
+    let target = repo::by_id(&state.db.pool, id).await?;
+    let allowed = match &target {
+        Some(t) => may_manage(state, me, t).await?,
+        None => false,
+    };
+    let mut tx = state.db.begin_write().await?;
+    if allowed {
+        repo::set_disabled(&mut tx, id, disabled).await?;
+    }
+    audit::record(
+        &mut tx,
+        state,
+        now,
+        me.audit(
+            action,
+            &format!("admin:{id}"),
+            ip,
+            if allowed { "ok" } else { "refused" },
+            "",
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(allowed)
+}
