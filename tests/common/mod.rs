@@ -111,16 +111,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
-    spawn_instance(backend, limits, None).await
+    spawn_instance(backend, limits, None, 0).await
+}
+
+/// An instance behind one trusted reverse proxy: tests set the client address in X-Forwarded-For.
+pub async fn spawn_app_behind_proxy(backend: Backend, limits: Limits) -> TestApp {
+    spawn_instance(backend, limits, None, 1).await
 }
 
 /// A second server process on the same database, key, clock time and SMS provider — as a
 /// second instance behind a load balancer would be.
 pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
-    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first)).await
+    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), first.state.config.trusted_proxy_hops).await
 }
 
-async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>) -> TestApp {
+async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>, trusted_proxy_hops: usize) -> TestApp {
     let tmp = std::env::temp_dir().join(format!("ejia-test-{}", ejia::server::crypto::random_token()));
     std::fs::create_dir_all(&tmp).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -137,7 +142,7 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
         sms_log: tmp.join("sms.jsonl"),
         data_key: Some(share.and_then(|f| f.state.config.data_key.clone()).unwrap_or_else(|| Keyring::generate_spec(1))),
         data_dir: tmp.clone(),
-        trusted_proxy_hops: 0,
+        trusted_proxy_hops,
         limits,
         office_hours: OfficeHours::default(),
         seed_demo: true,
@@ -180,6 +185,18 @@ impl TestApp {
         self.http
             .post(format!("{}{path}", self.base))
             .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form as a client at `client_ip` (set in X-Forwarded-For; needs a proxy hop).
+    pub async fn post_form_from(&self, client_ip: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("x-forwarded-for", client_ip)
             .form(fields)
             .send()
             .await
