@@ -422,8 +422,8 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
                 <div class="field captcha">
                     <input type="hidden" name="captcha_id" value=c.id.clone()/>
                     <div class="captcha-img" inner_html=c.svg.clone()></div>
-                    <label for="captcha_answer">{t(T::CaptchaLabel)}</label>
-                    <input id="captcha_answer" name="captcha_answer" inputmode="numeric" autocomplete="off" maxlength="4"
+                    <label for="captcha_answer">{t(T::CaptchaDigitsLabel)}</label>
+                    <input id="captcha_answer" name="captcha_answer" inputmode="numeric" autocomplete="off" maxlength="8"
                         aria-describedby=described(Field::Captcha) aria-invalid=invalid(Field::Captcha)/>
                 </div>
             })}
