@@ -78,12 +78,16 @@ fn plausible_token(token: &str) -> bool {
 
 async fn show_status(state: &AppState, token: &str, req: Request<Body>, error: Option<crate::i18n::T>) -> AppResult<Response> {
     let view = if plausible_token(token) {
-        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token)).await?
+        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token), state.now()).await?
     } else {
         None
     };
     let view = view.map(|v| super::ui::status::StatusView { path: format!("/s/{token}"), error, ..v });
-    let status = if view.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let status = match &view {
+        Some(v) if v.expired => StatusCode::GONE,
+        Some(_) => StatusCode::OK,
+        None => StatusCode::NOT_FOUND,
+    };
     let mut res = render_page(state, req, PageData::Status(view), status).await?;
     res.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
     Ok(res)
@@ -107,7 +111,7 @@ pub async fn status_post(State(state): State<AppState>, Path(token): Path<String
     }
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let found = if plausible_token(&token) {
-        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token)).await?
+        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token), state.now()).await?
     } else {
         None
     };
