@@ -78,7 +78,6 @@ dictionary! {
     Male => "男", "male";
     Female => "女", "female";
     CodeSent => "验证码已发送，5分钟内有效。", "Code sent; valid for 5 minutes.";
-    CaptchaLabel => "请计算图中算式", "Solve the sum in the picture";
     CaptchaNeeded => "发送过于频繁，请先完成图形校验。", "Too many requests from this network: please solve the picture check first.";
     CaptchaWrong => "图形校验答案不正确，请重试。", "Wrong answer to the picture check; try again.";
     JsOffNote => "", "";
@@ -119,6 +118,8 @@ dictionary! {
     ErrChannel => "入会渠道已关闭，请直接选择工作单位", "This join channel is closed; choose your workplace";
     StatusTitle => "入会申请进度", "Application status";
     StatusNotFound => "链接无效或已过期。", "This link is not valid.";
+    StatusLinkExpired => "此查询链接已失效：审核结束90天后，链接不再显示申请信息。如需帮助，请联系所在工会。", "This status link has expired: 90 days after the decision a link no longer shows the application. Ask your union if you need help.";
+    CaptchaDigitsLabel => "请输入图中的5位数字", "Type the five digits in the picture";
     StatusPending => "待审核", "Awaiting review";
     StatusApproved => "已通过", "Approved";
     StatusRejected => "未通过", "Not approved";

@@ -205,8 +205,9 @@ on_both_databases!(busy_network_needs_a_picture_check, |app: TestApp| async move
     let html = app.post_form("/join", &[("phone", "13900000000"), ("intent", "send_code")]).await.text().await.unwrap();
     assert!(html.contains("请先完成图形校验") && html.contains("<svg"));
     let (id, mac): (String, String) = sqlx::query_as("SELECT id, answer_mac FROM captchas").fetch_one(&app.state.db.pool).await.unwrap();
-    let answer = (2..=18).find(|a| app.state.keys.mac_matches(&["captcha", &id, &a.to_string()], &mac)).unwrap().to_string();
-    let wrong = ((answer.parse::<i32>().unwrap() % 18) + 1).to_string();
+    let solve = |id: &str, mac: &str| (0..100_000).map(|n| format!("{n:05}")).find(|a| app.state.keys.mac_matches(&["captcha", id, a], mac)).unwrap();
+    let answer = solve(&id, &mac);
+    let wrong = format!("{:05}", (answer.parse::<i32>().unwrap() + 1) % 100_000);
     let html = app
         .post_form("/join", &[("phone", "13900000000"), ("intent", "send_code"), ("captcha_id", &id), ("captcha_answer", &wrong)])
         .await
@@ -223,7 +224,7 @@ on_both_databases!(busy_network_needs_a_picture_check, |app: TestApp| async move
     assert!(html.contains("图形校验答案不正确"), "a check is single use, even with the right answer afterwards");
     let (id2, mac2): (String, String) =
         sqlx::query_as("SELECT id, answer_mac FROM captchas WHERE solved_at IS NULL").fetch_one(&app.state.db.pool).await.unwrap();
-    let answer2 = (2..=18).find(|a| app.state.keys.mac_matches(&["captcha", &id2, &a.to_string()], &mac2)).unwrap().to_string();
+    let answer2 = solve(&id2, &mac2);
     let html = app
         .post_form("/join", &[("phone", "13900000000"), ("intent", "send_code"), ("captcha_id", &id2), ("captcha_answer", &answer2)])
         .await

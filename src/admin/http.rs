@@ -27,7 +27,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_get(Query(q): Query<NextQuery>) -> Page<LoginView> {
-    Page::ok(LoginView { next: safe_next(&q.next), username: String::new(), error: None, captcha: None, stopped_until: None }).no_store()
+    Page::ok(LoginView { next: safe_next(&q.next), username: String::new(), error: None, stopped_until: None }).no_store()
 }
 
 #[derive(Deserialize, Default)]
@@ -49,7 +49,7 @@ pub async fn login_post(State(state): State<AppState>, ClientIp(ip): ClientIp, F
         // "HH:MM" in China time.
         LoginOutcome::Stopped { until } => (T::TooManyAttempts, crate::calendar::format_local(until).get(11..).map(str::to_string)),
     };
-    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), captcha: None, stopped_until };
+    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), stopped_until };
     Ok(Page::ok(view).no_store().into_response())
 }
 

@@ -82,7 +82,6 @@ pub struct LoginView {
     pub next: String,
     pub username: String,
     pub error: Option<T>,
-    pub captcha: Option<crate::join::Captcha>,
     /// With `T::TooManyAttempts`: the time ("HH:MM") sign-in may be tried again.
     pub stopped_until: Option<String>,
 }

@@ -46,14 +46,6 @@ pub fn LoginPage(view: LoginView, lang: Lang) -> impl IntoView {
                     <label for="password">{t(T::Password)}</label>
                     <input id="password" name="password" type="password" autocomplete="current-password"/>
                 </div>
-                {view.captcha.map(|c| view! {
-                    <div class="field captcha">
-                        <input type="hidden" name="captcha_id" value=c.id.clone()/>
-                        <div class="captcha-img" inner_html=c.svg.clone()></div>
-                        <label for="captcha_answer">{t(T::CaptchaLabel)}</label>
-                        <input id="captcha_answer" name="captcha_answer" inputmode="numeric" autocomplete="off"/>
-                    </div>
-                })}
                 <button type="submit" class="primary">{t(T::SignIn)}</button>
             </form>
         </section>

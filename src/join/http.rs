@@ -59,12 +59,16 @@ fn plausible_token(token: &str) -> bool {
 
 async fn show_status(state: &AppState, token: &str, error: Option<crate::i18n::T>) -> AppResult<Page<Option<StatusView>>> {
     let view = if plausible_token(token) {
-        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token)).await?
+        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token), state.now()).await?
     } else {
         None
     };
     let view = view.map(|v| StatusView { path: format!("/s/{token}"), error, ..v });
-    let status = if view.is_some() { axum::http::StatusCode::OK } else { axum::http::StatusCode::NOT_FOUND };
+    let status = match &view {
+        Some(v) if v.expired => axum::http::StatusCode::GONE,
+        Some(_) => axum::http::StatusCode::OK,
+        None => axum::http::StatusCode::NOT_FOUND,
+    };
     Ok(Page::ok(view).with_status(status).no_store())
 }
 
@@ -82,7 +86,7 @@ pub async fn status_post(State(state): State<AppState>, Path(token): Path<String
     }
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let found = if plausible_token(&token) {
-        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token)).await?
+        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token), state.now()).await?
     } else {
         None
     };

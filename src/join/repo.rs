@@ -58,8 +58,22 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     .await
 }
 
-pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM applications WHERE submission_key = $1").bind(key).fetch_optional(conn).await
+/// The application a submission key made, and the id of the code that made it.
+pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<(i64, Option<i64>)>> {
+    sqlx::query_as("SELECT id, join_code_id FROM applications WHERE submission_key = $1").bind(key).fetch_optional(conn).await
+}
+
+/// Records the code an application was made with (its twin post must present it again).
+pub async fn set_join_code(conn: &mut Conn, application_id: i64, code_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE applications SET join_code_id = $1 WHERE id = $2").bind(code_id).bind(application_id).execute(conn).await.map(|_| ())
+}
+
+/// A status link stops showing its application this long after the decision (or after the
+/// link was issued, for a link sent after the decision). Pending applications' links live on.
+pub const STATUS_LINK_SECS_AFTER_DECISION: i64 = 90 * 86_400;
+
+fn link_expired(decided_at: Option<i64>, link_created_at: i64, now: i64) -> bool {
+    decided_at.is_some_and(|d| now >= d.max(link_created_at) + STATUS_LINK_SECS_AFTER_DECISION)
 }
 
 /// The open application or membership of a person (by blind index): id and phone on file.
@@ -77,11 +91,11 @@ pub async fn add_status_token(conn: &mut Conn, application_id: i64, token_hash: 
         .map(|_| ())
 }
 
-/// What the status page shows: masked values only.
-pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<StatusView>> {
+/// What the status page shows: masked values only; for an expired link nothing but that.
+pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<StatusView>> {
     let row = sqlx::query(
         "SELECT a.name, a.id_masked, a.phone, a.status, a.in_pool, a.submitted_at, a.due_at, a.due_provisional,
-                a.decided_at, a.decision_reason, o.name AS org_name
+                a.decided_at, a.decision_reason, o.name AS org_name, t.created_at AS link_created_at
          FROM status_tokens t JOIN applications a ON a.id = t.application_id JOIN orgs o ON o.id = a.org_id
          WHERE t.token_hash = $1",
     )
@@ -89,6 +103,9 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Res
     .fetch_optional(pool)
     .await?;
     row.map(|r| {
+        if link_expired(r.try_get("decided_at")?, r.try_get("link_created_at")?, now) {
+            return Ok(StatusView::expired());
+        }
         let name: String = r.try_get("name")?;
         let phone: String = r.try_get("phone")?;
         Ok(StatusView {
@@ -105,15 +122,34 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Res
             reason: r.try_get("decision_reason")?,
             path: String::new(),
             error: None,
+            expired: false,
         })
     })
     .transpose()
 }
 
-/// The application behind a status link, with its status.
-pub async fn by_token_hash(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as("SELECT a.id, a.status FROM status_tokens t JOIN applications a ON a.id = t.application_id WHERE t.token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await
+/// The application behind a live (unexpired) status link, with its status.
+pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<(i64, String)>> {
+    let row: Option<(i64, String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT a.id, a.status, a.decided_at, t.created_at FROM status_tokens t JOIN applications a ON a.id = t.application_id
+         WHERE t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now)).map(|(id, status, _, _)| (id, status)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_expire_90_days_after_the_decision_or_their_issue() {
+        let day = 86_400;
+        assert!(!link_expired(None, 0, 1000 * day), "pending: never");
+        assert!(!link_expired(Some(10 * day), 0, 99 * day));
+        assert!(link_expired(Some(10 * day), 0, 100 * day));
+        assert!(!link_expired(Some(10 * day), 50 * day, 100 * day), "a link sent after the decision lives 90 days");
+    }
 }

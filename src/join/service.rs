@@ -130,17 +130,27 @@ async fn try_submit(
     ip: &str,
 ) -> AppResult<JoinOutcome> {
     let now = state.now();
+    let backend = state.db.backend;
     let mut tx = state.db.begin_write().await?;
-    if state.db.backend == crate::server::db::Backend::Postgres {
-        // Twin posts of one form wait for each other here, so the second sees the first's
-        // application instead of its spent code (SQLite's write gate already serialises them).
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key).execute(&mut *tx).await?;
-    }
-    if let Some(existing) = repo::by_submission_key(&mut tx, key).await? {
-        // The same form sent twice (a double tap, a retry after a lost answer): same application.
-        let token = new_status_link(&mut tx, existing, now).await?;
-        tx.commit().await?;
-        return Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") });
+    // Twin posts of one form wait for each other here, so the second sees the first's
+    // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
+    // only: SQLite's write gate already serialises them.
+    codes::lock(&mut tx, backend, "ejia/submission", key).await?;
+    codes::lock(&mut tx, backend, codes::LOCK_PHONE, p.phone.as_str()).await?;
+    // The code is checked before anything is looked up: without it a post learns nothing.
+    let mut key = key.to_string();
+    if let Some((existing, made_with)) = repo::by_submission_key(&mut tx, &key).await? {
+        // The same form sent twice (a double tap, a retry after a lost answer) carries the phone
+        // and code the application was made with: same application, a fresh link to it.
+        if let Some(code_id) = made_with {
+            if codes::twin_matches(&mut tx, &state.keys, code_id, &p.phone, &p.code, now).await? {
+                let token = new_status_link(&mut tx, existing, now).await?;
+                tx.commit().await?;
+                return Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") });
+            }
+        }
+        // Anything else with a spent key is a post of its own, judged like any other.
+        key = random_token();
     }
     let code_id = match codes::verify(&mut tx, &state.keys, &p.phone, &p.code, now).await? {
         Verify::Ok { code_id } => code_id,
@@ -149,10 +159,14 @@ async fn try_submit(
             return Ok(invalid(Field::Code, other.error_text().unwrap_or(T::ErrCodeWrong)));
         }
     };
+    // One code unlocks one thing: consumed here, or nothing is written.
+    if !codes::mark_used(&mut tx, code_id, now).await? {
+        return Ok(invalid(Field::Code, T::ErrCodeMissing));
+    }
+    let key = key.as_str();
     let blind = state.keys.blind_index(&p.id_number);
     if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
         // Say only that an application exists; the link goes to the phone already on file.
-        codes::mark_used(&mut tx, code_id, now).await?;
         let token = new_status_link(&mut tx, existing, now).await?;
         outbox::enqueue(&mut tx, now, &phone_on_file, Template::StatusLinkAgain, serde_json::json!({ "link": state.status_url(&token) }))
             .await?;
@@ -190,8 +204,8 @@ async fn try_submit(
         },
     )
     .await?;
+    repo::set_join_code(&mut tx, application_id, code_id).await?;
     let token = new_status_link(&mut tx, application_id, now).await?;
-    codes::mark_used(&mut tx, code_id, now).await?;
     if let Some((channel_id, _)) = channel {
         channel::repo::count_completed(&mut tx, *channel_id).await?;
     }

@@ -133,7 +133,7 @@ impl Field {
             Field::County => T::County,
             Field::Plate => T::Plate,
             Field::Consent => T::Consent,
-            Field::Captcha => T::CaptchaLabel,
+            Field::Captcha => T::CaptchaDigitsLabel,
         }
     }
 
@@ -145,7 +145,7 @@ impl Field {
             Field::IdNumber => InputKind { inputmode: Some("text"), maxlength: Some("24"), spellcheck: Some("false"), ..off },
             Field::Phone => InputKind { input_type: Some("tel"), inputmode: Some("numeric"), autocomplete: "tel", maxlength: Some("20"), ..off },
             Field::Code => InputKind { inputmode: Some("numeric"), autocomplete: "one-time-code", maxlength: Some("6"), ..off },
-            Field::Captcha => InputKind { inputmode: Some("numeric"), maxlength: Some("4"), ..off },
+            Field::Captcha => InputKind { inputmode: Some("numeric"), maxlength: Some("8"), ..off },
             Field::Plate => InputKind { maxlength: Some("12"), ..off },
             Field::Workplace => InputKind { input_type: Some("search"), autocomplete: "organization", ..off },
             Field::County | Field::Consent => off,

@@ -33,9 +33,36 @@ pub fn client_ip(parts: &Parts, trusted_hops: usize) -> String {
         .unwrap_or(peer)
 }
 
+/// The network an address belongs to, as sending limits count it: an IPv4 address as it is,
+/// an IPv6 address by its /64 (one subscriber's block: rotating addresses inside it is free),
+/// an IPv4-mapped IPv6 address as its IPv4. Anything unparsable is kept as it is.
+pub fn ip_key(ip: &str) -> String {
+    match ip.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => ip.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_keys_group_an_ipv6_64_and_unmap_ipv4() {
+        assert_eq!(ip_key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(ip_key("2001:db8:42:7:1::1"), "2001:db8:42:7::/64");
+        assert_eq!(ip_key("2001:DB8:42:7:ffff:ffff:ffff:fffe"), "2001:db8:42:7::/64");
+        assert_ne!(ip_key("2001:db8:42:8::1"), ip_key("2001:db8:42:7::1"));
+        assert_eq!(ip_key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(ip_key("not-an-ip"), "not-an-ip");
+    }
     use axum::http::Request;
 
     fn parts(xff: &[&str]) -> Parts {

@@ -106,6 +106,36 @@ impl Keyring {
         Ok(String::from_utf8(plain)?)
     }
 
+    /// Seals a short text (outbox parameters and the like) under the active key, bound to
+    /// `row_identity`: `v1.<key id>.<base64url(nonce || ciphertext)>`, safe to keep in a TEXT column.
+    pub fn seal_text(&self, plain: &str, row_identity: &str) -> String {
+        let (key_id, cipher) = self.keys.iter().find(|(k, _)| *k == self.active).expect("active key present");
+        let mut nonce = [0u8; 24];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: row_identity.as_bytes() })
+            .expect("encryption of a short value cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        format!("{SEALED_TEXT_PREFIX}{key_id}.{}", URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens what `seal_text` made; fails on a wrong key, a wrong row or tampering.
+    pub fn open_text(&self, sealed: &str, row_identity: &str) -> anyhow::Result<String> {
+        let rest = sealed.strip_prefix(SEALED_TEXT_PREFIX).ok_or_else(|| anyhow!("not a sealed value"))?;
+        let (key_id, b64) = rest.split_once('.').ok_or_else(|| anyhow!("malformed sealed value"))?;
+        let key_id: i64 = key_id.parse().context("malformed key id")?;
+        let bytes = URL_SAFE_NO_PAD.decode(b64).context("malformed sealed value")?;
+        let (_, cipher) = self.keys.iter().find(|(k, _)| *k == key_id).ok_or_else(|| anyhow!("unknown key id {key_id}"))?;
+        if bytes.len() < 24 {
+            bail!("sealed value too short");
+        }
+        let plain = cipher
+            .decrypt(XNonce::from_slice(&bytes[..24]), Payload { msg: &bytes[24..], aad: row_identity.as_bytes() })
+            .map_err(|_| anyhow!("sealed value does not open"))?;
+        Ok(String::from_utf8(plain)?)
+    }
+
     /// The keyed blind index of an ID number, for duplicate checks.
     pub fn blind_index(&self, id: &IdNumber) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index_key).expect("32 bytes");
@@ -146,6 +176,9 @@ impl Keyring {
     }
 }
 
+/// How a value sealed by `Keyring::seal_text` begins.
+pub const SEALED_TEXT_PREFIX: &str = "v1.";
+
 /// A token of 128 random bits, URL-safe (22 characters).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 16];
@@ -185,6 +218,16 @@ mod tests {
         assert_eq!(ring2.open_id(kid, &sealed, "r").unwrap(), "11010519491231002X");
         assert_eq!(ring2.seal_id(&id(), "r").0, 2);
         assert_eq!(ring1.blind_index(&id()), ring2.blind_index(&id()));
+    }
+
+    #[test]
+    fn sealed_text_opens_only_for_its_row() {
+        let ring = Keyring::parse(&Keyring::generate_spec(7)).unwrap();
+        let sealed = ring.seal_text("{\"code\":\"123456\"}", "outbox:abc");
+        assert!(sealed.starts_with("v1.7.") && !sealed.contains("123456"));
+        assert_eq!(ring.open_text(&sealed, "outbox:abc").unwrap(), "{\"code\":\"123456\"}");
+        assert!(ring.open_text(&sealed, "outbox:other").is_err());
+        assert!(ring.open_text("{}", "outbox:abc").is_err());
     }
 
     #[test]

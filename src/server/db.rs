@@ -22,15 +22,23 @@ pub struct Db {
     /// them poll SQLite's busy handler (which sleeps in growing steps) keeps the tail latency
     /// low; SQLite serves one process, so an in-process gate is the whole story.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The keyring write transactions carry, so the outbox seals what it stores.
+    keys: Option<Arc<super::crypto::Keyring>>,
 }
 
 /// A write transaction; on SQLite it also holds the write gate until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    keys: Option<Arc<super::crypto::Keyring>>,
 }
 
 impl WriteTx {
+    /// The keyring of the database handle this transaction came from (see `Db::with_keys`).
+    pub fn keys(&self) -> Option<&super::crypto::Keyring> {
+        self.keys.as_deref()
+    }
+
     pub async fn commit(self) -> sqlx::Result<()> {
         self.tx.commit().await
     }
@@ -55,6 +63,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "review", include_str!("../../migrations/0002_review.sql")),
     (3, "engine", include_str!("../../migrations/0003_engine.sql")),
     (4, "calendar", include_str!("../../migrations/0004_calendar.sql")),
+    (5, "join_security", include_str!("../../migrations/0005_join_security.sql")),
     (6, "review_security", include_str!("../../migrations/0006_review_security.sql")),
 ];
 
@@ -88,7 +97,17 @@ impl Db {
             .connect(url)
             .await
             .with_context(|| format!("connecting to the database ({})", redact(url)))?;
-        Ok(Db { pool, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())) })
+        Ok(Db { pool, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())), keys: None })
+    }
+
+    /// Hands the keyring to this handle's write transactions (the outbox seals with it).
+    pub fn with_keys(mut self, keys: Arc<super::crypto::Keyring>) -> Db {
+        self.keys = Some(keys);
+        self
+    }
+
+    pub fn keys(&self) -> Option<&super::crypto::Keyring> {
+        self.keys.as_deref()
     }
 
     /// A transaction that will write. On SQLite it takes the write lock up front (`BEGIN
@@ -97,9 +116,9 @@ impl Db {
         match self.backend {
             Backend::Sqlite => {
                 let gate = self.write_gate.clone().lock_owned().await;
-                Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _gate: Some(gate) })
+                Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _gate: Some(gate), keys: self.keys.clone() })
             }
-            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None }),
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None, keys: self.keys.clone() }),
         }
     }
 

@@ -4,9 +4,13 @@
 //! one), sends each once, and records the outcome: sent; rate-limited or failed → rescheduled
 //! with back-off; unknown → reconciled through the provider's delivery records, never resent
 //! blindly. A message whose lease ran out mid-send is treated as unknown too.
+//!
+//! Parameters carry secrets (codes, status links), so a row never holds them readable: they are
+//! sealed with the keyring (the correlation id as associated data) when written, opened only to
+//! send, and replaced by `{}` once the message is final (sent, cancelled or failed).
 use super::clock::Clock;
-use super::crypto::random_token;
-use super::db::{Conn, Db};
+use super::crypto::{random_token, Keyring};
+use super::db::{Conn, Db, WriteTx};
 use super::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
 use sqlx::Row;
 use std::sync::Arc;
@@ -19,15 +23,39 @@ pub const MAX_ATTEMPTS: i64 = 8;
 pub const LEASE_SECS: i64 = 60;
 const BATCH: i64 = 16;
 
+/// What a final message keeps of its parameters.
+pub const REDACTED_PARAMS: &str = "{}";
+
+fn row_identity(correlation_id: &str) -> String {
+    format!("outbox:{correlation_id}")
+}
+
+/// The parameters as stored: sealed with the transaction's keyring, bound to the message.
+fn seal_params(tx: &WriteTx, correlation_id: &str, params: &serde_json::Value) -> sqlx::Result<String> {
+    let keys = tx.keys().ok_or_else(|| sqlx::Error::Configuration("the outbox needs the keyring (Db::with_keys)".into()))?;
+    Ok(keys.seal_text(&params.to_string(), &row_identity(correlation_id)))
+}
+
+/// The parameters to send: opened, or read as they are from a row written before sealing.
+fn open_params(keys: Option<&Keyring>, correlation_id: &str, stored: &str) -> Option<serde_json::Value> {
+    let plain = if stored.starts_with(super::crypto::SEALED_TEXT_PREFIX) {
+        keys?.open_text(stored, &row_identity(correlation_id)).ok()?
+    } else {
+        stored.to_string()
+    };
+    serde_json::from_str(&plain).ok()
+}
+
 /// Writes a message to the outbox inside the caller's transaction; returns its correlation id.
 pub async fn enqueue(
-    conn: &mut Conn,
+    conn: &mut WriteTx,
     now: i64,
     to: &str,
     template: Template,
     params: serde_json::Value,
 ) -> sqlx::Result<String> {
     let correlation_id = random_token();
+    let sealed = seal_params(conn, &correlation_id, &params)?;
     sqlx::query(
         "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
@@ -35,9 +63,9 @@ pub async fn enqueue(
     .bind(&correlation_id)
     .bind(to)
     .bind(template.as_str())
-    .bind(params.to_string())
+    .bind(sealed)
     .bind(now)
-    .execute(conn)
+    .execute(&mut **conn)
     .await?;
     Ok(correlation_id)
 }
@@ -45,30 +73,37 @@ pub async fn enqueue(
 /// Like `enqueue`, but held back until `send_at` (the undo window of a decision); returns the
 /// row id, so an undo can cancel it while it still waits.
 pub async fn enqueue_at(
-    conn: &mut Conn,
+    conn: &mut WriteTx,
     now: i64,
     send_at: i64,
     to: &str,
     template: Template,
     params: serde_json::Value,
 ) -> sqlx::Result<i64> {
+    let correlation_id = random_token();
+    let sealed = seal_params(conn, &correlation_id, &params)?;
     sqlx::query_scalar(
         "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING id",
     )
-    .bind(random_token())
+    .bind(&correlation_id)
     .bind(to)
     .bind(template.as_str())
-    .bind(params.to_string())
+    .bind(sealed)
     .bind(send_at)
     .bind(now)
-    .fetch_one(conn)
+    .fetch_one(&mut **conn)
     .await
 }
 
-/// Cancels a message that has not been claimed yet; false when it is already on its way.
+/// Cancels a message that has not been claimed yet; false when it is already on its way. A
+/// cancelled message keeps no parameters.
 pub async fn cancel(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE outbox SET status = 'cancelled' WHERE id = $1 AND status = 'pending'").bind(id).execute(conn).await?;
+    let done = sqlx::query("UPDATE outbox SET status = 'cancelled', params = $2 WHERE id = $1 AND status = 'pending'")
+        .bind(id)
+        .bind(REDACTED_PARAMS)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -167,7 +202,10 @@ impl Dispatcher {
         let Some(template) = Template::from_name(&m.template) else {
             return self.finish(m.id, "failed", None, Some("unknown template"), None).await;
         };
-        let params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+        let Some(params) = open_params(self.db.keys(), &m.correlation_id, &m.params) else {
+            tracing::error!(correlation_id = %m.correlation_id, "outbox parameters do not open; not sent");
+            return self.finish(m.id, "failed", None, Some("parameters do not open"), None).await;
+        };
         let outgoing = Outgoing { correlation_id: m.correlation_id.clone(), to: m.to.clone(), template, params };
         let outcome = match tokio::time::timeout(Duration::from_secs(LEASE_SECS as u64 / 2), self.provider.send(&outgoing)).await {
             Ok(outcome) => outcome,
@@ -220,11 +258,11 @@ impl Dispatcher {
         let now = self.clock.now();
         // Every write goes through the write gate (see `Db::begin_write`).
         let mut tx = self.db.begin_write().await?;
-        // A sent code is scrubbed: the outbox keeps no usable code.
+        // A final message is scrubbed: the outbox keeps no code and no link once it is done.
         sqlx::query(
             "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
              next_attempt_at = COALESCE($4, next_attempt_at), sent_at = CASE WHEN $1 = 'sent' THEN $5 ELSE sent_at END,
-             params = CASE WHEN $1 = 'sent' AND template = 'join_code' THEN '{}' ELSE params END,
+             params = CASE WHEN $1 IN ('sent', 'cancelled', 'failed') THEN $9 ELSE params END,
              provider = $6, lease_owner = NULL, lease_until = NULL
              WHERE id = $7 AND lease_owner = $8",
         )
@@ -236,6 +274,7 @@ impl Dispatcher {
         .bind(self.provider.name())
         .bind(id)
         .bind(&self.owner)
+        .bind(REDACTED_PARAMS)
         .execute(&mut *tx)
         .await?;
         tx.commit().await

@@ -22,7 +22,8 @@ pub async fn build_state(
         Some(spec) => Keyring::parse(spec)?,
         None => Keyring::load_or_create_dev(&config.data_dir)?,
     };
-    let db = Db::connect(&config.database_url, config.max_connections).await?;
+    let keys = Arc::new(keys);
+    let db = Db::connect(&config.database_url, config.max_connections).await?.with_keys(keys.clone());
     db.migrate().await?;
     if config.seed_demo {
         super::seed::seed_demo_if_empty(&db, clock.now()).await?;
@@ -36,7 +37,7 @@ pub async fn build_state(
         calendar: Arc::new(CalendarCell::new(Calendar::shipped(config.office_hours))),
         config: Arc::new(config),
         db,
-        keys: Arc::new(keys),
+        keys,
         clock,
         sms,
         outbox_notify: Arc::new(Notify::new()),

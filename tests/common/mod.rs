@@ -117,12 +117,19 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
 /// An app whose configuration the test adjusts (e.g. `production = true`).
 pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_instance(backend, Limits::default(), None, adjust).await
+
+}
+
+/// An instance behind one trusted reverse proxy: tests set the client address in X-Forwarded-For.
+pub async fn spawn_app_behind_proxy(backend: Backend, limits: Limits) -> TestApp {
+    spawn_instance(backend, limits, None, |c| c.trusted_proxy_hops = 1).await
 }
 
 /// A second server process on the same database, key, clock time and SMS provider — as a
 /// second instance behind a load balancer would be.
 pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
-    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), |_| {}).await
+    let hops = first.state.config.trusted_proxy_hops;
+    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), move |c| c.trusted_proxy_hops = hops).await
 }
 
 async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>, adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -186,6 +193,18 @@ impl TestApp {
         self.http
             .post(format!("{}{path}", self.base))
             .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form as a client at `client_ip` (set in X-Forwarded-For; needs a proxy hop).
+    pub async fn post_form_from(&self, client_ip: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("x-forwarded-for", client_ip)
             .form(fields)
             .send()
             .await

@@ -20,6 +20,30 @@ pub struct StatusView {
     pub path: String,
     /// An error about the correction just sent.
     pub error: Option<T>,
+    /// The link has expired (90 days after the decision): nothing else is filled in.
+    pub expired: bool,
+}
+
+impl StatusView {
+    /// What an expired link shows: no data at all.
+    pub fn expired() -> StatusView {
+        StatusView {
+            name_masked: String::new(),
+            id_masked: String::new(),
+            phone_masked: String::new(),
+            status: String::new(),
+            org_name: String::new(),
+            in_pool: false,
+            submitted_at: String::new(),
+            due_at: String::new(),
+            due_provisional: false,
+            decided_at: None,
+            reason: None,
+            path: String::new(),
+            error: None,
+            expired: true,
+        }
+    }
 }
 
 #[component]
@@ -34,6 +58,16 @@ pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
         }
         .into_any();
     };
+    if v.expired {
+        return view! {
+            <section class="card">
+                <h1>{T::StatusTitle.get(lang)}</h1>
+                <p class="notice error" role="alert">{T::StatusLinkExpired.get(lang)}</p>
+                <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
+            </section>
+        }
+        .into_any();
+    }
     let status_text = match v.status.as_str() {
         "approved" => T::StatusApproved,
         "rejected" => T::StatusRejected,
