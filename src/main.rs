@@ -1,7 +1,6 @@
 //! The `ejia` server binary: serves the app (the default), or runs an operator command.
 use clap::{Parser, Subcommand};
-use ejia::server::db::Db;
-use ejia::site::startup;
+use ejia::site::{cli, startup};
 use leptos::config::get_configuration;
 
 /// 工会E家 server and operator commands. With no command it serves the app.
@@ -56,6 +55,9 @@ enum AdminCommand {
         /// The sign-in name (kept in lower case).
         #[arg(value_name = "USERNAME")]
         username: String,
+        /// The admin's mobile number, for reminders and escalations (督办) by SMS.
+        #[arg(long, value_name = "PHONE")]
+        phone: Option<String>,
     },
 }
 
@@ -106,54 +108,16 @@ async fn main() -> anyhow::Result<()> {
         Err(_) => get_configuration(Some("Cargo.toml"))?.leptos_options,
     };
     match cli.command {
-        None | Some(Command::Serve) => serve(leptos_options).await,
+        None | Some(Command::Serve) => cli::serve(leptos_options).await,
         Some(Command::Channel { command: ChannelCommand::Add { union_code, name } }) => {
             let state = startup::from_env(leptos_options).await?;
-            channel_add(&state.db, &union_code, &name.join(" "), &state.config.public_url, state.now()).await
+            cli::channel_add(&state, &union_code, &name.join(" ")).await
         }
-        Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username } }) => {
+        Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username, phone } }) => {
             let state = startup::from_env(leptos_options).await?;
-            admin_add(&state, &union_code, &roles, &username).await
+            cli::admin_add(&state, &union_code, &roles, &username, phone.as_deref().unwrap_or("")).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
     }
 }
 
-async fn serve(leptos_options: leptos::config::LeptosOptions) -> anyhow::Result<()> {
-    let addr = leptos_options.site_addr;
-    let state = startup::from_env(leptos_options).await?;
-    startup::spawn_workers(&state);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("listening on http://{addr}");
-    ejia::site::router::serve(listener, state).await?;
-    Ok(())
-}
-
-async fn channel_add(db: &Db, org_code: &str, name: &str, public_url: &str, now: i64) -> anyhow::Result<()> {
-    let org = ejia::org::repo::by_code(&db.pool, org_code).await?.ok_or_else(|| anyhow::anyhow!("no union with code {org_code}"))?;
-    let code = ejia::channel::repo::new_code();
-    let mut tx = db.begin_write().await?;
-    ejia::channel::repo::insert(&mut tx, &code, org.id, name, ejia::channel::Occupation::TruckDriver, now).await?;
-    tx.commit().await?;
-    println!("{public_url}/j/{code}  (poster: {public_url}/j/{code}/poster)");
-    Ok(())
-}
-
-async fn admin_add(state: &ejia::server::state::AppState, org_code: &str, roles: &str, username: &str) -> anyhow::Result<()> {
-    use ejia::admin::service::{create_admin, Creator, NewAdminInput};
-    use ejia::admin::Role;
-    let org = ejia::org::repo::by_code(&state.db.pool, org_code).await?.ok_or_else(|| anyhow::anyhow!("no union with code {org_code}"))?;
-    let roles = Role::parse_list(roles).ok_or_else(|| anyhow::anyhow!("roles: a comma list of reviewer, manager, city_admin, leader"))?;
-    let mut password = String::new();
-    std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
-    // The same rules as the registry page (the operator may grant any role).
-    let input = NewAdminInput { username: username.to_string(), display_name: String::new(), phone: String::new(), org_id: org.id, roles: roles.clone(), password };
-    match create_admin(state, Creator::Operator, "cli", input).await? {
-        Ok(id) => {
-            println!("admin {} (#{id}) at {} with roles {}", username.trim().to_lowercase(), org.name, Role::join(&roles));
-            Ok(())
-        }
-        Err(refusal) => anyhow::bail!("{}", refusal.get(ejia::i18n::Lang::En)),
-    }
-}

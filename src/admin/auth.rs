@@ -32,16 +32,27 @@ pub const MAX_USERNAME: usize = 64;
 /// Argon2 hashes at once (each takes 19 MiB and a core): the only process-wide state here.
 static ARGON2_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
+/// A fault of ours in the admin area (a refusal is an outcome, not this).
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("password hashing: {0}")]
+    Hashing(String),
+}
+
+pub type AdminResult<T> = Result<T, AdminError>;
+
+pub fn hash_password(password: &str) -> AdminResult<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AdminError::Hashing(e.to_string()))?.to_string())
 }
 
 /// [`hash_password`] off the async threads, at most four at a time.
-pub async fn hash_password_bounded(password: &str) -> anyhow::Result<String> {
-    let _permit = ARGON2_PERMITS.acquire().await?;
+pub async fn hash_password_bounded(password: &str) -> AdminResult<String> {
+    let _permit = ARGON2_PERMITS.acquire().await.map_err(|e| AdminError::Hashing(e.to_string()))?;
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| AdminError::Hashing(e.to_string()))?
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -98,7 +109,7 @@ pub enum LoginOutcome {
 }
 
 /// When a stop on this username or IP ends, if one is on.
-async fn stopped_until(conn: &mut crate::server::db::Conn, username: &str, ip: &str, now: i64) -> anyhow::Result<Option<i64>> {
+async fn stopped_until(conn: &mut crate::server::db::Conn, username: &str, ip: &str, now: i64) -> AdminResult<Option<i64>> {
     let since = now - FAILURE_WINDOW_SECS;
     let (by_user, by_ip) = repo::recent_failures(&mut *conn, username, ip, since).await?;
     let mut until = None;
@@ -114,34 +125,29 @@ async fn stopped_until(conn: &mut crate::server::db::Conn, username: &str, ip: &
 
 /// Audits a failed or stopped sign-in, at most `AUDITED_FAILURES_PER_IP_HOUR` a hour from one
 /// IP, then one summary row: unauthenticated requests cannot flood the trail.
-async fn audit_failure(state: &AppState, target: &str, ip: &str, now: i64, outcome: &str) -> anyhow::Result<()> {
+async fn audit_failure(state: &AppState, target: &str, ip: &str, now: i64, outcome: &str) -> AdminResult<()> {
+    use crate::server::audit;
     let mut tx = state.db.begin_write().await?;
-    if state.db.backend == crate::server::db::Backend::Postgres {
-        // The audit chain's lock (taken again by `record`): counting and appending are one step.
-        sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(&mut *tx).await?;
-    }
-    const COUNT: &str = "SELECT COUNT(*) FROM audit_log WHERE action = 'login' AND ip = $1 AND at > $2 AND outcome";
-    let listed: i64 = sqlx::query_scalar(&format!("{COUNT} IN ('refused', 'stopped')")).bind(ip).bind(now - 3600).fetch_one(&mut *tx).await?;
-    let entry = |outcome, detail| crate::server::audit::Entry { admin_id: None, org_id: None, action: "login", target, ip, outcome, detail };
+    audit::lock_chain(&mut tx, state.db.backend).await?;
+    let listed = audit::count_from_ip(&mut tx, "login", ip, now - 3600, &["refused", "stopped"]).await?;
+    let entry = |outcome, detail| audit::Entry { admin_id: None, org_id: None, action: "login", target, ip, outcome, detail };
     if listed < AUDITED_FAILURES_PER_IP_HOUR {
-        crate::server::audit::record(&mut tx, state, now, entry(outcome, "")).await?;
-    } else if sqlx::query_scalar::<_, i64>(&format!("{COUNT} = 'throttled'")).bind(ip).bind(now - 3600).fetch_one(&mut *tx).await? == 0 {
+        audit::record(&mut tx, state, now, entry(outcome, "")).await?;
+    } else if audit::count_from_ip(&mut tx, "login", ip, now - 3600, &["throttled"]).await? == 0 {
         crate::server::audit::record(&mut tx, state, now, entry("throttled", "more failed sign-ins from this address this hour: counted, not listed")).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -> anyhow::Result<LoginOutcome> {
+pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -> AdminResult<LoginOutcome> {
     let now = state.now();
     let username: String = username.trim().to_lowercase().chars().take(MAX_USERNAME).collect();
     let audit_target = format!("admin:{username}");
     // Count this attempt before checking it, in one step with the check of the limits, so a
     // parallel burst is counted in full and stops at the limit.
     let mut tx = state.db.begin_write().await?;
-    if state.db.backend == crate::server::db::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7002)").execute(&mut *tx).await?;
-    }
+    repo::lock_sign_in(&mut tx, state.db.backend).await?;
     if let Some(until) = stopped_until(&mut tx, &username, ip, now).await? {
         drop(tx);
         audit_failure(state, &audit_target, ip, now, "stopped").await?;
@@ -164,8 +170,8 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -
     let password = password.to_string();
     let hash = hash.to_string();
     let matches = {
-        let _permit = ARGON2_PERMITS.acquire().await?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?
+        let _permit = ARGON2_PERMITS.acquire().await.map_err(|e| AdminError::Hashing(e.to_string()))?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(|e| AdminError::Hashing(e.to_string()))?
     };
     match row {
         Some(r) if usable && matches => {
@@ -186,7 +192,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -
 }
 
 /// The admin behind a request's session cookie, if the session is alive; refreshes its idle clock.
-pub async fn current(state: &AppState, headers: &HeaderMap) -> anyhow::Result<Option<(AdminRow, String)>> {
+pub async fn current(state: &AppState, headers: &HeaderMap) -> AdminResult<Option<(AdminRow, String)>> {
     let Some(token) = token_from(headers, cookie_name(state)) else { return Ok(None) };
     let now = state.now();
     let hash = token_hash(&token);
@@ -206,7 +212,7 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> anyhow::Result<Op
     Ok(Some((row, hash)))
 }
 
-pub async fn logout(state: &AppState, headers: &HeaderMap) -> anyhow::Result<()> {
+pub async fn logout(state: &AppState, headers: &HeaderMap) -> AdminResult<()> {
     if let Some(token) = token_from(headers, cookie_name(state)) {
         let mut tx = state.db.begin_write().await?;
         repo::delete_session(&mut tx, &token_hash(&token)).await?;
@@ -233,7 +239,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 let next: String = url_escape(next);
                 Err(Redirect::to(&format!("/admin/login?next={next}")).into_response())
             }
-            Err(e) => Err(crate::server::error::AppError::Internal(e).into_response()),
+            Err(e) => Err(crate::server::error::AppError::from(e).into_response()),
         }
     }
 }
@@ -325,4 +331,13 @@ fn url_escape(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+impl From<AdminError> for crate::server::error::AppError {
+    fn from(e: AdminError) -> crate::server::error::AppError {
+        match e {
+            AdminError::Db(e) => crate::server::error::AppError::Db(e),
+            other => crate::server::error::AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
 }

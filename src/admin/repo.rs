@@ -214,3 +214,12 @@ pub async fn nth_failure_at(conn: &mut Conn, column_is_ip: bool, value: &str, si
         .fetch_optional(conn)
         .await
 }
+
+/// Sign-in attempts are counted and checked one at a time across instances (PostgreSQL; SQLite's
+/// write gate already serialises writers), so a parallel burst is counted in full.
+pub async fn lock_sign_in(conn: &mut Conn, backend: crate::server::db::Backend) -> sqlx::Result<()> {
+    if backend == crate::server::db::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7002)").execute(conn).await?;
+    }
+    Ok(())
+}

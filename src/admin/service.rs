@@ -54,7 +54,7 @@ pub async fn create_admin(
     creator: Creator<'_>,
     ip: &str,
     input: NewAdminInput,
-) -> anyhow::Result<Result<i64, T>> {
+) -> super::auth::AdminResult<Result<i64, T>> {
     let now = state.now();
     let username = input.username.trim().to_lowercase();
     let roles = input.roles;
@@ -68,7 +68,7 @@ pub async fn create_admin(
                 entry(creator, input.org_id, &target, ip, "refused", &detail),
             )
             .await?;
-            anyhow::Ok(Err(why))
+            super::auth::AdminResult::Ok(Err(why))
         }
     };
     let org = crate::org::repo::get(&state.db.pool, input.org_id).await?;
@@ -158,7 +158,7 @@ pub async fn may_manage(
     state: &AppState,
     me: &AdminRow,
     target: &AdminRow,
-) -> anyhow::Result<bool> {
+) -> super::auth::AdminResult<bool> {
     if me.id == target.id {
         return Ok(false);
     }
@@ -185,7 +185,7 @@ pub async fn set_disabled(
     ip: &str,
     id: i64,
     disabled: bool,
-) -> anyhow::Result<bool> {
+) -> super::auth::AdminResult<bool> {
     let now = state.now();
     let action = if disabled {
         "admin_disable"

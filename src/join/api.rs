@@ -11,7 +11,7 @@ pub async fn join_step(form: JoinForm) -> Result<JoinOutcome, ServerFnError> {
     let state = expect_context::<AppState>();
     let parts = expect_context::<axum::http::request::Parts>();
     let ip = client_ip(&parts, state.config.trusted_proxy_hops);
-    super::service::handle(&state, form, &ip).await.map_err(|e| e.into_server_fn_error())
+    super::service::handle(&state, form, &ip).await.map_err(|e| crate::server::error::AppError::from(e).into_server_fn_error())
 }
 
 /// Workplaces whose name contains the typed words, for search-as-you-type.

@@ -12,6 +12,14 @@ use crate::server::web::{ClientIp, Form, Page};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+impl From<service::JoinError> for AppError {
+    fn from(e: service::JoinError) -> AppError {
+        match e {
+            service::JoinError::Db(e) => AppError::Db(e),
+        }
+    }
+}
+
 pub async fn join_get(State(state): State<AppState>, lang: Lang) -> AppResult<Page<JoinView>> {
     show(&state, lang, None, JoinForm::default(), None).await
 }
@@ -91,7 +99,7 @@ pub async fn status_post(State(state): State<AppState>, Path(token): Path<String
         None
     };
     let Some((application_id, status)) = found else { return Err(AppError::NotFound) };
-    if status != "returned" {
+    if status != super::types::ApplicationStatus::Returned {
         return Ok(show_status(&state, &token, None).await?.into_response());
     }
     let (name, plate) = (super::validate::name(&get("name")), super::validate::plate(&get("plate")));

@@ -24,7 +24,7 @@ pub struct NewApplication<'a> {
     pub due_provisional: bool,
 }
 
-pub const STATUS_PENDING: &str = "pending";
+pub use super::types::ApplicationStatus;
 
 pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
@@ -48,7 +48,7 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     .bind(a.channel_id)
     .bind(a.occupation)
     .bind(a.plate)
-    .bind(STATUS_PENDING)
+    .bind(ApplicationStatus::Pending.as_str())
     .bind(super::types::CONSENT_VERSION)
     .bind(a.now)
     .bind(a.consent_ip)
@@ -112,7 +112,7 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) ->
             name_masked: crate::domain::PersonName::mask_stored(&name),
             id_masked: r.try_get("id_masked")?,
             phone_masked: crate::domain::Phone::mask_stored(&phone),
-            status: r.try_get("status")?,
+            status: status_of(&r.try_get::<String, _>("status")?)?,
             org_name: r.try_get("org_name")?,
             in_pool: r.try_get::<i64, _>("in_pool")? != 0,
             submitted_at: crate::calendar::format_local(r.try_get("submitted_at")?),
@@ -128,8 +128,13 @@ pub async fn status_by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) ->
     .transpose()
 }
 
+/// A stored status as its type; anything else is a fault of the data, reported as such.
+pub fn status_of(stored: &str) -> sqlx::Result<ApplicationStatus> {
+    ApplicationStatus::parse(stored).ok_or_else(|| sqlx::Error::Decode(format!("unknown application status {stored:?}").into()))
+}
+
 /// The application behind a live (unexpired) status link, with its status.
-pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<(i64, ApplicationStatus)>> {
     let row: Option<(i64, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT a.id, a.status, a.decided_at, t.created_at FROM status_tokens t JOIN applications a ON a.id = t.application_id
          WHERE t.token_hash = $1",
@@ -137,7 +142,7 @@ pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
-    Ok(row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now)).map(|(id, status, _, _)| (id, status)))
+    row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now)).map(|(id, status, _, _)| Ok((id, status_of(&status)?))).transpose()
 }
 
 #[cfg(test)]

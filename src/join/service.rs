@@ -12,17 +12,25 @@ use crate::i18n::{Lang, T};
 use crate::org;
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::db::is_unique_violation;
-use crate::server::error::AppResult;
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
+
+/// A fault of ours while joining (a problem with the input is a `JoinOutcome`, not this).
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub type JoinResult<T> = Result<T, JoinError>;
 
 fn invalid(field: Field, text: T) -> JoinOutcome {
     JoinOutcome::Invalid { errors: vec![FieldError { field, text }], captcha: None }
 }
 
 /// Runs what the pressed button asks for.
-pub async fn handle(state: &AppState, form: JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+pub async fn handle(state: &AppState, form: JoinForm, ip: &str) -> JoinResult<JoinOutcome> {
     let form = form.clamp();
     match form.intent.as_str() {
         intent::SEND_CODE => send_code(state, &form, ip).await,
@@ -31,7 +39,7 @@ pub async fn handle(state: &AppState, form: JoinForm, ip: &str) -> AppResult<Joi
     }
 }
 
-pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<JoinOutcome> {
     let phone = match validate::phone(&form.phone) {
         Ok(p) => p,
         Err(t) => return Ok(invalid(Field::Phone, t)),
@@ -68,7 +76,7 @@ pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> AppResult
 }
 
 /// The union an application goes to, and whether it waits in that union's turnover pool.
-async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&ChannelInfo>) -> AppResult<Result<(i64, bool), FieldError>> {
+async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&ChannelInfo>) -> JoinResult<Result<(i64, bool), FieldError>> {
     Ok(match (choice, channel) {
         (WorkplaceChoice::Channel, Some(c)) => Ok((c.org_id, false)),
         (WorkplaceChoice::Union(id), _) => match org::repo::get(&state.db.pool, id).await? {
@@ -83,7 +91,7 @@ async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&Chann
     })
 }
 
-pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> AppResult<JoinOutcome> {
+pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<JoinOutcome> {
     let channel = match form.channel.trim() {
         "" => None,
         code => match channel::normalize_code(code) {
@@ -107,7 +115,7 @@ pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> AppResult<Jo
     // violation; the second pass then finds what the winner wrote.
     for _ in 0..2 {
         match try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await {
-            Err(crate::server::error::AppError::Db(e)) if is_unique_violation(&e) => continue,
+            Err(JoinError::Db(e)) if is_unique_violation(&e) => continue,
             other => return other,
         }
     }
@@ -128,7 +136,7 @@ async fn try_submit(
     in_pool: bool,
     channel: Option<&(i64, ChannelInfo)>,
     ip: &str,
-) -> AppResult<JoinOutcome> {
+) -> JoinResult<JoinOutcome> {
     let now = state.now();
     let backend = state.db.backend;
     let mut tx = state.db.begin_write().await?;
@@ -234,7 +242,7 @@ pub async fn view(
     channel_code: Option<&str>,
     mut values: JoinForm,
     outcome: Option<JoinOutcome>,
-) -> AppResult<Option<JoinView>> {
+) -> JoinResult<Option<JoinView>> {
     let channel = match channel_code {
         Some(code) => match channel::normalize_code(code) {
             Some(code) => match channel::repo::active_by_code(&state.db.pool, &code).await? {
@@ -272,7 +280,7 @@ pub async fn resubmit(
     name: &crate::domain::PersonName,
     plate: Option<&crate::domain::PlateNumber>,
     ip: &str,
-) -> AppResult<()> {
+) -> JoinResult<()> {
     let now = state.now();
     let deadline = state.deadline(now);
     let mut tx = state.db.begin_write().await?;

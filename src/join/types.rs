@@ -12,6 +12,47 @@ pub const RESEND_SECS: u32 = 60;
 /// The longest value any field accepts; longer input is refused with a message, not a fault.
 pub const MAX_FIELD_CHARS: usize = 100;
 
+/// Where an application stands. Stored as its `as_str` text; compared only as this type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ApplicationStatus {
+    #[default]
+    Pending,
+    Approved,
+    Rejected,
+    /// 退回补充: back with the applicant for a correction; the clock stops.
+    Returned,
+}
+
+impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 4] = [ApplicationStatus::Pending, ApplicationStatus::Approved, ApplicationStatus::Rejected, ApplicationStatus::Returned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationStatus::Pending => "pending",
+            ApplicationStatus::Approved => "approved",
+            ApplicationStatus::Rejected => "rejected",
+            ApplicationStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ApplicationStatus> {
+        ApplicationStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label(self) -> T {
+        match self {
+            ApplicationStatus::Pending => T::StatusPending,
+            ApplicationStatus::Approved => T::StatusApproved,
+            ApplicationStatus::Rejected => T::StatusRejected,
+            ApplicationStatus::Returned => T::StatusReturned,
+        }
+    }
+
+    pub fn is_pending(self) -> bool {
+        self == ApplicationStatus::Pending
+    }
+}
+
 /// What a button asks for.
 pub mod intent {
     pub const SUBMIT: &str = "submit";
@@ -236,5 +277,19 @@ mod field_tests {
         let form = JoinForm { name: "n".into(), id_number: "i".into(), phone: "p".into(), code: "c".into(), workplace_query: "w".into(), county: "k".into(), plate: "l".into(), consent: "yes".into(), captcha_answer: "a".into(), ..JoinForm::default() };
         let values: Vec<_> = Field::ALL.iter().map(|f| f.value_in(&form)).collect();
         assert_eq!(values, ["n", "i", "p", "a", "c", "w", "k", "l", "yes"]);
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::ApplicationStatus;
+
+    #[test]
+    fn statuses_round_trip_through_their_stored_text() {
+        for st in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(ApplicationStatus::parse("Pending"), None);
+        assert_eq!(ApplicationStatus::parse(""), None);
     }
 }

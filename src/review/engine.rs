@@ -7,6 +7,7 @@ use crate::admin::Role;
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
+use super::repo;
 use std::collections::BTreeMap;
 
 pub const REMIND_WITHIN_SECS: i64 = 2 * 3600;
@@ -28,18 +29,12 @@ pub fn level_at(cal: &crate::calendar::Calendar, now: i64, due: i64) -> Option<i
 }
 
 /// One pass; returns how many steps were recorded.
-pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
+pub async fn tick(state: &AppState) -> super::service::ReviewResult<usize> {
     let now = state.now();
     let cal = state.calendar.get();
     // Two working hours can span the longest holiday break: look a month ahead.
     // With the highest step already recorded (-1: none), so settled applications cost nothing.
-    let candidates: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT a.id, a.org_id, a.due_at, COALESCE((SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id), -1)
-         FROM applications a WHERE a.status = 'pending' AND a.due_at <= $1 ORDER BY a.due_at LIMIT 5000",
-    )
-    .bind(now + 30 * 86_400)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let candidates = repo::engine_candidates(&state.db.pool, now + 30 * 86_400).await?;
     // (application, org, due, first step to record, last step to record)
     let steps: Vec<(i64, i64, i64, i64, i64)> = candidates
         .into_iter()
@@ -59,25 +54,8 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
     let mut recorded = 0;
     for (id, org_id, due, first, level) in steps {
         for l in first..=level {
-            let target: i64 = sqlx::query_scalar(
-                "SELECT ancestor_id FROM org_closure WHERE descendant_id = $1 AND distance <= $2 ORDER BY distance DESC LIMIT 1",
-            )
-            .bind(org_id)
-            .bind(l)
-            .fetch_one(&mut *tx)
-            .await?;
-            let inserted = sqlx::query(
-                "INSERT INTO escalations (application_id, level, org_id, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (application_id, level) DO NOTHING",
-            )
-            .bind(id)
-            .bind(l)
-            .bind(target)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
+            let target = repo::ancestor_within(&mut tx, org_id, l).await?;
+            if repo::record_escalation(&mut tx, id, l, target, now).await? {
                 crate::server::audit::record(
                     &mut tx,
                     state,
@@ -102,9 +80,8 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
     }
     let mut messages = 0;
     for ((org_id, escalation), (count, due)) in &notify {
-        let (org_name,): (String,) = sqlx::query_as("SELECT name FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-        let admins: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT roles, phone FROM admins WHERE org_id = $1 AND disabled = 0").bind(org_id).fetch_all(&mut *tx).await?;
+        let org_name = repo::org_name(&mut tx, *org_id).await?;
+        let admins = repo::active_admins_of(&mut tx, *org_id).await?;
         for (roles, phone) in admins {
             let roles = Role::parse_list(&roles).unwrap_or_default();
             let wanted = if *escalation { roles.contains(&Role::Manager) } else { roles.contains(&Role::Reviewer) || roles.contains(&Role::Manager) };

@@ -13,6 +13,15 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+impl From<service::ReviewError> for AppError {
+    fn from(e: service::ReviewError) -> AppError {
+        match e {
+            service::ReviewError::Db(e) => AppError::Db(e),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
 async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
     let now = state.now();
     let search = service::search(state, &me.admin, &me.ip, &filter.q).await?;

@@ -3,6 +3,8 @@
 use super::{QueueFilter, QueueItem};
 use crate::calendar::format_local;
 use crate::domain::{PersonName, Phone, Ymd};
+use crate::server::db::Conn;
+use crate::join::ApplicationStatus;
 use sqlx::{AnyPool, Row};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -34,13 +36,9 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, search: &Search, 
         args.push(a);
         args.len()
     };
-    match f.status.as_str() {
-        "all" => {}
-        s @ ("approved" | "rejected" | "returned") => {
-            let n = push(&mut args, Arg::S(s.into()));
-            clauses.push(format!("a.status = ${n}"));
-        }
-        _ => clauses.push("a.status = 'pending'".into()),
+    if let super::StatusFilter::Only(status) = f.status() {
+        let n = push(&mut args, Arg::S(status.as_str().into()));
+        clauses.push(format!("a.status = ${n}"));
     }
     if let Ok(org) = f.org.parse::<i64>() {
         let n = push(&mut args, Arg::I(org));
@@ -120,7 +118,7 @@ fn item_from_row(r: &sqlx::any::AnyRow, now: i64) -> sqlx::Result<QueueItem> {
         name_masked: PersonName::mask_stored(&r.try_get::<String, _>("name")?),
         id_masked: r.try_get("id_masked")?,
         phone_masked: Phone::mask_stored(&r.try_get::<String, _>("phone")?),
-        status: r.try_get("status")?,
+        status: crate::join::repo::status_of(&r.try_get::<String, _>("status")?)?,
         org_name: r.try_get("org_name")?,
         in_pool: r.try_get::<i64, _>("in_pool")? != 0,
         channel: r.try_get("channel_name")?,
@@ -214,4 +212,156 @@ pub async fn sealed_id(conn: &mut crate::server::db::Conn, id: i64) -> sqlx::Res
     let (key_id, cipher, submission_key, phone): (i64, Vec<u8>, String, String) =
         sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1").bind(id).fetch_one(conn).await?;
     Ok(SealedId { key_id, cipher, submission_key, phone })
+}
+
+/// On PostgreSQL, holds the application's row until the transaction ends, so decisions on it
+/// queue; SQLite's write gate already serialises whole write transactions.
+pub async fn lock_for_decision(conn: &mut Conn, backend: crate::server::db::Backend, id: i64) -> sqlx::Result<()> {
+    if backend == crate::server::db::Backend::Postgres {
+        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await?;
+    }
+    Ok(())
+}
+
+/// The next member number of a union: `<union code>-000001`, …
+pub async fn next_member_no(conn: &mut Conn, org_id: i64, org_code: &str) -> sqlx::Result<String> {
+    let n: i64 = sqlx::query_scalar(
+        "INSERT INTO member_counters (org_id, last_no) VALUES ($1, 1)
+         ON CONFLICT (org_id) DO UPDATE SET last_no = member_counters.last_no + 1 RETURNING last_no",
+    )
+    .bind(org_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(format!("{org_code}-{n:06}"))
+}
+
+pub async fn insert_member(conn: &mut Conn, application_id: i64, org_id: i64, member_no: &str, in_pool: bool, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(application_id)
+        .bind(org_id)
+        .bind(member_no)
+        .bind(in_pool as i64)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_member(conn: &mut Conn, application_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM members WHERE application_id = $1").bind(application_id).execute(conn).await.map(|_| ())
+}
+
+/// Records a decision on a pending application — one conditional write; false when it was no
+/// longer pending (someone else decided first). A rejection frees the person's open key.
+pub async fn set_decided(
+    conn: &mut Conn,
+    id: i64,
+    status: ApplicationStatus,
+    now: i64,
+    admin_id: i64,
+    reason: Option<&str>,
+    free_open_key: bool,
+) -> sqlx::Result<bool> {
+    let open_key_sql = if free_open_key { ", open_key = NULL" } else { "" };
+    let changed = sqlx::query(&format!(
+        "UPDATE applications SET status = $1, decided_at = $2, decided_by = $3, decision_reason = $4{open_key_sql} WHERE id = $5 AND status = $6"
+    ))
+    .bind(status.as_str())
+    .bind(now)
+    .bind(admin_id)
+    .bind(reason)
+    .bind(id)
+    .bind(ApplicationStatus::Pending.as_str())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Back to pending after an undo, with the person's open key restored (a unique violation when
+/// they applied again after a rejection).
+pub async fn restore_pending(conn: &mut Conn, id: i64, id_blind: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE applications SET status = $1, decided_at = NULL, decided_by = NULL, decision_reason = NULL, open_key = $2 WHERE id = $3")
+        .bind(ApplicationStatus::Pending.as_str())
+        .bind(id_blind)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn insert_decision(conn: &mut Conn, id: i64, admin_id: i64, action: &str, reason: &str, outbox_id: Option<i64>, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO decisions (application_id, admin_id, action, reason, outbox_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(admin_id)
+        .bind(action)
+        .bind(reason)
+        .bind(outbox_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// This admin's last decision on the application that is not undone: (id, action, its SMS, when).
+pub async fn last_decision_of(conn: &mut Conn, id: i64, admin_id: i64) -> sqlx::Result<Option<(i64, String, Option<i64>, i64)>> {
+    sqlx::query_as(
+        "SELECT id, action, outbox_id, created_at FROM decisions
+         WHERE application_id = $1 AND admin_id = $2 AND undone_at IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(admin_id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn mark_undone(conn: &mut Conn, decision_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE decisions SET undone_at = $1 WHERE id = $2").bind(now).bind(decision_id).execute(conn).await.map(|_| ())
+}
+
+/// Pending applications due before `until`, with the highest step already recorded (-1: none):
+/// (application, union, due, recorded level).
+pub async fn engine_candidates(pool: &AnyPool, until: i64) -> sqlx::Result<Vec<(i64, i64, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT a.id, a.org_id, a.due_at, COALESCE((SELECT MAX(e.level) FROM escalations e WHERE e.application_id = a.id), -1)
+         FROM applications a WHERE a.status = $1 AND a.due_at <= $2 ORDER BY a.due_at LIMIT 5000",
+    )
+    .bind(ApplicationStatus::Pending.as_str())
+    .bind(until)
+    .fetch_all(pool)
+    .await
+}
+
+/// The union `levels` steps up from `org_id` (or the root, if the tree is shallower).
+pub async fn ancestor_within(conn: &mut Conn, org_id: i64, levels: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT ancestor_id FROM org_closure WHERE descendant_id = $1 AND distance <= $2 ORDER BY distance DESC LIMIT 1")
+        .bind(org_id)
+        .bind(levels)
+        .fetch_one(conn)
+        .await
+}
+
+/// Records a reminder (level 0) or escalation step once; false when another worker already did.
+pub async fn record_escalation(conn: &mut Conn, application_id: i64, level: i64, org_id: i64, now: i64) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO escalations (application_id, level, org_id, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (application_id, level) DO NOTHING",
+    )
+    .bind(application_id)
+    .bind(level)
+    .bind(org_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+pub async fn org_name(conn: &mut Conn, org_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1").bind(org_id).fetch_one(conn).await
+}
+
+/// The roles and phones of a union's admins who are not disabled.
+pub async fn active_admins_of(conn: &mut Conn, org_id: i64) -> sqlx::Result<Vec<(String, Option<String>)>> {
+    sqlx::query_as("SELECT roles, phone FROM admins WHERE org_id = $1 AND disabled = 0").bind(org_id).fetch_all(conn).await
 }

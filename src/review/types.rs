@@ -1,5 +1,6 @@
 //! Review values the pages render.
 use crate::i18n::{Lang, T};
+pub use crate::join::ApplicationStatus;
 use serde::{Deserialize, Serialize};
 
 /// Seconds a decision can be undone; its SMS waits this long in the outbox.
@@ -25,6 +26,48 @@ pub struct QueueFilter {
     pub page: String,
 }
 
+/// Which statuses the queue shows: one (pending by default), or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusFilter {
+    Only(ApplicationStatus),
+    All,
+}
+
+impl StatusFilter {
+    /// The filter's `status` parameter as typed; anything unknown is the default (pending).
+    pub fn parse(s: &str) -> StatusFilter {
+        match s {
+            "all" => StatusFilter::All,
+            other => StatusFilter::Only(ApplicationStatus::parse(other).unwrap_or_default()),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Only(s) => s.as_str(),
+        }
+    }
+    pub fn label(self) -> T {
+        match self {
+            StatusFilter::All => T::AllStatuses,
+            StatusFilter::Only(s) => s.label(),
+        }
+    }
+    pub const CHOICES: [StatusFilter; 5] = [
+        StatusFilter::Only(ApplicationStatus::Pending),
+        StatusFilter::Only(ApplicationStatus::Approved),
+        StatusFilter::Only(ApplicationStatus::Rejected),
+        StatusFilter::Only(ApplicationStatus::Returned),
+        StatusFilter::All,
+    ];
+}
+
+impl QueueFilter {
+    pub fn status(&self) -> StatusFilter {
+        StatusFilter::parse(&self.status)
+    }
+}
+
 /// One application as the queue shows it: masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueItem {
@@ -32,7 +75,7 @@ pub struct QueueItem {
     pub name_masked: String,
     pub id_masked: String,
     pub phone_masked: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub org_name: String,
     pub in_pool: bool,
     pub channel: Option<String>,

@@ -1,18 +1,10 @@
 //! Review pages: server-rendered forms that work with and without JavaScript. On a phone the
 //! queue is a card list with a large 通过 button per card; on a desktop the same list is a table.
-use super::{time_left, DetailView, QueueItem, QueueView};
+use super::{time_left, DetailView, QueueItem, QueueView, StatusFilter};
+use crate::join::ApplicationStatus;
 use crate::admin::ui::AdminFrame;
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-
-fn status_text(s: &str) -> T {
-    match s {
-        "approved" => T::StatusApproved,
-        "rejected" => T::StatusRejected,
-        "returned" => T::StatusReturned,
-        _ => T::StatusPending,
-    }
-}
 
 fn org_label(item: &QueueItem, lang: Lang) -> String {
     if item.in_pool {
@@ -28,10 +20,10 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
     let f = view.filter.clone();
     let can_review = view.admin.can_review();
     let done = view.done.clone().map(|d| {
-        let still_undoable = d.status != "pending";
+        let still_undoable = !d.status.is_pending();
         view! {
             <div class="notice ok" role="status">
-                <span>{format!("{} · {} · {}", t(T::Decided), d.name_masked, t(status_text(&d.status)))}</span>
+                <span>{format!("{} · {} · {}", t(T::Decided), d.name_masked, t(d.status.label()))}</span>
                 {still_undoable.then(|| view! {
                     <form method="post" action=format!("/admin/a/{}/undo", d.id) class="inline">
                         <button type="submit" class="secondary">{t(T::Undo)}</button>
@@ -45,7 +37,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
     let empty = items.is_empty();
     // Filters fold away on a phone, unless one is in use.
     let filtering = [&f.org, &f.channel, &f.from, &f.to, &f.q, &f.overdue].iter().any(|v| !v.is_empty())
-        || !(f.status.is_empty() || f.status == "pending");
+        || f.status() != StatusFilter::Only(ApplicationStatus::Pending);
     view! {
         <AdminFrame admin=view.admin.clone() lang=lang>
             <h1>{t(T::Queue)}<small class="count">{format!(" {}", view.total)}</small></h1>
@@ -65,10 +57,9 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                 </select>
                 <label for="f-status">{t(T::Status)}</label>
                 <select id="f-status" name="status">
-                    {[("pending", T::StatusPending), ("approved", T::StatusApproved), ("rejected", T::StatusRejected), ("returned", T::StatusReturned), ("all", T::AllStatuses)]
-                        .into_iter().map(|(v, label)| {
-                            let selected = f.status == v || (f.status.is_empty() && v == "pending");
-                            view! { <option value=v selected=selected>{t(label)}</option> }
+                    {StatusFilter::CHOICES.into_iter().map(|choice| {
+                            let selected = f.status() == choice;
+                            view! { <option value=choice.as_str() selected=selected>{t(choice.label())}</option> }
                         }).collect_view()}
                 </select>
                 <label for="f-channel">{t(T::Channel2)}</label>
@@ -99,8 +90,8 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
             })}
             <ul class="queue" aria-label=t(T::Queue)>
                 {items.into_iter().map(|item| {
-                    let overdue = item.secs_left < 0 && item.status == "pending";
-                    let pending = item.status == "pending";
+                    let overdue = item.secs_left < 0 && item.status.is_pending();
+                    let pending = item.status.is_pending();
                     let sel = format!("sel-{}", item.id);
                     let sel_label = format!("{} {}", t(T::Select), item.name_masked);
                     view! {
@@ -119,7 +110,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                             </div>
                             <div class="when">
                                 <span>{item.submitted_at.clone()}</span>
-                                <span class="due">{if pending { time_left(item.secs_left, lang) } else { t(status_text(&item.status)).to_string() }}</span>
+                                <span class="due">{if pending { time_left(item.secs_left, lang) } else { t(item.status.label()).to_string() }}</span>
                                 {item.escalation.map(|l| view! { <span class="escalated">{format!("{} {l}", t(T::Escalated))}</span> })}
                             </div>
                             <div class="acts">
@@ -143,13 +134,13 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
 pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
     let item = view.item.clone();
-    let pending = item.status == "pending";
+    let pending = item.status.is_pending();
     let can_review = view.admin.can_review();
     let can_reveal = view.admin.has(crate::admin::Role::Manager) || view.admin.has(crate::admin::Role::CityAdmin);
     let id = item.id;
     view! {
         <AdminFrame admin=view.admin.clone() lang=lang>
-            <h1>{item.name_masked.clone()}<small class="count">{format!(" {}", t(status_text(&item.status)))}</small></h1>
+            <h1>{item.name_masked.clone()}<small class="count">{format!(" {}", t(item.status.label()))}</small></h1>
             {view.notice.map(|n| view! { <p class="notice error" role="alert">{t(n)}</p> })}
             <dl class="facts">
                 <dt>{t(T::IdNumber)}</dt><dd>{item.id_masked.clone()}</dd>

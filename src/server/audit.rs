@@ -168,6 +168,30 @@ pub async fn record_keyed(
 }
 
 /// Records in a transaction of its own (for events that change nothing else, like a refused access).
+/// Takes the chain's lock for the rest of the transaction (PostgreSQL; SQLite's write gate
+/// already serialises writers), so a count and the append after it are one step.
+pub async fn lock_chain(conn: &mut Conn, backend: Backend) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows of `action` from `ip` since `since` whose outcome is one of `outcomes`.
+pub async fn count_from_ip(conn: &mut Conn, action: &str, ip: &str, since: i64, outcomes: &[&str]) -> sqlx::Result<i64> {
+    let mut n = 0;
+    for outcome in outcomes {
+        n += sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND ip = $2 AND at > $3 AND outcome = $4")
+            .bind(action)
+            .bind(ip)
+            .bind(since)
+            .bind(*outcome)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    Ok(n)
+}
+
 pub async fn record_alone(state: &AppState, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
     let mut tx = state.db.begin_write().await?;
     record(&mut tx, state, now, e).await?;

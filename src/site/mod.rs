@@ -1,9 +1,12 @@
 //! Composition, the top layer: the page shell that knows every area's page, the renderer that
-//! turns handlers' page values into HTML, the router, start-up, the demo seed and the bench.
+//! turns handlers' page values into HTML, the router, start-up, the operator's commands, the demo
+//! seed and the bench.
 //! It imports the areas and the ground; nothing imports it but the binary and the tests.
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod bench;
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]

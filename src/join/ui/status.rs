@@ -1,5 +1,6 @@
 //! The status page behind an SMS link: masked data and the progress, no login.
 use crate::i18n::{Lang, T};
+use crate::join::types::ApplicationStatus;
 use leptos::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -7,7 +8,7 @@ pub struct StatusView {
     pub name_masked: String,
     pub id_masked: String,
     pub phone_masked: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub org_name: String,
     pub in_pool: bool,
     pub submitted_at: String,
@@ -31,7 +32,7 @@ impl StatusView {
             name_masked: String::new(),
             id_masked: String::new(),
             phone_masked: String::new(),
-            status: String::new(),
+            status: ApplicationStatus::Pending,
             org_name: String::new(),
             in_pool: false,
             submitted_at: String::new(),
@@ -68,18 +69,14 @@ pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
         }
         .into_any();
     }
-    let status_text = match v.status.as_str() {
-        "approved" => T::StatusApproved,
-        "rejected" => T::StatusRejected,
-        "returned" => T::StatusReturned,
-        _ => T::StatusPending,
-    };
-    let decided = v.status != "pending";
-    let org = if v.in_pool { format!("{}（{}）", v.org_name, T::TurnoverPool.get(lang)) } else { v.org_name.clone() };
+    let status_text = v.status.label();
+    let decided = !v.status.is_pending();
+    let org = if v.in_pool { T::InParens.fill(lang, &[T::TurnoverPool.get(lang)]) } else { String::new() };
+    let org = format!("{}{org}", v.org_name);
     view! {
         <section class="card">
             <h1>{T::StatusTitle.get(lang)}</h1>
-            <p class="status-badge" data-status=v.status.clone()>{status_text.get(lang)}</p>
+            <p class="status-badge" data-status=v.status.as_str()>{status_text.get(lang)}</p>
             <ol class="steps" aria-label=T::StatusTitle.get(lang)>
                 <li class="done">{T::StepSubmitted.get(lang)}<span>{v.submitted_at.clone()}</span></li>
                 <li class=if decided { "done" } else { "current" }>{T::StepReview.get(lang)}<span>{org.clone()}</span></li>
@@ -93,8 +90,8 @@ pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
                 <dt>{T::DueBy.get(lang)}</dt>
                 <dd>{v.due_at}{v.due_provisional.then(|| T::Provisional.get(lang))}</dd>
             </dl>
-            {v.reason.clone().map(|r| view! { <p class="notice error">{format!("{}：{r}", T::Reason.get(lang))}</p> })}
-            {(v.status == "returned").then(|| view! {
+            {v.reason.clone().map(|r| view! { <p class="notice error">{T::LabelValue.fill(lang, &[T::Reason.get(lang), &r])}</p> })}
+            {(v.status == ApplicationStatus::Returned).then(|| view! {
                 <form method="post" action=v.path.clone() class="correct">
                     <h2>{T::CorrectTitle.get(lang)}</h2>
                     {v.error.map(|e| view! { <p class="notice error" role="alert">{e.get(lang)}</p> })}
@@ -103,7 +100,7 @@ pub fn StatusPage(view: Option<StatusView>, lang: Lang) -> impl IntoView {
                         <input id="name" name="name" autocomplete="name"/>
                     </div>
                     <div class="field">
-                        <label for="plate">{T::Plate.get(lang)}<small>{format!("（{}）", T::Optional.get(lang))}</small></label>
+                        <label for="plate">{T::Plate.get(lang)}<small>{T::InParens.fill(lang, &[T::Optional.get(lang)])}</small></label>
                         <input id="plate" name="plate" autocomplete="off" maxlength="12"/>
                     </div>
                     <button type="submit" class="primary">{T::Resubmit.get(lang)}</button>

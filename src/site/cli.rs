@@ -1,0 +1,46 @@
+//! The operator's commands behind the `ejia` binary: serve, open a join channel, create an
+//! admin (through the same service as the registry page).
+use super::startup;
+use crate::server::state::AppState;
+
+pub async fn serve(leptos_options: leptos::config::LeptosOptions) -> anyhow::Result<()> {
+    let addr = leptos_options.site_addr;
+    let state = startup::from_env(leptos_options).await?;
+    startup::spawn_workers(&state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{addr}");
+    super::router::serve(listener, state).await?;
+    Ok(())
+}
+
+/// Opens a truck-driver join channel for a union; prints its link and its poster's.
+pub async fn channel_add(state: &AppState, org_code: &str, name: &str) -> anyhow::Result<()> {
+    let org = crate::org::repo::by_code(&state.db.pool, org_code).await?.ok_or_else(|| anyhow::anyhow!("no union with code {org_code}"))?;
+    let code = crate::channel::repo::new_code();
+    let mut tx = state.db.begin_write().await?;
+    crate::channel::repo::insert(&mut tx, &code, org.id, name, crate::channel::Occupation::TruckDriver, state.now()).await?;
+    tx.commit().await?;
+    let public_url = &state.config.public_url;
+    println!("{public_url}/j/{code}  (poster: {public_url}/j/{code}/poster)");
+    Ok(())
+}
+
+/// Creates an admin; the password is read from standard input. The same rules as the registry
+/// page, except that the operator may grant any role.
+pub async fn admin_add(state: &AppState, org_code: &str, roles: &str, username: &str, phone: &str) -> anyhow::Result<()> {
+    use crate::admin::service::{create_admin, Creator, NewAdminInput};
+    use crate::admin::Role;
+    let org = crate::org::repo::by_code(&state.db.pool, org_code).await?.ok_or_else(|| anyhow::anyhow!("no union with code {org_code}"))?;
+    let roles = Role::parse_list(roles).ok_or_else(|| anyhow::anyhow!("roles: a comma list of reviewer, manager, city_admin, leader"))?;
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let input = NewAdminInput { username: username.to_string(), display_name: String::new(), phone: phone.to_string(), org_id: org.id, roles: roles.clone(), password };
+    match create_admin(state, Creator::Operator, "cli", input).await? {
+        Ok(id) => {
+            println!("admin {} (#{id}) at {} with roles {}", username.trim().to_lowercase(), org.name, Role::join(&roles));
+            Ok(())
+        }
+        Err(refusal) => anyhow::bail!("{}", refusal.get(crate::i18n::Lang::En)),
+    }
+}
