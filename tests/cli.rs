@@ -57,7 +57,8 @@ fn admin_help() {
     help(
         &["admin", "add", "--help"],
         &[
-            "Usage: ejia admin add <UNION_CODE> <ROLES> <USERNAME>",
+            "Usage: ejia admin add [OPTIONS] <UNION_CODE> <ROLES> <USERNAME>",
+            "--phone <PHONE>",
             "standard input",
             "city_admin",
         ],

@@ -38,7 +38,7 @@ test.describe('a driver joins from a phone', () => {
 
     await expect(page).toHaveURL(/\/s\/[A-Za-z0-9_-]{22}$/);
     await expect(page.getByText('待审核').first()).toBeVisible();
-    await expect(page.getByText(`${id.slice(0, 4)}**********${id.slice(14)}`)).toBeVisible();
+    await expect(page.getByText(`${id.slice(0, 2)}**************${id.slice(16)}`)).toBeVisible();
     await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(7)}`)).toBeVisible();
     await expect(page.getByText('张**')).toBeVisible();
     await expect(page.locator('body')).not.toContainText(id);

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue};
 
 pub async fn poster(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Page<PosterView>> {
-    let channel = match super::normalize_code(&code) {
+    let channel = match super::ChannelCode::parse(&code) {
         Some(code) => super::repo::active_by_code(&state.db.pool, &code).await?,
         None => None,
     };

@@ -13,7 +13,7 @@ pub fn PosterPage(view: PosterView, lang: Lang) -> impl IntoView {
             <div class="qr" inner_html=view.qr_svg.clone() role="img" aria-label=view.link.clone()></div>
             <p class="poster-link">{view.link.clone()}</p>
             <p class="poster-steps">{T::PosterSteps.get(lang)}</p>
-            <p class="poster-foot">{T::AppName.get(lang)}" · "{T::Channel.get(lang)}" "{view.channel.code.clone()}</p>
+            <p class="poster-foot">{T::AppName.get(lang)}" · "{T::Channel.get(lang)}" "{view.channel.code.to_string()}</p>
         </article>
         <p class="no-print center hint">{T::PosterPrint.get(lang)}</p>
     }

@@ -31,6 +31,29 @@ pub enum Sex {
     Female,
 }
 
+impl Sex {
+    /// As stored: `M` or `F`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Male => "M",
+            Sex::Female => "F",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Sex> {
+        match code {
+            "M" => Some(Sex::Male),
+            "F" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> crate::i18n::T {
+        match self {
+            Sex::Male => crate::i18n::T::Male,
+            Sex::Female => crate::i18n::T::Female,
+        }
+    }
+}
+
 /// A valid 18-character ID number. The field is private: the only way in is [`IdNumber::parse`].
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct IdNumber(String);

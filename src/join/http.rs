@@ -3,7 +3,7 @@
 //! re-renders the page with the input kept and the errors beside their fields. Personal data
 //! never goes into a URL, and these pages are never cached.
 use super::service;
-use super::types::{JoinForm, JoinOutcome, JoinView};
+use super::types::{JoinForm, JoinOutcome, JoinView, StatusToken};
 use super::ui::status::StatusView;
 use crate::i18n::Lang;
 use crate::server::error::{AppError, AppResult};
@@ -25,7 +25,7 @@ pub async fn join_get(State(state): State<AppState>, lang: Lang) -> AppResult<Pa
 }
 
 pub async fn channel_get(State(state): State<AppState>, Path(code): Path<String>, lang: Lang) -> AppResult<Page<JoinView>> {
-    if let Some(code) = crate::channel::normalize_code(&code) {
+    if let Some(code) = crate::channel::ChannelCode::parse(&code) {
         if let Some((id, _)) = crate::channel::repo::active_by_code(&state.db.pool, &code).await? {
             crate::channel::repo::count_scan(&state.db, id).await?;
         }
@@ -61,17 +61,13 @@ async fn show(state: &AppState, lang: Lang, channel: Option<String>, form: JoinF
     }
 }
 
-fn plausible_token(token: &str) -> bool {
-    token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 async fn show_status(state: &AppState, token: &str, error: Option<crate::i18n::T>) -> AppResult<Page<Option<StatusView>>> {
-    let view = if plausible_token(token) {
-        super::repo::status_by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(token), state.now()).await?
-    } else {
-        None
+    let token = StatusToken::parse(token);
+    let view = match &token {
+        Some(t) => super::repo::status_by_token_hash(&state.db.pool, &t.hash(), state.now()).await?,
+        None => None,
     };
-    let view = view.map(|v| StatusView { path: format!("/s/{token}"), error, ..v });
+    let view = view.map(|v| StatusView { path: token.map(|t| t.path()).unwrap_or_default(), error, ..v });
     let status = match &view {
         Some(v) if v.expired => axum::http::StatusCode::GONE,
         Some(_) => axum::http::StatusCode::OK,
@@ -93,10 +89,9 @@ pub async fn status_post(State(state): State<AppState>, Path(token): Path<String
         return Err(AppError::BadRequest("这些内容不能由申请人修改 / These fields cannot be changed by the applicant"));
     }
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let found = if plausible_token(&token) {
-        super::repo::by_token_hash(&state.db.pool, &crate::server::crypto::token_hash(&token), state.now()).await?
-    } else {
-        None
+    let found = match StatusToken::parse(&token) {
+        Some(t) => super::repo::by_token_hash(&state.db.pool, &t.hash(), state.now()).await?,
+        None => None,
     };
     let Some((application_id, status)) = found else { return Err(AppError::NotFound) };
     if status != super::types::ApplicationStatus::Returned {

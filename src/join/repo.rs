@@ -11,7 +11,7 @@ pub struct NewApplication<'a> {
     pub id_blind: &'a str,
     pub id_masked: &'a str,
     pub birth_date: String,
-    pub sex: &'a str,
+    pub sex: crate::domain::Sex,
     pub phone: &'a str,
     pub org_id: i64,
     pub in_pool: bool,
@@ -41,7 +41,7 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     .bind(a.id_blind)
     .bind(a.id_masked)
     .bind(a.birth_date)
-    .bind(a.sex)
+    .bind(a.sex.code())
     .bind(a.phone)
     .bind(a.org_id)
     .bind(a.in_pool as i64)

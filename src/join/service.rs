@@ -7,10 +7,9 @@ use super::types::*;
 use super::validate::{self, ParsedJoin, WorkplaceChoice};
 use super::captcha;
 use crate::channel::{self, ChannelInfo};
-use crate::domain::Sex;
 use crate::i18n::{Lang, T};
 use crate::org;
-use crate::server::crypto::{random_token, token_hash};
+use crate::server::crypto::random_token;
 use crate::server::db::is_unique_violation;
 use crate::server::outbox;
 use crate::server::sms::Template;
@@ -94,7 +93,7 @@ async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&Chann
 pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<JoinOutcome> {
     let channel = match form.channel.trim() {
         "" => None,
-        code => match channel::normalize_code(code) {
+        code => match channel::ChannelCode::parse(code) {
             Some(code) => channel::repo::active_by_code(&state.db.pool, &code).await?,
             None => None,
         },
@@ -122,9 +121,9 @@ pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<J
     try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await
 }
 
-async fn new_status_link(conn: &mut crate::server::db::Conn, application_id: i64, now: i64) -> sqlx::Result<String> {
-    let token = random_token();
-    repo::add_status_token(conn, application_id, &token_hash(&token), now).await?;
+async fn new_status_link(conn: &mut crate::server::db::Conn, application_id: i64, now: i64) -> sqlx::Result<StatusToken> {
+    let token = StatusToken::fresh();
+    repo::add_status_token(conn, application_id, &token.hash(), now).await?;
     Ok(token)
 }
 
@@ -154,7 +153,7 @@ async fn try_submit(
             if codes::twin_matches(&mut tx, &state.keys, code_id, &p.phone, &p.code, now).await? {
                 let token = new_status_link(&mut tx, existing, now).await?;
                 tx.commit().await?;
-                return Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") });
+                return Ok(JoinOutcome::Submitted { status_path: token.path() });
             }
         }
         // Anything else with a spent key is a post of its own, judged like any other.
@@ -176,7 +175,7 @@ async fn try_submit(
     if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
         // Say only that an application exists; the link goes to the phone already on file.
         let token = new_status_link(&mut tx, existing, now).await?;
-        outbox::enqueue(&mut tx, now, &phone_on_file, Template::StatusLinkAgain, serde_json::json!({ "link": state.status_url(&token) }))
+        outbox::enqueue(&mut tx, now, &phone_on_file, Template::StatusLinkAgain, serde_json::json!({ "link": state.status_url(token.as_str()) }))
             .await?;
         tx.commit().await?;
         state.outbox_notify.notify_one();
@@ -195,10 +194,7 @@ async fn try_submit(
             id_blind: &blind,
             id_masked: &id_masked,
             birth_date: p.id_number.birth_date().to_string(),
-            sex: match p.id_number.sex() {
-                Sex::Male => "M",
-                Sex::Female => "F",
-            },
+            sex: p.id_number.sex(),
             phone: p.phone.as_str(),
             org_id,
             in_pool,
@@ -225,14 +221,14 @@ async fn try_submit(
         serde_json::json!({
             "name": p.name.masked(),
             "due": crate::calendar::format_local(deadline.due_at),
-            "link": state.status_url(&token),
+            "link": state.status_url(token.as_str()),
         }),
     )
     .await?;
     tx.commit().await?;
     state.outbox_notify.notify_one();
     tracing::info!(application_id, id = %id_masked, org_id, in_pool, "application received");
-    Ok(JoinOutcome::Submitted { status_path: format!("/s/{token}") })
+    Ok(JoinOutcome::Submitted { status_path: token.path() })
 }
 
 /// Builds what the join page renders: the channel, the pools, the named choice and the echo.
@@ -244,7 +240,7 @@ pub async fn view(
     outcome: Option<JoinOutcome>,
 ) -> JoinResult<Option<JoinView>> {
     let channel = match channel_code {
-        Some(code) => match channel::normalize_code(code) {
+        Some(code) => match channel::ChannelCode::parse(code) {
             Some(code) => match channel::repo::active_by_code(&state.db.pool, &code).await? {
                 Some((_, c)) => Some(c),
                 None => return Ok(None),
@@ -253,7 +249,7 @@ pub async fn view(
         },
         None => None,
     };
-    values.channel = channel.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+    values.channel = channel.as_ref().map(|c| c.code.to_string()).unwrap_or_default();
     if values.submission.len() < 16 {
         values.submission = random_token();
     }

@@ -53,6 +53,43 @@ impl ApplicationStatus {
     }
 }
 
+/// The secret of a status link (`/s/<token>`): 128 random bits, base64url, 22 characters. Only
+/// its hash is stored; the field is private, so a token is either fresh or parsed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StatusToken(String);
+
+impl StatusToken {
+    /// A token as it came in a link; `None` for anything that cannot be one (nothing is looked up).
+    pub fn parse(s: &str) -> Option<StatusToken> {
+        (s.len() == 22 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then(|| StatusToken(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The status page's path.
+    pub fn path(&self) -> String {
+        format!("/s/{}", self.0)
+    }
+}
+
+/// Never printed: a token in a log would be a key in the log.
+impl std::fmt::Debug for StatusToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusToken(…)")
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl StatusToken {
+    pub fn fresh() -> StatusToken {
+        StatusToken(crate::server::crypto::random_token())
+    }
+    /// What is stored and looked up.
+    pub fn hash(&self) -> String {
+        crate::server::crypto::token_hash(&self.0)
+    }
+}
+
 /// What a button asks for.
 pub mod intent {
     pub const SUBMIT: &str = "submit";
@@ -282,7 +319,18 @@ mod field_tests {
 
 #[cfg(test)]
 mod status_tests {
-    use super::ApplicationStatus;
+    use super::{ApplicationStatus, StatusToken};
+
+    #[test]
+    fn status_tokens_are_22_url_safe_characters() {
+        let t = StatusToken::parse("AbCdEfGhIjKlMnOpQrSt-_").unwrap();
+        assert_eq!(StatusToken::parse(t.as_str()), Some(t.clone()));
+        assert_eq!(t.path(), "/s/AbCdEfGhIjKlMnOpQrSt-_");
+        assert_eq!(format!("{t:?}"), "StatusToken(…)");
+        for bad in ["", "short", "AbCdEfGhIjKlMnOpQrSt-/", "AbCdEfGhIjKlMnOpQrSt-_x", "AbCdEfGhIjKlMnOpQrSt%2"] {
+            assert_eq!(StatusToken::parse(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn statuses_round_trip_through_their_stored_text() {

@@ -92,7 +92,7 @@ async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>
         item: d.item,
         age_ok: age >= crate::domain::id_number::MIN_WORKING_AGE,
         age_band: super::age_band(age),
-        sex_female: d.sex == "F",
+        sex: d.sex,
         plate: d.plate,
         duplicates: d.duplicates,
         reason: d.decision_reason,

@@ -6,7 +6,6 @@ use super::repo;
 use super::{ApplicationStatus, UNDO_SECS};
 use crate::admin::repo::AdminRow;
 use crate::server::audit;
-use crate::server::crypto::{random_token, token_hash};
 use crate::server::db::is_unique_violation;
 use crate::server::outbox;
 use crate::server::sms::Template;
@@ -107,9 +106,9 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     if !d.item.status.is_pending() {
         return Ok(Decided::NotPending);
     }
-    let token = random_token();
-    crate::join::repo::add_status_token(&mut tx, id, &token_hash(&token), now).await?;
-    let link = state.status_url(&token);
+    let token = crate::join::StatusToken::fresh();
+    crate::join::repo::add_status_token(&mut tx, id, &token.hash(), now).await?;
+    let link = state.status_url(token.as_str());
     let name = d.item.name_masked.clone();
     let mut member_no = None;
     let (status, template, params) = match action {

@@ -125,7 +125,7 @@ pub struct DetailView {
     pub age_ok: bool,
     /// The ten-year band the age falls in (see [`age_band`]).
     pub age_band: (i32, i32),
-    pub sex_female: bool,
+    pub sex: crate::domain::Sex,
     pub plate: Option<String>,
     pub duplicates: i64,
     pub reason: Option<String>,

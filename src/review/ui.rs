@@ -145,7 +145,7 @@ pub fn DetailPage(view: DetailView, lang: Lang) -> impl IntoView {
             <dl class="facts">
                 <dt>{t(T::IdNumber)}</dt><dd>{item.id_masked.clone()}</dd>
                 <dt>{t(T::Phone)}</dt><dd>{item.phone_masked.clone()}</dd>
-                <dt>{t(T::Sex)}</dt><dd>{if view.sex_female { t(T::Female) } else { t(T::Male) }}</dd>
+                <dt>{t(T::Sex)}</dt><dd>{t(view.sex.label())}</dd>
                 <dt>{t(T::ReviewingUnion)}</dt><dd>{org_label(&item, lang)}</dd>
                 <dt>{t(T::Channel2)}</dt><dd>{item.channel.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>
                 <dt>{t(T::Plate)}</dt><dd>{view.plate.clone().unwrap_or_else(|| t(T::None2).to_string())}</dd>

@@ -133,7 +133,7 @@ async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Cl
                 &mut tx,
                 crate::join::repo::NewApplication {
                     submission_key: &key, name: "李四", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
-                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: "M", phone: &format!("137{:08}", i),
+                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: crate::domain::Sex::Male, phone: &format!("137{:08}", i),
                     org_id: org, in_pool: true, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
                     now, due_at: now + (i as i64 % 5000) * 60, due_provisional: false,
                 },
@@ -285,7 +285,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
                 &mut tx,
                 crate::join::repo::NewApplication {
                     submission_key: &key, name: "张三", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
-                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: "F", phone: "13900000000",
+                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: crate::domain::Sex::Female, phone: "13900000000",
                     org_id: 1, in_pool: false, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
                     now, due_at: now + 86_400, due_provisional: false,
                 },

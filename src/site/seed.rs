@@ -52,7 +52,8 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
         ids.insert(*code, id);
     }
     for (code, org, name) in CHANNELS {
-        crate::channel::repo::insert(&mut tx, code, ids[org], name, crate::channel::Occupation::TruckDriver, now).await?;
+        let code = crate::channel::ChannelCode::parse(code).expect("the demo channel codes are valid");
+        crate::channel::repo::insert(&mut tx, &code, ids[org], name, crate::channel::Occupation::TruckDriver, now).await?;
     }
     tx.commit().await?;
     tracing::info!(unions = TREE.len(), channels = CHANNELS.len(), "seeded the Bengbu demo tree");
