@@ -3,6 +3,7 @@
 //! instance), throttling that counts each attempt before checking it, slows repeated failures
 //! and then stops the account or the address for a while — never a permanent lock-out — and
 //! the same answer, in the same time, for an unknown user and a wrong password.
+use crate::server::audit::{Action, Outcome, Target};
 use super::repo::{self, AdminRow};
 use super::AdminInfo;
 use crate::server::crypto::{random_token, token_hash};
@@ -125,16 +126,16 @@ async fn stopped_until(conn: &mut crate::server::db::Conn, username: &str, ip: &
 
 /// Audits a failed or stopped sign-in, at most `AUDITED_FAILURES_PER_IP_HOUR` a hour from one
 /// IP, then one summary row: unauthenticated requests cannot flood the trail.
-async fn audit_failure(state: &AppState, target: &str, ip: &str, now: i64, outcome: &str) -> AdminResult<()> {
+async fn audit_failure(state: &AppState, username: &str, ip: &str, now: i64, outcome: Outcome) -> AdminResult<()> {
     use crate::server::audit;
     let mut tx = state.db.begin_write().await?;
     audit::lock_chain(&mut tx, state.db.backend).await?;
-    let listed = audit::count_from_ip(&mut tx, "login", ip, now - 3600, &["refused", "stopped"]).await?;
-    let entry = |outcome, detail| audit::Entry { admin_id: None, org_id: None, action: "login", target, ip, outcome, detail };
+    let listed = audit::count_from_ip(&mut tx, Action::Login, ip, now - 3600, &[Outcome::Refused, Outcome::Stopped]).await?;
+    let entry = |outcome, detail| audit::Entry { admin_id: None, org_id: None, action: Action::Login, target: Target::AdminName(username.to_string()), ip, outcome, detail };
     if listed < AUDITED_FAILURES_PER_IP_HOUR {
         audit::record(&mut tx, state, now, entry(outcome, "")).await?;
-    } else if audit::count_from_ip(&mut tx, "login", ip, now - 3600, &["throttled"]).await? == 0 {
-        crate::server::audit::record(&mut tx, state, now, entry("throttled", "more failed sign-ins from this address this hour: counted, not listed")).await?;
+    } else if audit::count_from_ip(&mut tx, Action::Login, ip, now - 3600, &[Outcome::Throttled]).await? == 0 {
+        crate::server::audit::record(&mut tx, state, now, entry(Outcome::Throttled, "more failed sign-ins from this address this hour: counted, not listed")).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -143,14 +144,13 @@ async fn audit_failure(state: &AppState, target: &str, ip: &str, now: i64, outco
 pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -> AdminResult<LoginOutcome> {
     let now = state.now();
     let username: String = username.trim().to_lowercase().chars().take(MAX_USERNAME).collect();
-    let audit_target = format!("admin:{username}");
     // Count this attempt before checking it, in one step with the check of the limits, so a
     // parallel burst is counted in full and stops at the limit.
     let mut tx = state.db.begin_write().await?;
     repo::lock_sign_in(&mut tx, state.db.backend).await?;
     if let Some(until) = stopped_until(&mut tx, &username, ip, now).await? {
         drop(tx);
-        audit_failure(state, &audit_target, ip, now, "stopped").await?;
+        audit_failure(state, &username, ip, now, Outcome::Stopped).await?;
         return Ok(LoginOutcome::Stopped { until });
     }
     let (by_user, by_ip) = repo::recent_failures(&mut tx, &username, ip, now - FAILURE_WINDOW_SECS).await?;
@@ -180,12 +180,12 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -
             repo::forget_failure(&mut tx, attempt).await?;
             repo::create_session(&mut tx, &token_hash(&token), r.id, ip, now).await?;
             repo::touch_admin(&mut tx, r.id, now).await?;
-            crate::server::audit::record(&mut tx, state, now, r.audit("login", &audit_target, ip, "ok", "")).await?;
+            crate::server::audit::record(&mut tx, state, now, r.audit(Action::Login, Target::AdminName(username.clone()), ip, Outcome::Ok, "")).await?;
             tx.commit().await?;
             Ok(LoginOutcome::Ok { token, admin: r.info() })
         }
         _ => {
-            audit_failure(state, &audit_target, ip, now, "refused").await?;
+            audit_failure(state, &username, ip, now, Outcome::Refused).await?;
             Ok(LoginOutcome::Refused)
         }
     }
@@ -308,8 +308,8 @@ impl<R: Requirement> FromRequestParts<AppState> for Allowed<R> {
         if R::allows(&admin) {
             return Ok(Allowed { admin, ip, _requirement: std::marker::PhantomData });
         }
-        let target = format!("route:{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path()));
-        let entry = admin.audit("access", &target, &ip, "refused", R::NAME);
+        let target = Target::Route(format!("{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path())));
+        let entry = admin.audit(Action::Access, target, &ip, Outcome::Refused, R::NAME);
         if let Err(e) = crate::server::audit::record_alone(state, state.now(), entry).await {
             return Err(crate::server::error::AppError::from(e).into_response());
         }

@@ -19,7 +19,14 @@ impl AdminRow {
     }
 
     /// An audit entry of something this admin did.
-    pub fn audit<'a>(&self, action: &'a str, target: &'a str, ip: &'a str, outcome: &'a str, detail: &'a str) -> crate::server::audit::Entry<'a> {
+    pub fn audit<'a>(
+        &self,
+        action: crate::server::audit::Action,
+        target: crate::server::audit::Target,
+        ip: &'a str,
+        outcome: crate::server::audit::Outcome,
+        detail: &'a str,
+    ) -> crate::server::audit::Entry<'a> {
         crate::server::audit::Entry { admin_id: Some(self.id), org_id: Some(self.org_id), action, target, ip, outcome, detail }
     }
 }

@@ -1,6 +1,7 @@
 //! Admin management: one set of rules for creating admins — from the registry page and from
 //! the operator's `ejia admin add` — and for disabling and re-enabling them. Every refusal is
 //! in the audit trail.
+use crate::server::audit::{Action, Outcome, Target};
 use super::repo::{self, AdminRow, NewAdmin};
 use super::Role;
 use crate::domain::Phone;
@@ -29,17 +30,17 @@ pub struct NewAdminInput {
 fn entry<'a>(
     creator: Creator<'_>,
     org_id: i64,
-    target: &'a str,
+    target: Target,
     ip: &'a str,
-    outcome: &'a str,
+    outcome: Outcome,
     detail: &'a str,
 ) -> Entry<'a> {
     match creator {
-        Creator::Admin(me) => me.audit("admin_create", target, ip, outcome, detail),
+        Creator::Admin(me) => me.audit(Action::AdminCreate, target, ip, outcome, detail),
         Creator::Operator => Entry {
             admin_id: None,
             org_id: Some(org_id),
-            action: "admin_create",
+            action: Action::AdminCreate,
             target,
             ip,
             outcome,
@@ -58,14 +59,14 @@ pub async fn create_admin(
     let now = state.now();
     let username = input.username.trim().to_lowercase();
     let roles = input.roles;
-    let target = format!("admin:{}", username.chars().take(32).collect::<String>());
+    let target = Target::AdminName(username.chars().take(32).collect());
     let refuse = |why: T, detail: String| {
         let target = target.clone();
         async move {
             audit::record_alone(
                 state,
                 now,
-                entry(creator, input.org_id, &target, ip, "refused", &detail),
+                entry(creator, input.org_id, target, ip, Outcome::Refused, &detail),
             )
             .await?;
             super::auth::AdminResult::Ok(Err(why))
@@ -141,9 +142,9 @@ pub async fn create_admin(
         entry(
             creator,
             input.org_id,
-            &format!("admin:{id}"),
+            Target::Admin(id),
             ip,
-            "ok",
+            Outcome::Ok,
             &Role::join(&roles),
         ),
     )
@@ -187,11 +188,7 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> super::auth::AdminResult<bool> {
     let now = state.now();
-    let action = if disabled {
-        "admin_disable"
-    } else {
-        "admin_enable"
-    };
+    let action = if disabled { Action::AdminDisable } else { Action::AdminEnable };
     let target = repo::by_id(&state.db.pool, id).await?;
     let allowed = match &target {
         Some(t) => may_manage(state, me, t).await?,
@@ -207,9 +204,9 @@ pub async fn set_disabled(
         now,
         me.audit(
             action,
-            &format!("admin:{id}"),
+            Target::Admin(id),
             ip,
-            if allowed { "ok" } else { "refused" },
+            if allowed { Outcome::Ok } else { Outcome::Refused },
             "",
         ),
     )

@@ -299,7 +299,15 @@ pub async fn resubmit(
             &mut tx,
             state,
             now,
-            crate::server::audit::Entry { admin_id: None, org_id: None, action: "resubmit", target: &format!("application:{application_id}"), ip, outcome: "ok", detail: "" },
+            crate::server::audit::Entry {
+                admin_id: None,
+                org_id: None,
+                action: crate::server::audit::Action::Resubmit,
+                target: crate::server::audit::Target::Application(application_id),
+                ip,
+                outcome: crate::server::audit::Outcome::Ok,
+                detail: "",
+            },
         )
         .await?;
     }

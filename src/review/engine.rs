@@ -63,10 +63,10 @@ pub async fn tick(state: &AppState) -> super::service::ReviewResult<usize> {
                     crate::server::audit::Entry {
                         admin_id: None,
                         org_id: Some(target),
-                        action: if l == 0 { "reminder" } else { "escalation" },
-                        target: &format!("application:{id}"),
+                        action: if l == 0 { crate::server::audit::Action::Reminder } else { crate::server::audit::Action::Escalation },
+                        target: crate::server::audit::Target::Application(id),
                         ip: "engine",
-                        outcome: "ok",
+                        outcome: crate::server::audit::Outcome::Ok,
                         detail: &format!("level {l}"),
                     },
                 )

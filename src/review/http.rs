@@ -43,8 +43,8 @@ pub async fn queue(State(state): State<AppState>, me: Allowed<Viewer>, Query(fil
 }
 
 /// Not found, audited: the application is outside the admin's subtree or does not exist.
-async fn not_found(state: &AppState, me: &SignedIn, action: &str, id: i64) -> AppResult<Response> {
-    audit::record_alone(state, state.now(), me.admin.audit(action, &format!("application:{id}"), &me.ip, "not_found", "")).await?;
+async fn not_found(state: &AppState, me: &SignedIn, action: audit::Action, id: i64) -> AppResult<Response> {
+    audit::record_alone(state, state.now(), me.admin.audit(action, audit::Target::Application(id), &me.ip, audit::Outcome::NotFound, "")).await?;
     Err(AppError::NotFound)
 }
 
@@ -70,11 +70,11 @@ pub async fn reveal(State(state): State<AppState>, me: Allowed<Revealer>, Path(i
     let mut tx = state.db.begin_write().await?;
     if repo::detail(&mut tx, me.admin.org_id, id, now).await?.is_none() {
         drop(tx);
-        return not_found(&state, &me, "reveal", id).await;
+        return not_found(&state, &me, audit::Action::Reveal, id).await;
     }
     let sealed = repo::sealed_id(&mut tx, id).await?;
     let full_id = state.keys.open_id(sealed.key_id, &sealed.cipher, &format!("application:{}", sealed.submission_key))?;
-    audit::record(&mut tx, &state, now, me.admin.audit("reveal", &format!("application:{id}"), &me.ip, "ok", &reason)).await?;
+    audit::record(&mut tx, &state, now, me.admin.audit(audit::Action::Reveal, audit::Target::Application(id), &me.ip, audit::Outcome::Ok, &reason)).await?;
     tx.commit().await?;
     show_detail(&state, &me, id, None, Some((full_id, sealed.phone))).await
 }
@@ -85,7 +85,7 @@ async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>
         let mut conn = state.db.pool.acquire().await?;
         repo::detail(&mut conn, me.admin.org_id, id, now).await?
     };
-    let Some(d) = found else { return not_found(state, me, "view", id).await };
+    let Some(d) = found else { return not_found(state, me, audit::Action::View, id).await };
     let age = crate::domain::Ymd::parse(&d.birth_date).map(|b| b.years_until(state.today())).unwrap_or(0);
     let view = DetailView {
         admin: me.admin.info(),
@@ -127,7 +127,7 @@ pub async fn undo(State(state): State<AppState>, me: Allowed<Decider>, Path(id):
     let notice = match service::undo(&state, &me.admin, &me.ip, id).await? {
         Undone::Done => T::UndoDone,
         Undone::TooLate => T::UndoTooLate,
-        Undone::NotFound => return not_found(&state, &me, "undo", id).await,
+        Undone::NotFound => return not_found(&state, &me, audit::Action::Undo, id).await,
     };
     Ok(Page::ok(queue_view(&state, &me, QueueFilter::default(), Some(notice), None).await?).into_response())
 }

@@ -41,7 +41,7 @@ pub async fn search(state: &AppState, admin: &AdminRow, ip: &str, q: &str) -> Re
     } else {
         (repo::Search::Nothing, format!("partial ({} characters)", q.chars().count().min(100)))
     };
-    audit::record_alone(state, state.now(), admin.audit("search", "applications", ip, "ok", &detail)).await?;
+    audit::record_alone(state, state.now(), admin.audit(audit::Action::Search, audit::Target::Applications, ip, audit::Outcome::Ok, &detail)).await?;
     Ok(search)
 }
 
@@ -61,6 +61,15 @@ impl Action {
             _ => None,
         }
     }
+    /// The audit trail's word for it.
+    pub fn audited(self) -> audit::Action {
+        match self {
+            Action::Approve => audit::Action::Approve,
+            Action::Reject => audit::Action::Reject,
+            Action::Return => audit::Action::Return,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Approve => "approve",
@@ -85,10 +94,9 @@ pub enum Decided {
 pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, action: Action, reason: &str) -> ReviewResult<Decided> {
     let info = admin.info();
     let now = state.now();
-    let target = format!("application:{id}");
     if !info.can_review() {
         // A refused decision is audited like one outside the subtree.
-        audit::record_alone(state, now, admin.audit(action.as_str(), &target, ip, "forbidden", "")).await?;
+        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Forbidden, "")).await?;
         return Ok(Decided::Forbidden);
     }
     let reason: String = reason.trim().chars().take(200).collect();
@@ -100,7 +108,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     repo::lock_for_decision(&mut tx, state.db.backend, id).await?;
     let Some(d) = repo::detail(&mut tx, admin.org_id, id, now).await? else {
         drop(tx);
-        audit::record_alone(state, now, admin.audit(action.as_str(), &target, ip, "not_found", "")).await?;
+        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::NotFound, "")).await?;
         return Ok(Decided::NotFound);
     };
     if !d.item.status.is_pending() {
@@ -135,7 +143,7 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
         &mut tx,
         state,
         now,
-        admin.audit(action.as_str(), &target, ip, "ok", &reason),
+        admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Ok, &reason),
     )
     .await?;
     tx.commit().await?;
@@ -176,7 +184,7 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
         &mut tx,
         state,
         now,
-        admin.audit("undo", &format!("application:{id}"), ip, "ok", &action),
+        admin.audit(audit::Action::Undo, audit::Target::Application(id), ip, audit::Outcome::Ok, &action),
     )
     .await?;
     tx.commit().await?;

@@ -13,14 +13,116 @@ use sqlx::Row;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// What was done. Stored as its `as_str` text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Login,
+    /// A route the admin's roles do not reach.
+    Access,
+    Search,
+    View,
+    Approve,
+    Reject,
+    Return,
+    Undo,
+    Reveal,
+    Resubmit,
+    AdminCreate,
+    AdminDisable,
+    AdminEnable,
+    CalendarChange,
+    Reminder,
+    Escalation,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::Access => "access",
+            Action::Search => "search",
+            Action::View => "view",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Return => "return",
+            Action::Undo => "undo",
+            Action::Reveal => "reveal",
+            Action::Resubmit => "resubmit",
+            Action::AdminCreate => "admin_create",
+            Action::AdminDisable => "admin_disable",
+            Action::AdminEnable => "admin_enable",
+            Action::CalendarChange => "calendar_change",
+            Action::Reminder => "reminder",
+            Action::Escalation => "escalation",
+        }
+    }
+}
+
+/// How it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Not allowed (a rule or a role said no).
+    Refused,
+    /// Outside the admin's subtree, or no such thing: the same answer.
+    NotFound,
+    /// The role may never do this.
+    Forbidden,
+    /// Sign-in stopped for a while after too many failures.
+    Stopped,
+    /// One summary row standing for more failures that were counted, not listed.
+    Throttled,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::NotFound => "not_found",
+            Outcome::Forbidden => "forbidden",
+            Outcome::Stopped => "stopped",
+            Outcome::Throttled => "throttled",
+        }
+    }
+}
+
+/// What it was done to. Stored as its `Display` text (`application:12`, `admin:3`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Application(i64),
+    Admin(i64),
+    /// An admin by sign-in name (a sign-in, or an account not created): at most 64 characters.
+    AdminName(String),
+    /// The applications of a subtree (a search).
+    Applications,
+    /// A route, as `METHOD /path` with any token cut.
+    Route(String),
+    /// A calendar setting: `office_hours:08:30-17:30`, `override:2026-10-01:off`, …
+    Calendar(String),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Application(id) => write!(f, "application:{id}"),
+            Target::Admin(id) => write!(f, "admin:{id}"),
+            Target::AdminName(name) => write!(f, "admin:{}", name.chars().take(64).collect::<String>()),
+            Target::Applications => f.write_str("applications"),
+            Target::Route(r) => write!(f, "route:{r}"),
+            Target::Calendar(c) => f.write_str(c),
+        }
+    }
+}
+
 /// One thing to record.
 pub struct Entry<'a> {
     pub admin_id: Option<i64>,
     pub org_id: Option<i64>,
-    pub action: &'a str,
-    pub target: &'a str,
+    pub action: Action,
+    pub target: Target,
     pub ip: &'a str,
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub detail: &'a str,
 }
 
@@ -120,11 +222,12 @@ pub async fn record_keyed(
             },
         )
     };
+    let target = e.target.to_string();
     let hash = row_hash(
         keys,
         false,
         &canonical(
-            &prev, now, e.admin_id, e.org_id, e.action, e.target, e.ip, e.outcome, e.detail,
+            &prev, now, e.admin_id, e.org_id, e.action.as_str(), &target, e.ip, e.outcome.as_str(), e.detail,
         ),
     );
     let id: i64 = sqlx::query_scalar(
@@ -134,10 +237,10 @@ pub async fn record_keyed(
     .bind(now)
     .bind(e.admin_id)
     .bind(e.org_id)
-    .bind(e.action)
-    .bind(e.target)
+    .bind(e.action.as_str())
+    .bind(&target)
     .bind(e.ip)
-    .bind(e.outcome)
+    .bind(e.outcome.as_str())
     .bind(e.detail)
     .bind(&prev)
     .bind(&hash)
@@ -178,14 +281,14 @@ pub async fn lock_chain(conn: &mut Conn, backend: Backend) -> sqlx::Result<()> {
 }
 
 /// Rows of `action` from `ip` since `since` whose outcome is one of `outcomes`.
-pub async fn count_from_ip(conn: &mut Conn, action: &str, ip: &str, since: i64, outcomes: &[&str]) -> sqlx::Result<i64> {
+pub async fn count_from_ip(conn: &mut Conn, action: Action, ip: &str, since: i64, outcomes: &[Outcome]) -> sqlx::Result<i64> {
     let mut n = 0;
     for outcome in outcomes {
         n += sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND ip = $2 AND at > $3 AND outcome = $4")
-            .bind(action)
+            .bind(action.as_str())
             .bind(ip)
             .bind(since)
-            .bind(*outcome)
+            .bind(outcome.as_str())
             .fetch_one(&mut *conn)
             .await?;
     }
