@@ -1,6 +1,7 @@
 //! Admin management: one set of rules for creating admins — from the registry page and from
 //! the operator's `ejia admin add` — and for disabling and re-enabling them. Every refusal is
 //! in the audit trail.
+use super::{NewPassword, Username};
 use crate::server::audit::{Action, Outcome, Target};
 use super::repo::{self, AdminRow, NewAdmin};
 use super::Role;
@@ -89,17 +90,14 @@ pub async fn create_admin(
     if roles.contains(&Role::CityAdmin) && org.as_ref().is_some_and(|o| o.parent_id.is_some()) {
         return refuse(T::CityAdminAtRoot, Role::join(&roles)).await;
     }
-    if username.len() < 3
-        || username.len() > 32
-        || !username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-    {
-        return refuse(T::Username, "username".into()).await;
-    }
-    if input.password.chars().count() < 10 {
-        return refuse(T::PasswordTooShort, "password".into()).await;
-    }
+    let username = match Username::parse(&username) {
+        Ok(u) => u,
+        Err(t) => return refuse(t, "username".into()).await,
+    };
+    let password = match NewPassword::parse(&input.password) {
+        Ok(p) => p,
+        Err(t) => return refuse(t, "password".into()).await,
+    };
     let phone = match input.phone.trim() {
         "" => None,
         p => match Phone::parse(p) {
@@ -107,9 +105,9 @@ pub async fn create_admin(
             Err(_) => return refuse(T::ErrPhoneInvalid, "phone".into()).await,
         },
     };
-    let hash = super::auth::hash_password_bounded(&input.password).await?;
+    let hash = super::auth::hash_password_bounded(password.expose()).await?;
     let display = if input.display_name.trim().is_empty() {
-        username.clone()
+        username.as_str().to_string()
     } else {
         input.display_name.trim().to_string()
     };
@@ -119,7 +117,7 @@ pub async fn create_admin(
     };
     let mut tx = state.db.begin_write().await?;
     let new = NewAdmin {
-        username: &username,
+        username: username.as_str(),
         display_name: &display,
         org_id: input.org_id,
         roles: &roles,

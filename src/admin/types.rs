@@ -50,6 +50,68 @@ impl Role {
     }
 }
 
+/// A sign-in name: 3–32 of a–z, 0–9, `_` and `.`, kept in lower case. Parsed once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Username, T> {
+        let u = input.trim().to_lowercase();
+        let ok = (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+        if ok {
+            Ok(Username(u))
+        } else {
+            Err(T::Username)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password being set: at least 10 characters (and at most 256, so hashing stays bounded).
+/// Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(input: &str) -> Result<NewPassword, T> {
+        let n = input.chars().count();
+        if (10..=256).contains(&n) {
+            Ok(NewPassword(input.to_string()))
+        } else {
+            Err(T::PasswordTooShort)
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
+    }
+}
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+
+    #[test]
+    fn usernames_and_passwords_parse_once() {
+        assert_eq!(Username::parse("  Lzh_Rev.1 ").unwrap().as_str(), "lzh_rev.1");
+        assert_eq!(Username::parse(Username::parse("abc").unwrap().as_str()).unwrap().as_str(), "abc");
+        for bad in ["ab", "a b c", "张三丰", "x".repeat(33).as_str(), "a/b"] {
+            assert_eq!(Username::parse(bad), Err(T::Username), "{bad:?}");
+        }
+        assert!(NewPassword::parse("0123456789").is_ok());
+        assert_eq!(NewPassword::parse("short"), Err(T::PasswordTooShort));
+        assert!(NewPassword::parse(&"x".repeat(257)).is_err());
+        assert_eq!(format!("{:?}", NewPassword::parse("0123456789").unwrap()), "NewPassword(…)");
+    }
+}
+
 /// The signed-in admin as pages see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminInfo {
