@@ -140,6 +140,12 @@ dictionary! {
     PosterPrint => "用浏览器菜单中的“打印”打印本页（A4）。", "Print this page with your browser's Print command (A4).";
     NotFound => "页面不存在", "Page not found";
     ErrorTitle => "无法完成请求", "The request could not be completed";
+    Busy => "系统繁忙，请稍后重试。", "The system is busy, please try again.";
+    Forbidden => "拒绝访问。", "Forbidden.";
+    FormTooLarge => "表单内容过长，请删减后再提交。", "The form is too large: shorten it and send again.";
+    FormMalformed => "表单格式不正确，请返回重新填写。", "The form could not be read: go back and fill it in again.";
+    UnknownAction => "未知操作。", "Unknown action.";
+    ProtectedFields => "这些内容不能由申请人修改。", "These fields cannot be changed by the applicant.";
     BackHome => "返回首页", "Back to home";
     Channel => "入会渠道", "Join channel";
     RoleReviewer => "审核员", "Reviewer";

@@ -653,3 +653,20 @@ on_both_databases!(
         assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 2);
     }
 );
+
+// 12 — leftovers: expired picture checks do not pile up.
+on_both_databases!(expired_picture_checks_are_purged, |app: TestApp| async move {
+    let now = app.clock.now_for_test();
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    for _ in 0..3 {
+        ejia::join::captcha::create(&mut tx, &app.state.keys, "203.0.113.7", now).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM captchas").await, 3);
+    let later = now + 3600;
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let fresh = ejia::join::captcha::create(&mut tx, &app.state.keys, "203.0.113.7", later).await.unwrap();
+    tx.commit().await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM captchas").fetch_all(&app.state.db.pool).await.unwrap();
+    assert_eq!(left, vec![fresh.id], "only the live check is kept");
+});

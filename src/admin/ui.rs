@@ -71,7 +71,7 @@ pub fn AdminsPage(view: AdminsView, lang: Lang) -> impl IntoView {
                             <td>{r.username.clone()}</td>
                             <td>{r.display_name.clone()}</td>
                             <td>{r.org_name.clone()}</td>
-                            <td>{r.roles.iter().map(|x| t(x.label())).collect::<Vec<_>>().join("、")}</td>
+                            <td>{r.roles.iter().map(|x| t(x.label())).collect::<Vec<_>>().join(t(T::ListSeparator))}</td>
                             <td>{r.last_active.clone()}</td>
                             <td>{if r.disabled { view! {
                                 <span>{t(T::Disabled)}</span>

@@ -22,6 +22,9 @@ pub async fn create(conn: &mut Conn, keys: &Keyring, ip: &str, now: i64) -> sqlx
         (0..DIGITS).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
     };
     let id = random_token();
+    // Checks past their time are of no use to anyone: each new one clears them away, so the
+    // table holds only live checks.
+    sqlx::query("DELETE FROM captchas WHERE expires_at <= $1").bind(now).execute(&mut *conn).await?;
     sqlx::query("INSERT INTO captchas (id, answer_mac, ip, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(&id)
         .bind(keys.mac(&["captcha", &id, &answer]))

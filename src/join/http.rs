@@ -86,7 +86,7 @@ pub async fn status_get(State(state): State<AppState>, Path(token): Path<String>
 /// that carries anything else (`status`, `org`, …) is refused whole.
 pub async fn status_post(State(state): State<AppState>, Path(token): Path<String>, ClientIp(ip): ClientIp, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
     if fields.iter().any(|(k, _)| !matches!(k.as_str(), "name" | "plate")) {
-        return Err(AppError::BadRequest("这些内容不能由申请人修改 / These fields cannot be changed by the applicant"));
+        return Err(AppError::BadRequest(crate::i18n::T::ProtectedFields));
     }
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let found = match StatusToken::parse(&token) {

@@ -112,7 +112,7 @@ pub struct DecideForm {
 
 pub async fn decide(State(state): State<AppState>, me: Allowed<Decider>, Path(id): Path<i64>, Form(form): Form<DecideForm>) -> AppResult<Response> {
     let me = me.signed_in();
-    let action = Action::parse(&form.action).ok_or(AppError::BadRequest("未知操作 / Unknown action"))?;
+    let action = Action::parse(&form.action).ok_or(AppError::BadRequest(T::UnknownAction))?;
     let reason = if form.reason.trim().is_empty() { form.preset.clone() } else { form.reason.clone() };
     match service::decide(&state, &me.admin, &me.ip, id, action, &reason).await? {
         Decided::Done { .. } => Ok(Redirect::to(&format!("/admin?done={id}")).into_response()),

@@ -1,5 +1,6 @@
 //! One error type for the HTTP surface. Causes are logged with their chain and never sent to
-//! the browser, which only ever sees a short, stable message.
+//! the browser, which only ever sees a short, stable message from the dictionary.
+use crate::i18n::{Lang, T};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -7,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    #[error("bad request: {0}")]
-    BadRequest(&'static str),
+    #[error("bad request: {0:?}")]
+    BadRequest(T),
     #[error("forbidden")]
     Forbidden,
     #[error(transparent)]
@@ -19,8 +20,6 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-/// What a reader sees of any fault of ours.
-pub const BUSY: &str = "系统繁忙，请稍后重试 / The system is busy, please try again";
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
@@ -33,18 +32,18 @@ impl AppError {
     }
 
     /// Logs the cause of a server fault; returns what the browser may read.
-    pub fn public_message(&self) -> &'static str {
+    pub fn public_message(&self) -> T {
         match self {
-            AppError::NotFound => "页面不存在 / Not found",
-            AppError::BadRequest(m) => m,
-            AppError::Forbidden => "拒绝访问 / Forbidden",
+            AppError::NotFound => T::NotFound,
+            AppError::BadRequest(t) => *t,
+            AppError::Forbidden => T::Forbidden,
             AppError::Db(e) => {
                 tracing::error!(error = ?e, "database error");
-                BUSY
+                T::Busy
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                BUSY
+                T::Busy
             }
         }
     }
@@ -64,6 +63,7 @@ impl IntoResponse for AppError {
 impl AppError {
     /// For server functions: the cause is logged, the browser gets the public message only.
     pub fn into_server_fn_error(self) -> leptos::prelude::ServerFnError {
-        leptos::prelude::ServerFnError::ServerError(self.public_message().to_string())
+        let t = self.public_message();
+        leptos::prelude::ServerFnError::ServerError(format!("{} / {}", t.get(Lang::Zh), t.get(Lang::En)))
     }
 }

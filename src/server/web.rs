@@ -33,11 +33,10 @@ pub struct PendingPage(pub Arc<dyn Any + Send + Sync>);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotFoundView;
 
-/// A request that could not be served: the words to show (already in the reader's language
-/// where the handler knew it; otherwise both).
+/// A request that could not be served: the words to show, from the dictionary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorView {
-    pub message: &'static str,
+    pub message: crate::i18n::T,
 }
 
 impl<V: Send + Sync + 'static> Page<V> {
@@ -79,8 +78,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> 
     type Rejection = AppError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest("表单内容过长 / Form too large"))?;
-        serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| AppError::BadRequest("表单格式不正确 / Malformed form"))
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest(crate::i18n::T::FormTooLarge))?;
+        serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| AppError::BadRequest(crate::i18n::T::FormMalformed))
     }
 }
 

@@ -82,7 +82,7 @@ pub async fn render_pages(State(site): State<SiteState>, req: Request, next: Nex
             let page = PageData::from_view(view).unwrap_or_else(|| {
                 tracing::error!(path = %crate::server::web::loggable_path(keep.uri.path()), "a handler returned a view no page shows");
                 handler_parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-                PageData::Error(crate::server::error::BUSY)
+                PageData::Error(crate::i18n::T::Busy)
             });
             let framable = handler_parts.headers.get("x-frame-options").is_some_and(|v| v == "SAMEORIGIN");
             let mut page = render(&site, keep, page, framable).await;

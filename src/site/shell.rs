@@ -24,7 +24,7 @@ pub enum PageData {
     Home,
     Privacy,
     NotFound,
-    Error(&'static str),
+    Error(T),
     Join(JoinView),
     Status(Option<StatusView>),
     Poster(PosterView),
@@ -187,11 +187,11 @@ fn NotFoundPage(lang: Lang) -> impl IntoView {
 }
 
 #[component]
-fn ErrorPage(message: &'static str, lang: Lang) -> impl IntoView {
+fn ErrorPage(message: T, lang: Lang) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{T::ErrorTitle.get(lang)}</h1>
-            <p role="alert">{message}</p>
+            <p role="alert">{message.get(lang)}</p>
             <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
         </section>
     }
