@@ -120,4 +120,3 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
     }
 }
-

@@ -16,16 +16,8 @@ fn ejia(args: &[&str]) -> Output {
 fn help(args: &[&str], expected: &[&str]) {
     let out = ejia(args);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("Usage: ejia"),
-        "{args:?} prints its usage:\n{stdout}"
-    );
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("Usage: ejia"), "{args:?} prints its usage:\n{stdout}");
     for text in expected {
         assert!(stdout.contains(text), "{args:?} mentions {text}:\n{stdout}");
     }
@@ -45,10 +37,7 @@ fn serve_help() {
 #[test]
 fn channel_help() {
     help(&["channel", "--help"], &["add"]);
-    help(
-        &["channel", "add", "--help"],
-        &["Usage: ejia channel add <UNION_CODE> <NAME>..."],
-    );
+    help(&["channel", "add", "--help"], &["Usage: ejia channel add <UNION_CODE> <NAME>..."]);
 }
 
 #[test]
@@ -56,44 +45,21 @@ fn admin_help() {
     help(&["admin", "--help"], &["add"]);
     help(
         &["admin", "add", "--help"],
-        &[
-            "Usage: ejia admin add [OPTIONS] <UNION_CODE> <ROLES> <USERNAME>",
-            "--phone <PHONE>",
-            "standard input",
-            "city_admin",
-        ],
+        &["Usage: ejia admin add [OPTIONS] <UNION_CODE> <ROLES> <USERNAME>", "--phone <PHONE>", "standard input", "city_admin"],
     );
 }
 
 #[test]
 fn bench_help() {
-    help(
-        &["bench", "--help"],
-        &[
-            "Usage: ejia bench",
-            "--db",
-            "--n <N>",
-            "--concurrency <C>",
-            "sqlite",
-            "postgres",
-        ],
-    );
+    help(&["bench", "--help"], &["Usage: ejia bench", "--db", "--n <N>", "--concurrency <C>", "sqlite", "postgres"]);
 }
 
 #[test]
 fn a_wrong_command_is_refused_with_a_pointer_to_the_usage() {
-    for args in [
-        &["nonsense"][..],
-        &["admin", "add", "340300"],
-        &["bench", "--db", "oracle"],
-        &["channel", "add", "340302"],
-    ] {
+    for args in [&["nonsense"][..], &["admin", "add", "340300"], &["bench", "--db", "oracle"], &["channel", "add", "340302"]] {
         let out = ejia(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains("error:") && stderr.contains("--help"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.contains("error:") && stderr.contains("--help"), "{args:?}: {stderr}");
     }
 }

@@ -136,7 +136,12 @@ on_both_databases!(calendar_change_moves_open_deadlines_and_on_time_rate, |app: 
     app.admin("340300", "city_admin,reviewer", "city").await;
     let cookie = app.login("city").await;
     // Thursday becomes a day off: both open deadlines move to Friday.
-    let page = app.post_as(&cookie, "/admin/calendar/override", &[("day", "2026-11-26"), ("kind", "off"), ("note", "临时休假")]).await.text().await.unwrap();
+    let page = app
+        .post_as(&cookie, "/admin/calendar/override", &[("day", "2026-11-26"), ("kind", "off"), ("note", "临时休假")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("重新计算的截止时间： 2"), "{page}");
     let due: i64 = sqlx::query_scalar("SELECT due_at FROM applications WHERE id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(ejia::calendar::format_local(due), "2026-11-27 10:00");
@@ -156,13 +161,21 @@ on_both_databases!(calendar_change_moves_open_deadlines_and_on_time_rate, |app: 
     app.clock.set(at(2026, 12, 31, 18, 0));
     let cookie = app.login("city").await;
     let late = app.application_at("340302-DF", "340321198506154561", "13800000003").await;
-    let provisional: i64 = sqlx::query_scalar("SELECT due_provisional FROM applications WHERE id = $1").bind(late).fetch_one(&app.state.db.pool).await.unwrap();
+    let provisional: i64 = sqlx::query_scalar("SELECT due_provisional FROM applications WHERE id = $1")
+        .bind(late)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(provisional, 1, "2027 is not published in the shipped data");
     app.post_as(&cookie, "/admin/calendar/override", &[("day", "2027-01-01"), ("kind", "off"), ("note", "元旦")]).await;
     app.post_as(&cookie, "/admin/calendar/override", &[("day", "2027-01-04"), ("kind", "off"), ("note", "元旦调休")]).await;
     let page = app.post_as(&cookie, "/admin/calendar/publish", &[("year", "2027")]).await.text().await.unwrap();
     assert!(page.contains("重新计算的截止时间"));
-    let (due, provisional): (i64, i64) = sqlx::query_as("SELECT due_at, due_provisional FROM applications WHERE id = $1").bind(late).fetch_one(&app.state.db.pool).await.unwrap();
+    let (due, provisional): (i64, i64) = sqlx::query_as("SELECT due_at, due_provisional FROM applications WHERE id = $1")
+        .bind(late)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!((ejia::calendar::format_local(due).as_str(), provisional), ("2027-01-05 17:00", 0));
     // Only the city admin edits the calendar.
     app.admin("340302", "manager,reviewer", "lzh_mgr").await;

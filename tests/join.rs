@@ -24,10 +24,7 @@ on_both_databases!(join_end_to_end_without_javascript, |app: TestApp| async move
 
     // One application, pending, routed to the chosen union, due the next working day.
     let (status, org, due, provisional): (String, i64, i64, i64) =
-        sqlx::query_as("SELECT status, org_id, due_at, due_provisional FROM applications")
-            .fetch_one(&app.state.db.pool)
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT status, org_id, due_at, due_provisional FROM applications").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!((status.as_str(), org, provisional), ("pending", union, 0));
     assert_eq!(format_local(due), "2026-11-26 10:00");
 
@@ -80,14 +77,14 @@ on_both_databases!(join_through_the_server_function, |app: TestApp| async move {
     assert_eq!(res.status(), 200);
     let outcome: serde_json::Value = res.json().await.unwrap();
     assert!(outcome["Submitted"]["status_path"].as_str().unwrap().starts_with("/s/"), "{outcome}");
-    let (org, in_pool): (i64, i64) = sqlx::query_as("SELECT org_id, in_pool FROM applications").fetch_one(&app.state.db.pool).await.unwrap();
+    let (org, in_pool): (i64, i64) =
+        sqlx::query_as("SELECT org_id, in_pool FROM applications").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!((org, in_pool), (county, 1), "暂无固定单位 goes to the county's turnover pool");
 });
 
 on_both_databases!(invalid_input_is_shown_beside_fields_and_kept, |app: TestApp| async move {
-    let res = app
-        .post_form("/join", &[("name", "王五"), ("id_number", "110105194912310021"), ("phone", "12345"), ("intent", "submit")])
-        .await;
+    let res =
+        app.post_form("/join", &[("name", "王五"), ("id_number", "110105194912310021"), ("phone", "12345"), ("intent", "submit")]).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("身份证号校验位不对"), "bad check digit explained");
@@ -121,8 +118,14 @@ on_both_databases!(a_double_submit_makes_one_application, |app: TestApp| async m
     let code = app.code_for("13800138000").await;
     let union = app.union_id("340300-HY01-LY").await.to_string();
     let fields = [
-        ("name", "张三"), ("id_number", GOOD_ID), ("phone", "13800138000"), ("code", code.as_str()),
-        ("workplace", union.as_str()), ("consent", "yes"), ("submission", "double-submit-key-0001"), ("intent", "submit"),
+        ("name", "张三"),
+        ("id_number", GOOD_ID),
+        ("phone", "13800138000"),
+        ("code", code.as_str()),
+        ("workplace", union.as_str()),
+        ("consent", "yes"),
+        ("submission", "double-submit-key-0001"),
+        ("intent", "submit"),
     ];
     let (a, b) = tokio::join!(app.post_form("/join", &fields), app.post_form("/join", &fields));
     status_path(a).await;
@@ -138,8 +141,15 @@ on_both_databases!(wrong_expired_and_reused_codes, |app: TestApp| async move {
         async move {
             app.post_form(
                 "/join",
-                &[("name", "张三"), ("id_number", id), ("phone", "13800138000"), ("code", &code), ("workplace", &union),
-                  ("consent", "yes"), ("intent", "submit")],
+                &[
+                    ("name", "张三"),
+                    ("id_number", id),
+                    ("phone", "13800138000"),
+                    ("code", &code),
+                    ("workplace", &union),
+                    ("consent", "yes"),
+                    ("intent", "submit"),
+                ],
             )
             .await
         }
@@ -205,7 +215,9 @@ on_both_databases!(busy_network_needs_a_picture_check, |app: TestApp| async move
     let html = app.post_form("/join", &[("phone", "13900000000"), ("intent", "send_code")]).await.text().await.unwrap();
     assert!(html.contains("请先完成图形校验") && html.contains("<svg"));
     let (id, mac): (String, String) = sqlx::query_as("SELECT id, answer_mac FROM captchas").fetch_one(&app.state.db.pool).await.unwrap();
-    let solve = |id: &str, mac: &str| (0..100_000).map(|n| format!("{n:05}")).find(|a| app.state.keys.mac_matches(&["captcha", id, a], mac)).unwrap();
+    let solve = |id: &str, mac: &str| {
+        (0..100_000).map(|n| format!("{n:05}")).find(|a| app.state.keys.mac_matches(&["captcha", id, a], mac)).unwrap()
+    };
     let answer = solve(&id, &mac);
     let wrong = format!("{:05}", (answer.parse::<i32>().unwrap() + 1) % 100_000);
     let html = app
@@ -268,8 +280,15 @@ on_both_databases!(channel_fixes_union_and_occupation_and_counts, |app: TestApp|
     let res = app
         .post_form(
             "/j/LY2608",
-            &[("name", "张三"), ("id_number", GOOD_ID), ("phone", "13800138000"), ("code", &code), ("plate", "皖C12345"),
-              ("consent", "yes"), ("intent", "submit")],
+            &[
+                ("name", "张三"),
+                ("id_number", GOOD_ID),
+                ("phone", "13800138000"),
+                ("code", &code),
+                ("plate", "皖C12345"),
+                ("consent", "yes"),
+                ("intent", "submit"),
+            ],
         )
         .await;
     status_path(res).await;

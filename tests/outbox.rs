@@ -37,7 +37,11 @@ on_both_databases!(retries_after_a_failing_provider, |app: TestApp| async move {
 });
 
 on_both_databases!(rate_limited_sends_are_rescheduled, |app: TestApp| async move {
-    app.sms.script.lock().unwrap().push_back(SendOutcome::RateLimited { retry_after_secs: 60, detail: "isv.BUSINESS_LIMIT_CONTROL".into() });
+    app.sms
+        .script
+        .lock()
+        .unwrap()
+        .push_back(SendOutcome::RateLimited { retry_after_secs: 60, detail: "isv.BUSINESS_LIMIT_CONTROL".into() });
     app.post_form("/join", &[("phone", "13800138000"), ("intent", "send_code")]).await;
     let now = app.clock.now_for_test();
     app.deliver().await;

@@ -19,11 +19,16 @@ on_both_databases!(access_matrix_role_union_action, |app: TestApp| async move {
     app.admin("340302-DF", "reviewer", "df_rev").await;
     // (admin, application, may see, may decide)
     let cases = [
-        ("city_rev", lzh, true, true), ("city_rev", bs, true, true),
-        ("lzh_rev", lzh, true, true), ("lzh_rev", bs, false, false),
-        ("bs_rev", lzh, false, false), ("bs_rev", bs, true, true),
-        ("city_leader", lzh, true, false), ("city_leader", bs, true, false),
-        ("df_rev", lzh, true, true), ("df_rev", bs, false, false),
+        ("city_rev", lzh, true, true),
+        ("city_rev", bs, true, true),
+        ("lzh_rev", lzh, true, true),
+        ("lzh_rev", bs, false, false),
+        ("bs_rev", lzh, false, false),
+        ("bs_rev", bs, true, true),
+        ("city_leader", lzh, true, false),
+        ("city_leader", bs, true, false),
+        ("df_rev", lzh, true, true),
+        ("df_rev", bs, false, false),
     ];
     for (who, application, see, decide) in cases {
         let cookie = app.login(who).await;
@@ -45,7 +50,11 @@ on_both_databases!(access_matrix_role_union_action, |app: TestApp| async move {
     }
     // Outside the subtree: three pairs × (view + three decisions + bulk); the leader: two
     // applications × (three decisions + bulk), refused for want of the right.
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'not_found'").await, 15, "every attempt outside the subtree is audited");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE outcome = 'not_found'").await,
+        15,
+        "every attempt outside the subtree is audited"
+    );
     // The leader's decisions and bulk approvals never reach the handler: the role requirement
     // refuses them, each with one audit row.
     assert_eq!(
@@ -60,7 +69,10 @@ on_both_databases!(access_matrix_role_union_action, |app: TestApp| async move {
     assert!(only_df.contains(&format!("/admin/a/{lzh}\"")) && !only_df.contains(&format!("/admin/a/{bs}\"")));
     let by_phone = app.get_as(&city, "/admin?q=13800000002").await.text().await.unwrap();
     assert!(by_phone.contains(&format!("/admin/a/{bs}\"")) && !by_phone.contains(&format!("/admin/a/{lzh}\"")));
-    assert!(by_phone.contains("138****0002") && by_phone.matches("13800000002").count() == 1, "search results are masked (the number is only in the search box)");
+    assert!(
+        by_phone.contains("138****0002") && by_phone.matches("13800000002").count() == 1,
+        "search results are masked (the number is only in the search box)"
+    );
     let channel: i64 = sqlx::query_scalar("SELECT id FROM channels WHERE code = 'LY2608'").fetch_one(&app.state.db.pool).await.unwrap();
     let by_channel = app.get_as(&city, &format!("/admin?channel={channel}")).await.text().await.unwrap();
     assert!(!by_channel.contains(&format!("/admin/a/{lzh}\"")), "neither came through that channel");
@@ -78,7 +90,8 @@ on_both_databases!(approve_holds_the_sms_for_undo_then_sends, |app: TestApp| asy
     app.deliver().await;
     let res = app.post_as(&cookie, &format!("/admin/a/{a}/decide"), &[("action", "approve")]).await;
     assert_eq!(res.status(), 303);
-    let member_no: String = sqlx::query_scalar("SELECT member_no FROM members WHERE application_id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
+    let member_no: String =
+        sqlx::query_scalar("SELECT member_no FROM members WHERE application_id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(member_no, "340302-DF-000001");
     app.deliver().await;
     assert!(app.sms.messages("13800000001", Template::Approved).is_empty(), "the SMS waits for the undo window");
@@ -149,11 +162,15 @@ on_both_databases!(managers_create_admins_only_within_their_rights, |app: TestAp
         let (app, cookie) = (&app, cookie.clone());
         async move {
             let password = format!("{user}-password");
-            app.post_as(&cookie, "/admin/admins", &[("username", user), ("display_name", "王审核"), ("org", &org), ("roles", role), ("password", &password)])
-                .await
-                .text()
-                .await
-                .unwrap()
+            app.post_as(
+                &cookie,
+                "/admin/admins",
+                &[("username", user), ("display_name", "王审核"), ("org", &org), ("roles", role), ("password", &password)],
+            )
+            .await
+            .text()
+            .await
+            .unwrap()
         }
     };
     assert!(create(df.clone(), "reviewer", "df_new").await.contains("管理员已创建"));
@@ -217,7 +234,11 @@ on_both_databases!(audit_chain_detects_tampering, |app: TestApp| async move {
     let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM audit_log").fetch_one(&app.state.db.pool).await.unwrap();
     if app.backend == ejia::server::db::Backend::Postgres {
         // PostgreSQL refuses the change; the table's owner can switch that off.
-        assert!(sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE id = $1").bind(first).execute(&app.state.db.pool).await.is_err());
+        assert!(sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE id = $1")
+            .bind(first)
+            .execute(&app.state.db.pool)
+            .await
+            .is_err());
         sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER USER").execute(&app.state.db.pool).await.unwrap();
     }
     sqlx::query("UPDATE audit_log SET outcome = 'refused' WHERE id = $1").bind(first).execute(&app.state.db.pool).await.unwrap();
@@ -256,7 +277,11 @@ on_both_databases!(returned_applications_are_corrected_through_the_status_link, 
     let res = app.post_form(&path, &[("name", "张三丰"), ("plate", "皖C12345")]).await;
     assert_eq!(res.status(), 303);
     let (status, name, due, clock_from): (String, String, i64, i64) =
-        sqlx::query_as("SELECT status, name, due_at, clock_from FROM applications WHERE id = $1").bind(a).fetch_one(&app.state.db.pool).await.unwrap();
+        sqlx::query_as("SELECT status, name, due_at, clock_from FROM applications WHERE id = $1")
+            .bind(a)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!((status.as_str(), name.as_str()), ("pending", "张三丰"));
     assert_eq!(clock_from, app.clock.now_for_test());
     assert_eq!(due, app.state.deadline(clock_from).due_at, "a fresh working day");
@@ -280,8 +305,19 @@ on_both_databases!(revealing_a_full_number_needs_a_permission_and_a_reason, |app
     let other = app.login("bs_mgr").await;
     assert_eq!(app.post_as(&other, &format!("/admin/a/{a}/reveal"), &[("reason", "x")]).await.status(), 404, "outside the subtree");
     let (detail, outcome): (String, String) =
-        sqlx::query_as("SELECT detail, outcome FROM audit_log WHERE action = 'reveal' AND outcome = 'ok'").fetch_one(&app.state.db.pool).await.unwrap();
+        sqlx::query_as("SELECT detail, outcome FROM audit_log WHERE action = 'reveal' AND outcome = 'ok'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!((detail.as_str(), outcome.as_str()), ("电话核实身份", "ok"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND outcome = 'not_found'").await, 1, "outside the subtree");
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access' AND outcome = 'refused' AND detail = 'revealer'").await, 1, "a reviewer may not reveal");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND outcome = 'not_found'").await,
+        1,
+        "outside the subtree"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'access' AND outcome = 'refused' AND detail = 'revealer'").await,
+        1,
+        "a reviewer may not reveal"
+    );
 });

@@ -16,7 +16,14 @@ fn location(res: &reqwest::Response) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn language_switch_goes_only_to_pages_of_this_site() {
     let app = app().await;
-    for next in ["/%09/evil.example", "//evil.example", "https://evil.example/", "/%5Cevil.example", "/%0d%0aSet-Cookie:%20x=1", "/a/%2e%2e/%2e%2e/x"] {
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/%5Cevil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/a/%2e%2e/%2e%2e/x",
+    ] {
         let res = app.get(&format!("/lang/zh?next={next}")).await;
         assert_eq!(res.status(), 303, "next={next}");
         assert_eq!(location(&res), "/", "next={next} must not leave the site");
@@ -44,7 +51,9 @@ async fn sign_in_goes_back_only_inside_the_admin_screens() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_not_found_is_the_one_not_found_page() {
     let app = app().await;
-    for (method, path) in [("GET", "/no-such-page"), ("GET", "/j/ZZZZ/poster"), ("GET", "/s/not-a-token"), ("POST", "/s/AAAAAAAAAAAAAAAAAAAAAA")] {
+    for (method, path) in
+        [("GET", "/no-such-page"), ("GET", "/j/ZZZZ/poster"), ("GET", "/s/not-a-token"), ("POST", "/s/AAAAAAAAAAAAAAAAAAAAAA")]
+    {
         let res = match method {
             "GET" => app.get(path).await,
             _ => app.post_form(path, &[("name", "张三")]).await,

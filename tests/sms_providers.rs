@@ -83,12 +83,7 @@ fn timeouts(total_ms: u64) -> HttpTimeouts {
 }
 
 fn join_code(correlation_id: &str) -> Outgoing {
-    Outgoing {
-        correlation_id: correlation_id.into(),
-        to: PHONE.into(),
-        template: Template::JoinCode,
-        params: json!({"code": "123456"}),
-    }
+    Outgoing { correlation_id: correlation_id.into(), to: PHONE.into(), template: Template::JoinCode, params: json!({"code": "123456"}) }
 }
 
 fn now() -> i64 {
@@ -110,9 +105,7 @@ fn aliyun_signature_ok(headers: &HeaderMap, params: &[(String, String)], raw_que
     }
     let (Some(&id), Some(&signed)) = (fields.get("Credential"), fields.get("SignedHeaders")) else { return false };
     let signed: Vec<&str> = signed.split(';').collect();
-    if !signed.contains(&"host")
-        || headers.keys().any(|n| n.as_str().starts_with("x-acs-") && !signed.contains(&n.as_str()))
-    {
+    if !signed.contains(&"host") || headers.keys().any(|n| n.as_str().starts_with("x-acs-") && !signed.contains(&n.as_str())) {
         return false;
     }
     let hashed = sha256_hex(body);
@@ -138,16 +131,10 @@ async fn aliyun_fake(
     let params: Vec<(String, String)> = serde_urlencoded::from_str(&raw).unwrap_or_default();
     let signature_ok = aliyun_signature_ok(&headers, &params, &raw, &body);
     let action = header(&headers, "x-acs-action").to_string();
-    let as_json: serde_json::Map<String, Value> =
-        params.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
-    fake.seen.lock().unwrap().push(Seen {
-        action: action.clone(),
-        params: Value::Object(as_json.clone()),
-        signature_ok,
-    });
+    let as_json: serde_json::Map<String, Value> = params.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+    fake.seen.lock().unwrap().push(Seen { action: action.clone(), params: Value::Object(as_json.clone()), signature_ok });
     if !signature_ok || header(&headers, "x-acs-version") != "2017-05-25" {
-        let body =
-            json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature does not match our calculation."});
+        let body = json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature does not match our calculation."});
         return answer(StatusCode::BAD_REQUEST, body.to_string());
     }
     if action == "QuerySendDetails" {
@@ -166,19 +153,16 @@ async fn aliyun_fake(
     }
     let mode = *fake.mode.lock().unwrap();
     match mode {
-        Mode::Ok => answer(
-            StatusCode::OK,
-            json!({"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r"}).to_string(),
-        ),
+        Mode::Ok => {
+            answer(StatusCode::OK, json!({"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r"}).to_string())
+        }
         Mode::Limited => answer(
             StatusCode::OK,
-            json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5", "RequestId": "r"})
-                .to_string(),
+            json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控Permits:5", "RequestId": "r"}).to_string(),
         ),
-        Mode::Refused => answer(
-            StatusCode::OK,
-            json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "r"}).to_string(),
-        ),
+        Mode::Refused => {
+            answer(StatusCode::OK, json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "r"}).to_string())
+        }
         Mode::Broken => answer(StatusCode::INTERNAL_SERVER_ERROR, "<html>upstream exploded".into()),
         Mode::Slow => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -307,17 +291,12 @@ async fn aliyun_delivery_records() {
 
     let before = fake.seen().len();
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, an_hour_ago).await, DeliveryStatus::NotFound);
-    let dates: Vec<String> =
-        fake.seen()[before..].iter().map(|s| s.params["SendDate"].as_str().unwrap().to_string()).collect();
+    let dates: Vec<String> = fake.seen()[before..].iter().map(|s| s.params["SendDate"].as_str().unwrap().to_string()).collect();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y%m%d").to_string();
     assert_eq!(dates.last(), Some(&today), "looked up to today's China date: {dates:?}");
     // Records may lag a fresh send: finding nothing yet proves nothing.
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, now() - 30).await, DeliveryStatus::Unknown);
-    assert_eq!(
-        sms.delivery_status("corr-8").await,
-        DeliveryStatus::Unknown,
-        "needs the phone: use delivery_status_for"
-    );
+    assert_eq!(sms.delivery_status("corr-8").await, DeliveryStatus::Unknown, "needs the phone: use delivery_status_for");
 }
 
 #[tokio::test]
@@ -356,12 +335,7 @@ fn tencent_signature_ok(headers: &HeaderMap, body: &[u8]) -> bool {
     };
     let scope: Vec<&str> = credential.split('/').collect();
     let signed: Vec<&str> = signed.split(';').collect();
-    if scope.len() != 4
-        || scope[0] != TENCENT_ID
-        || scope[2] != "sms"
-        || !signed.contains(&"content-type")
-        || !signed.contains(&"host")
-    {
+    if scope.len() != 4 || scope[0] != TENCENT_ID || scope[2] != "sms" || !signed.contains(&"content-type") || !signed.contains(&"host") {
         return false;
     }
     let Ok(timestamp) = header(headers, "x-tc-timestamp").parse::<i64>() else { return false };
@@ -372,15 +346,7 @@ fn tencent_signature_ok(headers: &HeaderMap, body: &[u8]) -> bool {
     let expected = tc3_sign(
         TENCENT_ID,
         TENCENT_KEY,
-        &Tc3Request {
-            service: "sms",
-            method: "POST",
-            canonical_uri: "/",
-            canonical_query: "",
-            headers: &values,
-            payload: body,
-            timestamp,
-        },
+        &Tc3Request { service: "sms", method: "POST", canonical_uri: "/", canonical_query: "", headers: &values, payload: body, timestamp },
     );
     expected.authorization == auth && scope[1] == expected.date
 }
@@ -419,9 +385,7 @@ async fn tencent_fake(State(fake): State<Fake>, headers: HeaderMap, body: Bytes)
     match mode {
         Mode::Ok => status("Ok", "send success"),
         Mode::Limited => status("LimitExceeded.PhoneNumberOneHourLimit", "单个手机号1小时内下发短信条数超过设定的上限"),
-        Mode::Refused => {
-            status("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "请求内容与审核通过的模板内容不匹配")
-        }
+        Mode::Refused => status("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "请求内容与审核通过的模板内容不匹配"),
         Mode::Broken => answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error".into()),
         Mode::Slow => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -544,9 +508,5 @@ async fn tencent_delivery_reports() {
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, an_hour_ago).await, DeliveryStatus::NotFound);
     // Reports lag: ten minutes must pass before "none" means "never sent".
     assert_eq!(sms.delivery_status_for("corr-unsent", PHONE, now() - 60).await, DeliveryStatus::Unknown);
-    assert_eq!(
-        sms.delivery_status("corr-t7").await,
-        DeliveryStatus::Unknown,
-        "needs the phone: use delivery_status_for"
-    );
+    assert_eq!(sms.delivery_status("corr-t7").await, DeliveryStatus::Unknown, "needs the phone: use delivery_status_for");
 }

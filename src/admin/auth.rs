@@ -3,9 +3,9 @@
 //! instance), throttling that counts each attempt before checking it, slows repeated failures
 //! and then stops the account or the address for a while — never a permanent lock-out — and
 //! the same answer, in the same time, for an unknown user and a wrong password.
-use crate::server::audit::{Action, Outcome, Target};
 use super::repo::{self, AdminRow};
 use super::AdminInfo;
+use crate::server::audit::{Action, Outcome, Target};
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -131,11 +131,25 @@ async fn audit_failure(state: &AppState, username: &str, ip: &str, now: i64, out
     let mut tx = state.db.begin_write().await?;
     audit::lock_chain(&mut tx, state.db.backend).await?;
     let listed = audit::count_from_ip(&mut tx, Action::Login, ip, now - 3600, &[Outcome::Refused, Outcome::Stopped]).await?;
-    let entry = |outcome, detail| audit::Entry { admin_id: None, org_id: None, action: Action::Login, target: Target::AdminName(username.to_string()), ip, outcome, detail };
+    let entry = |outcome, detail| audit::Entry {
+        admin_id: None,
+        org_id: None,
+        action: Action::Login,
+        target: Target::AdminName(username.to_string()),
+        ip,
+        outcome,
+        detail,
+    };
     if listed < AUDITED_FAILURES_PER_IP_HOUR {
         audit::record(&mut tx, state, now, entry(outcome, "")).await?;
     } else if audit::count_from_ip(&mut tx, Action::Login, ip, now - 3600, &[Outcome::Throttled]).await? == 0 {
-        crate::server::audit::record(&mut tx, state, now, entry(Outcome::Throttled, "more failed sign-ins from this address this hour: counted, not listed")).await?;
+        crate::server::audit::record(
+            &mut tx,
+            state,
+            now,
+            entry(Outcome::Throttled, "more failed sign-ins from this address this hour: counted, not listed"),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -180,7 +194,13 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -
             repo::forget_failure(&mut tx, attempt).await?;
             repo::create_session(&mut tx, &token_hash(&token), r.id, ip, now).await?;
             repo::touch_admin(&mut tx, r.id, now).await?;
-            crate::server::audit::record(&mut tx, state, now, r.audit(Action::Login, Target::AdminName(username.clone()), ip, Outcome::Ok, "")).await?;
+            crate::server::audit::record(
+                &mut tx,
+                state,
+                now,
+                r.audit(Action::Login, Target::AdminName(username.clone()), ip, Outcome::Ok, ""),
+            )
+            .await?;
             tx.commit().await?;
             Ok(LoginOutcome::Ok { token, admin: r.info() })
         }

@@ -42,14 +42,20 @@ pub async fn login_post(State(state): State<AppState>, ClientIp(ip): ClientIp, F
     let (error, stopped_until) = match auth::login(&state, &form.username, &form.password, &ip).await? {
         LoginOutcome::Ok { token, .. } => {
             let mut res = Redirect::to(&safe_next(&form.next)).into_response();
-            res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::session_cookie(&state, &token)).map_err(anyhow::Error::from)?);
+            res.headers_mut()
+                .insert(header::SET_COOKIE, HeaderValue::from_str(&auth::session_cookie(&state, &token)).map_err(anyhow::Error::from)?);
             return Ok(res);
         }
         LoginOutcome::Refused => (T::LoginRefused, None),
         // "HH:MM" in China time.
         LoginOutcome::Stopped { until } => (T::TooManyAttempts, crate::calendar::format_local(until).get(11..).map(str::to_string)),
     };
-    let view = LoginView { next: safe_next(&form.next), username: form.username.trim().chars().take(64).collect(), error: Some(error), stopped_until };
+    let view = LoginView {
+        next: safe_next(&form.next),
+        username: form.username.trim().chars().take(64).collect(),
+        error: Some(error),
+        stopped_until,
+    };
     Ok(Page::ok(view).no_store().into_response())
 }
 
@@ -93,11 +99,22 @@ pub struct NewAdminForm {
     password: String,
 }
 
-pub async fn admins_post(State(state): State<AppState>, me: Allowed<AdminKeeper>, Form(form): Form<NewAdminForm>) -> AppResult<Page<AdminsView>> {
+pub async fn admins_post(
+    State(state): State<AppState>,
+    me: Allowed<AdminKeeper>,
+    Form(form): Form<NewAdminForm>,
+) -> AppResult<Page<AdminsView>> {
     let roles: Option<Vec<Role>> = form.roles.iter().map(|r| Role::parse(r)).collect();
     let result = match roles {
         Some(roles) => {
-            let input = NewAdminInput { username: form.username, display_name: form.display_name, phone: form.phone, org_id: form.org.parse().unwrap_or(-1), roles, password: form.password };
+            let input = NewAdminInput {
+                username: form.username,
+                display_name: form.display_name,
+                phone: form.phone,
+                org_id: form.org.parse().unwrap_or(-1),
+                roles,
+                password: form.password,
+            };
             service::create_admin(&state, Creator::Admin(&me.admin), &me.ip, input).await?
         }
         None => Err(T::AdminRefused),

@@ -1,7 +1,5 @@
 //! Admin accounts ("专职管理员"): each bound to one union, with roles matched to its level;
 //! sessions kept in the database; login with throttling; the registry of admins.
-pub mod types;
-pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
@@ -10,5 +8,7 @@ pub mod http;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod types;
+pub mod ui;
 
 pub use types::*;

@@ -38,7 +38,8 @@ impl std::ops::Deref for AdminRow {
     }
 }
 
-const COLUMNS: &str = "a.id, a.username, a.display_name, a.org_id, o.name AS org_name, a.roles, a.password_hash, a.phone, a.disabled, a.last_active_at";
+const COLUMNS: &str =
+    "a.id, a.username, a.display_name, a.org_id, o.name AS org_name, a.roles, a.password_hash, a.phone, a.disabled, a.last_active_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<AdminRow> {
     Ok(AdminRow {
@@ -184,7 +185,8 @@ pub async fn recent_failures(conn: &mut Conn, username: &str, ip: &str, since: i
         .bind(since)
         .fetch_one(&mut *conn)
         .await?;
-    let by_ip: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(conn).await?;
+    let by_ip: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2").bind(ip).bind(since).fetch_one(conn).await?;
     Ok((by_user, by_ip))
 }
 
@@ -215,11 +217,14 @@ pub async fn audit_rows(pool: &AnyPool, limit: i64) -> sqlx::Result<Vec<super::A
 /// The time of the `nth` most recent failure (0 = newest) since `since`, by username or by IP.
 pub async fn nth_failure_at(conn: &mut Conn, column_is_ip: bool, value: &str, since: i64, nth: i64) -> sqlx::Result<Option<i64>> {
     let column = if column_is_ip { "ip" } else { "username" };
-    sqlx::query_scalar(&format!("SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET {}", nth.max(0)))
-        .bind(value)
-        .bind(since)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_scalar(&format!(
+        "SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET {}",
+        nth.max(0)
+    ))
+    .bind(value)
+    .bind(since)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Sign-in attempts are counted and checked one at a time across instances (PostgreSQL; SQLite's

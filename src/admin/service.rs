@@ -1,13 +1,13 @@
 //! Admin management: one set of rules for creating admins — from the registry page and from
 //! the operator's `ejia admin add` — and for disabling and re-enabling them. Every refusal is
 //! in the audit trail.
-use super::{NewPassword, Username};
-use crate::server::audit::{Action, Outcome, Target};
 use super::repo::{self, AdminRow, NewAdmin};
 use super::Role;
+use super::{NewPassword, Username};
 use crate::domain::Phone;
 use crate::i18n::T;
 use crate::server::audit::{self, Entry};
+use crate::server::audit::{Action, Outcome, Target};
 use crate::server::state::AppState;
 
 /// Who creates: a signed-in admin (inside their subtree, only roles they hold) or the operator
@@ -28,25 +28,10 @@ pub struct NewAdminInput {
     pub password: String,
 }
 
-fn entry<'a>(
-    creator: Creator<'_>,
-    org_id: i64,
-    target: Target,
-    ip: &'a str,
-    outcome: Outcome,
-    detail: &'a str,
-) -> Entry<'a> {
+fn entry<'a>(creator: Creator<'_>, org_id: i64, target: Target, ip: &'a str, outcome: Outcome, detail: &'a str) -> Entry<'a> {
     match creator {
         Creator::Admin(me) => me.audit(Action::AdminCreate, target, ip, outcome, detail),
-        Creator::Operator => Entry {
-            admin_id: None,
-            org_id: Some(org_id),
-            action: Action::AdminCreate,
-            target,
-            ip,
-            outcome,
-            detail,
-        },
+        Creator::Operator => Entry { admin_id: None, org_id: Some(org_id), action: Action::AdminCreate, target, ip, outcome, detail },
     }
 }
 
@@ -64,12 +49,7 @@ pub async fn create_admin(
     let refuse = |why: T, detail: String| {
         let target = target.clone();
         async move {
-            audit::record_alone(
-                state,
-                now,
-                entry(creator, input.org_id, target, ip, Outcome::Refused, &detail),
-            )
-            .await?;
+            audit::record_alone(state, now, entry(creator, input.org_id, target, ip, Outcome::Refused, &detail)).await?;
             super::auth::AdminResult::Ok(Err(why))
         }
     };
@@ -106,11 +86,7 @@ pub async fn create_admin(
         },
     };
     let hash = super::auth::hash_password_bounded(password.expose()).await?;
-    let display = if input.display_name.trim().is_empty() {
-        username.as_str().to_string()
-    } else {
-        input.display_name.trim().to_string()
-    };
+    let display = if input.display_name.trim().is_empty() { username.as_str().to_string() } else { input.display_name.trim().to_string() };
     let created_by = match creator {
         Creator::Admin(me) => Some(me.id),
         Creator::Operator => None,
@@ -133,31 +109,14 @@ pub async fn create_admin(
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
-        &mut tx,
-        state,
-        now,
-        entry(
-            creator,
-            input.org_id,
-            Target::Admin(id),
-            ip,
-            Outcome::Ok,
-            &Role::join(&roles),
-        ),
-    )
-    .await?;
+    audit::record(&mut tx, state, now, entry(creator, input.org_id, Target::Admin(id), ip, Outcome::Ok, &Role::join(&roles))).await?;
     tx.commit().await?;
     Ok(Ok(id))
 }
 
 /// Whether `me` may disable or re-enable `target`: the city admin anyone but itself; a manager
 /// only admins strictly below its union (not its own union's peers) whose roles it all holds.
-pub async fn may_manage(
-    state: &AppState,
-    me: &AdminRow,
-    target: &AdminRow,
-) -> super::auth::AdminResult<bool> {
+pub async fn may_manage(state: &AppState, me: &AdminRow, target: &AdminRow) -> super::auth::AdminResult<bool> {
     if me.id == target.id {
         return Ok(false);
     }
@@ -167,24 +126,16 @@ pub async fn may_manage(
     if !me.has(Role::Manager) || !target.roles.iter().all(|r| me.has(*r)) {
         return Ok(false);
     }
-    let distance: Option<i64> = sqlx::query_scalar(
-        "SELECT distance FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2",
-    )
-    .bind(me.org_id)
-    .bind(target.org_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let distance: Option<i64> = sqlx::query_scalar("SELECT distance FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
+        .bind(me.org_id)
+        .bind(target.org_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
     Ok(distance.is_some_and(|d| d >= 1))
 }
 
 /// Disables (ending its sessions) or re-enables an admin; `false` = refused (audited).
-pub async fn set_disabled(
-    state: &AppState,
-    me: &AdminRow,
-    ip: &str,
-    id: i64,
-    disabled: bool,
-) -> super::auth::AdminResult<bool> {
+pub async fn set_disabled(state: &AppState, me: &AdminRow, ip: &str, id: i64, disabled: bool) -> super::auth::AdminResult<bool> {
     let now = state.now();
     let action = if disabled { Action::AdminDisable } else { Action::AdminEnable };
     let target = repo::by_id(&state.db.pool, id).await?;
@@ -196,19 +147,8 @@ pub async fn set_disabled(
     if allowed {
         repo::set_disabled(&mut tx, id, disabled).await?;
     }
-    audit::record(
-        &mut tx,
-        state,
-        now,
-        me.audit(
-            action,
-            Target::Admin(id),
-            ip,
-            if allowed { Outcome::Ok } else { Outcome::Refused },
-            "",
-        ),
-    )
-    .await?;
+    audit::record(&mut tx, state, now, me.audit(action, Target::Admin(id), ip, if allowed { Outcome::Ok } else { Outcome::Refused }, ""))
+        .await?;
     tx.commit().await?;
     Ok(allowed)
 }

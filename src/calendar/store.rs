@@ -34,7 +34,8 @@ pub struct Override {
 }
 
 pub async fn overrides(pool: &AnyPool) -> sqlx::Result<Vec<Override>> {
-    let rows: Vec<(String, i64, String)> = sqlx::query_as("SELECT day, is_off_day, note FROM calendar_overrides ORDER BY day").fetch_all(pool).await?;
+    let rows: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT day, is_off_day, note FROM calendar_overrides ORDER BY day").fetch_all(pool).await?;
     Ok(rows.into_iter().map(|(day, off, note)| Override { day, is_off_day: off != 0, note }).collect())
 }
 
@@ -86,7 +87,8 @@ pub async fn remove_override(conn: &mut Conn, day: &str) -> sqlx::Result<()> {
 }
 
 pub async fn mark_published(conn: &mut Conn, year: i32) -> sqlx::Result<()> {
-    let current: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'published_years'").fetch_optional(&mut *conn).await?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'published_years'").fetch_optional(&mut *conn).await?;
     let mut years: Vec<String> = current.iter().flat_map(|c| c.split(',')).map(str::to_string).filter(|y| !y.is_empty()).collect();
     years.push(year.to_string());
     years.sort();

@@ -14,5 +14,6 @@ pub async fn poster(State(state): State<AppState>, Path(code): Path<String>) -> 
     let Some((_, channel)) = channel else { return Err(AppError::NotFound) };
     let link = format!("{}/j/{}", state.config.public_url, channel.code);
     let qr_svg = super::qr_svg(&link).map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e:?}")))?;
-    Ok(Page::ok(PosterView { channel, link, qr_svg }).header(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("SAMEORIGIN")))
+    Ok(Page::ok(PosterView { channel, link, qr_svg })
+        .header(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("SAMEORIGIN")))
 }

@@ -1,10 +1,10 @@
 //! Join channels: a union opens one for a campaign ("力源港务 货车司机 集中入会 2026-08"); its
 //! short link and QR code fix the union and the occupation; scans and applications are counted.
-pub mod types;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;
+pub mod types;
 pub mod ui;
 
 pub use types::*;

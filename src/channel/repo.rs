@@ -38,7 +38,8 @@ pub async fn active_by_code(pool: &AnyPool, code: &ChannelCode) -> sqlx::Result<
         Ok((
             r.try_get("id")?,
             ChannelInfo {
-                code: ChannelCode::parse(&r.try_get::<String, _>("code")?).ok_or_else(|| sqlx::Error::Decode("a stored channel code is malformed".into()))?,
+                code: ChannelCode::parse(&r.try_get::<String, _>("code")?)
+                    .ok_or_else(|| sqlx::Error::Decode("a stored channel code is malformed".into()))?,
                 name: r.try_get("name")?,
                 org_id: r.try_get("org_id")?,
                 org_name: r.try_get("org_name")?,

@@ -172,7 +172,14 @@ mod tests {
         let d: Ymd = serde_json::from_str(r#"{"y":2024,"m":2,"d":29}"#).unwrap();
         assert_eq!(d, Ymd::new(2024, 2, 29).unwrap());
         assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"y":2024,"m":2,"d":29}"#);
-        for bad in [r#"{"y":2026,"m":2,"d":30}"#, r#"{"y":2023,"m":2,"d":29}"#, r#"{"y":2026,"m":13,"d":1}"#, r#"{"y":2026,"m":0,"d":1}"#, r#"{"y":2026,"m":4,"d":0}"#, r#"{"y":2026,"m":4,"d":31}"#] {
+        for bad in [
+            r#"{"y":2026,"m":2,"d":30}"#,
+            r#"{"y":2023,"m":2,"d":29}"#,
+            r#"{"y":2026,"m":13,"d":1}"#,
+            r#"{"y":2026,"m":0,"d":1}"#,
+            r#"{"y":2026,"m":4,"d":0}"#,
+            r#"{"y":2026,"m":4,"d":31}"#,
+        ] {
             assert!(serde_json::from_str::<Ymd>(bad).is_err(), "{bad}");
         }
     }

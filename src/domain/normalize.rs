@@ -13,11 +13,7 @@ pub fn fold_width(c: char) -> char {
 
 /// Folds width, drops every kind of white space and the separators people type inside numbers.
 pub fn compact(input: &str, also_drop: &[char]) -> String {
-    input
-        .chars()
-        .map(fold_width)
-        .filter(|c| !c.is_whitespace() && !also_drop.contains(c))
-        .collect()
+    input.chars().map(fold_width).filter(|c| !c.is_whitespace() && !also_drop.contains(c)).collect()
 }
 
 #[cfg(test)]

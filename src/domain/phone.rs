@@ -19,15 +19,9 @@ impl Phone {
         if s.is_empty() {
             return Err(PhoneError::Empty);
         }
-        let s = s
-            .strip_prefix("+86")
-            .or_else(|| s.strip_prefix("0086"))
-            .unwrap_or(&s);
+        let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")).unwrap_or(&s);
         let b = s.as_bytes();
-        let ok = b.len() == 11
-            && b.iter().all(u8::is_ascii_digit)
-            && b[0] == b'1'
-            && (b'3'..=b'9').contains(&b[1]);
+        let ok = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
         if ok {
             Ok(Phone(s.to_string()))
         } else {

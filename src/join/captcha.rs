@@ -37,12 +37,11 @@ pub async fn create(conn: &mut Conn, keys: &Keyring, ip: &str, now: i64) -> sqlx
 
 /// Consumes the check: true once for the right answer within its time.
 pub async fn solve(conn: &mut Conn, keys: &Keyring, id: &str, answer: &str, now: i64) -> sqlx::Result<bool> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT answer_mac FROM captchas WHERE id = $1 AND solved_at IS NULL AND expires_at > $2")
-            .bind(id)
-            .bind(now)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String,)> = sqlx::query_as("SELECT answer_mac FROM captchas WHERE id = $1 AND solved_at IS NULL AND expires_at > $2")
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some((mac,)) = row else { return Ok(false) };
     sqlx::query("UPDATE captchas SET solved_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *conn).await?;
     let answer: String = answer.chars().map(crate::domain::normalize::fold_width).filter(|c| c.is_ascii_digit()).collect();

@@ -161,11 +161,8 @@ pub async fn verify(conn: &mut Conn, keys: &Keyring, phone: &Phone, code: &SmsCo
 
 /// Consumes a verified code: true exactly once, for the transaction that may use it.
 pub async fn mark_used(conn: &mut Conn, code_id: i64, now: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(code_id)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL").bind(now).bind(code_id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -37,7 +37,13 @@ pub async fn join_post(State(state): State<AppState>, lang: Lang, ip: ClientIp, 
     post(state, lang, ip, None, form).await
 }
 
-pub async fn channel_post(State(state): State<AppState>, Path(code): Path<String>, lang: Lang, ip: ClientIp, Form(form): Form<JoinForm>) -> AppResult<Response> {
+pub async fn channel_post(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    lang: Lang,
+    ip: ClientIp,
+    Form(form): Form<JoinForm>,
+) -> AppResult<Response> {
     post(state, lang, ip, Some(code), form).await
 }
 
@@ -54,7 +60,13 @@ async fn post(state: AppState, lang: Lang, ClientIp(ip): ClientIp, channel: Opti
     Ok(show(&state, lang, channel, form, Some(outcome)).await?.into_response())
 }
 
-async fn show(state: &AppState, lang: Lang, channel: Option<String>, form: JoinForm, outcome: Option<JoinOutcome>) -> AppResult<Page<JoinView>> {
+async fn show(
+    state: &AppState,
+    lang: Lang,
+    channel: Option<String>,
+    form: JoinForm,
+    outcome: Option<JoinOutcome>,
+) -> AppResult<Page<JoinView>> {
     match service::view(state, lang, channel.as_deref(), form, outcome).await? {
         Some(view) => Ok(Page::ok(view).no_store()),
         None => Err(AppError::NotFound),
@@ -84,7 +96,12 @@ pub async fn status_get(State(state): State<AppState>, Path(token): Path<String>
 
 /// The applicant's correction after 退回补充. Only the correctable fields are accepted: a post
 /// that carries anything else (`status`, `org`, …) is refused whole.
-pub async fn status_post(State(state): State<AppState>, Path(token): Path<String>, ClientIp(ip): ClientIp, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn status_post(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     if fields.iter().any(|(k, _)| !matches!(k.as_str(), "name" | "plate")) {
         return Err(AppError::BadRequest(crate::i18n::T::ProtectedFields));
     }

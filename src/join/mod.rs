@@ -1,9 +1,6 @@
 //! The fast-join channel: one phone screen, an SMS code, an application routed to its union
 //! (or a turnover pool) with a one-working-day deadline, and a status link by SMS.
-pub mod types;
-pub mod validate;
 pub mod api;
-pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod captcha;
 #[cfg(feature = "ssr")]
@@ -14,5 +11,8 @@ pub mod http;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod types;
+pub mod ui;
+pub mod validate;
 
 pub use types::*;

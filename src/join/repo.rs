@@ -65,7 +65,12 @@ pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Optio
 
 /// Records the code an application was made with (its twin post must present it again).
 pub async fn set_join_code(conn: &mut Conn, application_id: i64, code_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE applications SET join_code_id = $1 WHERE id = $2").bind(code_id).bind(application_id).execute(conn).await.map(|_| ())
+    sqlx::query("UPDATE applications SET join_code_id = $1 WHERE id = $2")
+        .bind(code_id)
+        .bind(application_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// A status link stops showing its application this long after the decision (or after the
@@ -142,7 +147,9 @@ pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
-    row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now)).map(|(id, status, _, _)| Ok((id, status_of(&status)?))).transpose()
+    row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now))
+        .map(|(id, status, _, _)| Ok((id, status_of(&status)?)))
+        .transpose()
 }
 
 #[cfg(test)]

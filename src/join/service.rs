@@ -1,11 +1,11 @@
 //! The join rules on the server — one core for both paths (the island's server function and
 //! the plain no-JavaScript POST): send a code, search workplaces, submit an application.
 //! Validation problems are outcomes, not errors; an `Err` is a fault of ours.
+use super::captcha;
 use super::codes::{self, Issue, Verify};
 use super::repo::{self, NewApplication};
 use super::types::*;
 use super::validate::{self, ParsedJoin, WorkplaceChoice};
-use super::captcha;
 use crate::channel::{self, ChannelInfo};
 use crate::i18n::{Lang, T};
 use crate::org;
@@ -33,7 +33,9 @@ pub async fn handle(state: &AppState, form: JoinForm, ip: &str) -> JoinResult<Jo
     let form = form.clamp();
     match form.intent.as_str() {
         intent::SEND_CODE => send_code(state, &form, ip).await,
-        intent::SEARCH => Ok(JoinOutcome::Matches { options: org::repo::search_workplaces(&state.db.pool, &form.workplace_query, 10).await? }),
+        intent::SEARCH => {
+            Ok(JoinOutcome::Matches { options: org::repo::search_workplaces(&state.db.pool, &form.workplace_query, 10).await? })
+        }
         _ => submit(state, &form, ip).await,
     }
 }
@@ -175,8 +177,14 @@ async fn try_submit(
     if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
         // Say only that an application exists; the link goes to the phone already on file.
         let token = new_status_link(&mut tx, existing, now).await?;
-        outbox::enqueue(&mut tx, now, &phone_on_file, Template::StatusLinkAgain, serde_json::json!({ "link": state.status_url(token.as_str()) }))
-            .await?;
+        outbox::enqueue(
+            &mut tx,
+            now,
+            &phone_on_file,
+            Template::StatusLinkAgain,
+            serde_json::json!({ "link": state.status_url(token.as_str()) }),
+        )
+        .await?;
         tx.commit().await?;
         state.outbox_notify.notify_one();
         return Ok(JoinOutcome::AlreadyApplied);

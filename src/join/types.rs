@@ -24,7 +24,8 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
-    pub const ALL: [ApplicationStatus; 4] = [ApplicationStatus::Pending, ApplicationStatus::Approved, ApplicationStatus::Rejected, ApplicationStatus::Returned];
+    pub const ALL: [ApplicationStatus; 4] =
+        [ApplicationStatus::Pending, ApplicationStatus::Approved, ApplicationStatus::Rejected, ApplicationStatus::Returned];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,9 +129,20 @@ impl JoinForm {
     /// Cuts every field to a sane length, so oversized input can never reach the rules.
     pub fn clamp(mut self) -> JoinForm {
         for f in [
-            &mut self.name, &mut self.id_number, &mut self.phone, &mut self.code, &mut self.workplace,
-            &mut self.workplace_query, &mut self.county, &mut self.plate, &mut self.consent,
-            &mut self.channel, &mut self.intent, &mut self.submission, &mut self.captcha_id, &mut self.captcha_answer,
+            &mut self.name,
+            &mut self.id_number,
+            &mut self.phone,
+            &mut self.code,
+            &mut self.workplace,
+            &mut self.workplace_query,
+            &mut self.county,
+            &mut self.plate,
+            &mut self.consent,
+            &mut self.channel,
+            &mut self.intent,
+            &mut self.submission,
+            &mut self.captcha_id,
+            &mut self.captcha_answer,
         ] {
             if f.chars().count() > MAX_FIELD_CHARS {
                 *f = f.chars().take(MAX_FIELD_CHARS).collect();
@@ -221,7 +233,9 @@ impl Field {
         match self {
             Field::Name => InputKind { autocomplete: "name", ..off },
             Field::IdNumber => InputKind { inputmode: Some("text"), maxlength: Some("24"), spellcheck: Some("false"), ..off },
-            Field::Phone => InputKind { input_type: Some("tel"), inputmode: Some("numeric"), autocomplete: "tel", maxlength: Some("20"), ..off },
+            Field::Phone => {
+                InputKind { input_type: Some("tel"), inputmode: Some("numeric"), autocomplete: "tel", maxlength: Some("20"), ..off }
+            }
             Field::Code => InputKind { inputmode: Some("numeric"), autocomplete: "one-time-code", maxlength: Some("6"), ..off },
             Field::Captcha => InputKind { inputmode: Some("numeric"), maxlength: Some("8"), ..off },
             Field::Plate => InputKind { maxlength: Some("12"), ..off },
@@ -311,7 +325,18 @@ mod field_tests {
 
     #[test]
     fn values_come_from_the_matching_form_field() {
-        let form = JoinForm { name: "n".into(), id_number: "i".into(), phone: "p".into(), code: "c".into(), workplace_query: "w".into(), county: "k".into(), plate: "l".into(), consent: "yes".into(), captcha_answer: "a".into(), ..JoinForm::default() };
+        let form = JoinForm {
+            name: "n".into(),
+            id_number: "i".into(),
+            phone: "p".into(),
+            code: "c".into(),
+            workplace_query: "w".into(),
+            county: "k".into(),
+            plate: "l".into(),
+            consent: "yes".into(),
+            captcha_answer: "a".into(),
+            ..JoinForm::default()
+        };
         let values: Vec<_> = Field::ALL.iter().map(|f| f.value_in(&form)).collect();
         assert_eq!(values, ["n", "i", "p", "a", "c", "w", "k", "l", "yes"]);
     }

@@ -42,10 +42,7 @@ pub async fn insert(conn: &mut Conn, org: NewOrg<'_>, now: i64) -> sqlx::Result<
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO org_closure (ancestor_id, descendant_id, distance) VALUES ($1, $1, 0)")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("INSERT INTO org_closure (ancestor_id, descendant_id, distance) VALUES ($1, $1, 0)").bind(id).execute(&mut *conn).await?;
     if let Some(parent) = org.parent_id {
         sqlx::query(
             "INSERT INTO org_closure (ancestor_id, descendant_id, distance)
@@ -124,9 +121,7 @@ pub async fn pools(pool: &AnyPool) -> sqlx::Result<Vec<(OrgOption, OrgKind)>> {
     )
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| Ok((option_from_row(r)?, OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::County))))
-        .collect()
+    rows.iter().map(|r| Ok((option_from_row(r)?, OrgKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(OrgKind::County)))).collect()
 }
 
 /// Unions of `root`'s subtree (itself first), for filters and forms.

@@ -3,11 +3,11 @@
 //! (督办) to the parent union's managers (level 1); one level further up per further working
 //! day. Each step is a row keyed by (application, level) written with its SMS in one
 //! transaction, so two workers — two instances — never record or send a step twice.
+use super::repo;
 use crate::admin::Role;
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
-use super::repo;
 use std::collections::BTreeMap;
 
 pub const REMIND_WITHIN_SECS: i64 = 2 * 3600;
@@ -84,7 +84,11 @@ pub async fn tick(state: &AppState) -> super::service::ReviewResult<usize> {
         let admins = repo::active_admins_of(&mut tx, *org_id).await?;
         for (roles, phone) in admins {
             let roles = Role::parse_list(&roles).unwrap_or_default();
-            let wanted = if *escalation { roles.contains(&Role::Manager) } else { roles.contains(&Role::Reviewer) || roles.contains(&Role::Manager) };
+            let wanted = if *escalation {
+                roles.contains(&Role::Manager)
+            } else {
+                roles.contains(&Role::Reviewer) || roles.contains(&Role::Manager)
+            };
             let Some(phone) = phone.filter(|_| wanted) else { continue };
             let (template, params) = if *escalation {
                 (Template::Escalation, serde_json::json!({ "count": count.to_string(), "org": org_name }))

@@ -22,7 +22,13 @@ impl From<service::ReviewError> for AppError {
     }
 }
 
-async fn queue_view(state: &AppState, me: &SignedIn, filter: QueueFilter, notice: Option<T>, extra: Option<String>) -> AppResult<QueueView> {
+async fn queue_view(
+    state: &AppState,
+    me: &SignedIn,
+    filter: QueueFilter,
+    notice: Option<T>,
+    extra: Option<String>,
+) -> AppResult<QueueView> {
     let now = state.now();
     let search = service::search(state, &me.admin, &me.ip, &filter.q).await?;
     let (items, total) = repo::queue(&state.db.pool, me.admin.org_id, &filter, &search, now).await?;
@@ -44,7 +50,8 @@ pub async fn queue(State(state): State<AppState>, me: Allowed<Viewer>, Query(fil
 
 /// Not found, audited: the application is outside the admin's subtree or does not exist.
 async fn not_found(state: &AppState, me: &SignedIn, action: audit::Action, id: i64) -> AppResult<Response> {
-    audit::record_alone(state, state.now(), me.admin.audit(action, audit::Target::Application(id), &me.ip, audit::Outcome::NotFound, "")).await?;
+    audit::record_alone(state, state.now(), me.admin.audit(action, audit::Target::Application(id), &me.ip, audit::Outcome::NotFound, ""))
+        .await?;
     Err(AppError::NotFound)
 }
 
@@ -60,7 +67,12 @@ pub struct RevealForm {
 
 /// Shows the full ID number and phone: only to a manager or the city admin, only with a stated
 /// reason, only inside the subtree — and every reveal is in the audit trail.
-pub async fn reveal(State(state): State<AppState>, me: Allowed<Revealer>, Path(id): Path<i64>, Form(form): Form<RevealForm>) -> AppResult<Response> {
+pub async fn reveal(
+    State(state): State<AppState>,
+    me: Allowed<Revealer>,
+    Path(id): Path<i64>,
+    Form(form): Form<RevealForm>,
+) -> AppResult<Response> {
     let me = me.signed_in();
     let reason: String = form.reason.trim().chars().take(100).collect();
     if reason.is_empty() {
@@ -74,12 +86,24 @@ pub async fn reveal(State(state): State<AppState>, me: Allowed<Revealer>, Path(i
     }
     let sealed = repo::sealed_id(&mut tx, id).await?;
     let full_id = state.keys.open_id(sealed.key_id, &sealed.cipher, &format!("application:{}", sealed.submission_key))?;
-    audit::record(&mut tx, &state, now, me.admin.audit(audit::Action::Reveal, audit::Target::Application(id), &me.ip, audit::Outcome::Ok, &reason)).await?;
+    audit::record(
+        &mut tx,
+        &state,
+        now,
+        me.admin.audit(audit::Action::Reveal, audit::Target::Application(id), &me.ip, audit::Outcome::Ok, &reason),
+    )
+    .await?;
     tx.commit().await?;
     show_detail(&state, &me, id, None, Some((full_id, sealed.phone))).await
 }
 
-async fn show_detail(state: &AppState, me: &SignedIn, id: i64, notice: Option<T>, revealed: Option<(String, String)>) -> AppResult<Response> {
+async fn show_detail(
+    state: &AppState,
+    me: &SignedIn,
+    id: i64,
+    notice: Option<T>,
+    revealed: Option<(String, String)>,
+) -> AppResult<Response> {
     let now = state.now();
     let found = {
         let mut conn = state.db.pool.acquire().await?;
@@ -110,7 +134,12 @@ pub struct DecideForm {
     preset: String,
 }
 
-pub async fn decide(State(state): State<AppState>, me: Allowed<Decider>, Path(id): Path<i64>, Form(form): Form<DecideForm>) -> AppResult<Response> {
+pub async fn decide(
+    State(state): State<AppState>,
+    me: Allowed<Decider>,
+    Path(id): Path<i64>,
+    Form(form): Form<DecideForm>,
+) -> AppResult<Response> {
     let me = me.signed_in();
     let action = Action::parse(&form.action).ok_or(AppError::BadRequest(T::UnknownAction))?;
     let reason = if form.reason.trim().is_empty() { form.preset.clone() } else { form.reason.clone() };
@@ -138,7 +167,12 @@ pub struct BulkForm {
     ids: Vec<i64>,
 }
 
-pub async fn bulk(State(state): State<AppState>, me: Allowed<Decider>, lang: Lang, Form(form): Form<BulkForm>) -> AppResult<Page<QueueView>> {
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: Allowed<Decider>,
+    lang: Lang,
+    Form(form): Form<BulkForm>,
+) -> AppResult<Page<QueueView>> {
     let me = me.signed_in();
     let (ok, skipped) = service::bulk_approve(&state, &me.admin, &me.ip, &form.ids).await?;
     let extra = Some(format!(" {ok} · {} {skipped}", T::Skipped.get(lang)));

@@ -42,7 +42,9 @@ pub fn QueueKeys(lang: Lang) -> impl IntoView {
                 }
             };
             let click = |i: u32, selector: &str| {
-                if let Some(el) = item(i).and_then(|e| e.query_selector(selector).ok().flatten()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                if let Some(el) =
+                    item(i).and_then(|e| e.query_selector(selector).ok().flatten()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
                     el.click();
                 }
             };

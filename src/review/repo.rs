@@ -3,8 +3,8 @@
 use super::{QueueFilter, QueueItem};
 use crate::calendar::format_local;
 use crate::domain::{PersonName, Phone, Ymd};
-use crate::server::db::Conn;
 use crate::join::ApplicationStatus;
+use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -103,10 +103,7 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, search: &Search, 
     }
     let rows = list.fetch_all(pool).await?;
     let total = count.fetch_one(pool).await?;
-    let items = rows
-        .iter()
-        .map(|r| item_from_row(r, now))
-        .collect::<sqlx::Result<Vec<_>>>()?;
+    let items = rows.iter().map(|r| item_from_row(r, now)).collect::<sqlx::Result<Vec<_>>>()?;
     Ok((items, total))
 }
 
@@ -179,7 +176,8 @@ pub async fn detail(conn: &mut crate::server::db::Conn, root: i64, id: i64, now:
         name: r.try_get("name")?,
         phone: r.try_get("phone")?,
         birth_date: r.try_get("birth_date")?,
-        sex: crate::domain::Sex::from_code(&r.try_get::<String, _>("sex")?).ok_or_else(|| sqlx::Error::Decode("unknown sex code".into()))?,
+        sex: crate::domain::Sex::from_code(&r.try_get::<String, _>("sex")?)
+            .ok_or_else(|| sqlx::Error::Decode("unknown sex code".into()))?,
         plate: r.try_get("plate")?,
         occupation: r.try_get("occupation")?,
         id_blind: blind,
@@ -210,7 +208,10 @@ pub struct SealedId {
 
 pub async fn sealed_id(conn: &mut crate::server::db::Conn, id: i64) -> sqlx::Result<SealedId> {
     let (key_id, cipher, submission_key, phone): (i64, Vec<u8>, String, String) =
-        sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1").bind(id).fetch_one(conn).await?;
+        sqlx::query_as("SELECT id_key_id, id_cipher, submission_key, phone FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?;
     Ok(SealedId { key_id, cipher, submission_key, phone })
 }
 
@@ -235,7 +236,14 @@ pub async fn next_member_no(conn: &mut Conn, org_id: i64, org_code: &str) -> sql
     Ok(format!("{org_code}-{n:06}"))
 }
 
-pub async fn insert_member(conn: &mut Conn, application_id: i64, org_id: i64, member_no: &str, in_pool: bool, now: i64) -> sqlx::Result<()> {
+pub async fn insert_member(
+    conn: &mut Conn,
+    application_id: i64,
+    org_id: i64,
+    member_no: &str,
+    in_pool: bool,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(application_id)
         .bind(org_id)
@@ -281,16 +289,26 @@ pub async fn set_decided(
 /// Back to pending after an undo, with the person's open key restored (a unique violation when
 /// they applied again after a rejection).
 pub async fn restore_pending(conn: &mut Conn, id: i64, id_blind: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE applications SET status = $1, decided_at = NULL, decided_by = NULL, decision_reason = NULL, open_key = $2 WHERE id = $3")
-        .bind(ApplicationStatus::Pending.as_str())
-        .bind(id_blind)
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE applications SET status = $1, decided_at = NULL, decided_by = NULL, decision_reason = NULL, open_key = $2 WHERE id = $3",
+    )
+    .bind(ApplicationStatus::Pending.as_str())
+    .bind(id_blind)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
-pub async fn insert_decision(conn: &mut Conn, id: i64, admin_id: i64, action: &str, reason: &str, outbox_id: Option<i64>, now: i64) -> sqlx::Result<()> {
+pub async fn insert_decision(
+    conn: &mut Conn,
+    id: i64,
+    admin_id: i64,
+    action: &str,
+    reason: &str,
+    outbox_id: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO decisions (application_id, admin_id, action, reason, outbox_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(admin_id)

@@ -41,7 +41,12 @@ pub async fn search(state: &AppState, admin: &AdminRow, ip: &str, q: &str) -> Re
     } else {
         (repo::Search::Nothing, format!("partial ({} characters)", q.chars().count().min(100)))
     };
-    audit::record_alone(state, state.now(), admin.audit(audit::Action::Search, audit::Target::Applications, ip, audit::Outcome::Ok, &detail)).await?;
+    audit::record_alone(
+        state,
+        state.now(),
+        admin.audit(audit::Action::Search, audit::Target::Applications, ip, audit::Outcome::Ok, &detail),
+    )
+    .await?;
     Ok(search)
 }
 
@@ -81,7 +86,9 @@ impl Action {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decided {
-    Done { member_no: Option<String> },
+    Done {
+        member_no: Option<String>,
+    },
     /// Outside the admin's subtree, or no such application: the same answer.
     NotFound,
     /// Already decided by someone else.
@@ -96,7 +103,8 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     let now = state.now();
     if !info.can_review() {
         // A refused decision is audited like one outside the subtree.
-        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Forbidden, "")).await?;
+        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Forbidden, ""))
+            .await?;
         return Ok(Decided::Forbidden);
     }
     let reason: String = reason.trim().chars().take(200).collect();
@@ -108,7 +116,8 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     repo::lock_for_decision(&mut tx, state.db.backend, id).await?;
     let Some(d) = repo::detail(&mut tx, admin.org_id, id, now).await? else {
         drop(tx);
-        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::NotFound, "")).await?;
+        audit::record_alone(state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::NotFound, ""))
+            .await?;
         return Ok(Decided::NotFound);
     };
     if !d.item.status.is_pending() {
@@ -126,8 +135,12 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
             member_no = Some(no.clone());
             (ApplicationStatus::Approved, Template::Approved, serde_json::json!({ "name": name, "member_no": no, "link": link }))
         }
-        Action::Reject => (ApplicationStatus::Rejected, Template::Rejected, serde_json::json!({ "name": name, "reason": reason, "link": link })),
-        Action::Return => (ApplicationStatus::Returned, Template::Returned, serde_json::json!({ "name": name, "reason": reason, "link": link })),
+        Action::Reject => {
+            (ApplicationStatus::Rejected, Template::Rejected, serde_json::json!({ "name": name, "reason": reason, "link": link }))
+        }
+        Action::Return => {
+            (ApplicationStatus::Returned, Template::Returned, serde_json::json!({ "name": name, "reason": reason, "link": link }))
+        }
     };
     // A rejection frees the person to apply again; approval keeps the key (one membership).
     let reason_kept = (!reason.is_empty()).then_some(reason.as_str());
@@ -139,13 +152,8 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
     }
     let outbox_id = outbox::enqueue_at(&mut tx, now, now + UNDO_SECS, &d.phone, template, params).await?;
     repo::insert_decision(&mut tx, id, admin.id, action.as_str(), &reason, Some(outbox_id), now).await?;
-    audit::record(
-        &mut tx,
-        state,
-        now,
-        admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Ok, &reason),
-    )
-    .await?;
+    audit::record(&mut tx, state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Ok, &reason))
+        .await?;
     tx.commit().await?;
     tracing::info!(application_id = id, admin = %admin.username, action = action.as_str(), "decided");
     Ok(Decided::Done { member_no })
@@ -163,7 +171,9 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let Some(d) = repo::detail(&mut tx, admin.org_id, id, now).await? else { return Ok(Undone::NotFound) };
-    let Some((decision_id, action, outbox_id, at)) = repo::last_decision_of(&mut tx, id, admin.id).await? else { return Ok(Undone::TooLate) };
+    let Some((decision_id, action, outbox_id, at)) = repo::last_decision_of(&mut tx, id, admin.id).await? else {
+        return Ok(Undone::TooLate);
+    };
     if now - at > UNDO_SECS + 5 || !outbox::cancel(&mut tx, outbox_id.unwrap_or(0)).await? {
         return Ok(Undone::TooLate);
     }
@@ -180,13 +190,8 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     restored?;
     repo::mark_undone(&mut tx, decision_id, now).await?;
     repo::insert_decision(&mut tx, id, admin.id, "undo", &action, None, now).await?;
-    audit::record(
-        &mut tx,
-        state,
-        now,
-        admin.audit(audit::Action::Undo, audit::Target::Application(id), ip, audit::Outcome::Ok, &action),
-    )
-    .await?;
+    audit::record(&mut tx, state, now, admin.audit(audit::Action::Undo, audit::Target::Application(id), ip, audit::Outcome::Ok, &action))
+        .await?;
     tx.commit().await?;
     Ok(Undone::Done)
 }

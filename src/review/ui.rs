@@ -1,9 +1,9 @@
 //! Review pages: server-rendered forms that work with and without JavaScript. On a phone the
 //! queue is a card list with a large 通过 button per card; on a desktop the same list is a table.
 use super::{time_left, DetailView, QueueItem, QueueView, StatusFilter};
-use crate::join::ApplicationStatus;
 use crate::admin::ui::AdminFrame;
 use crate::i18n::{Lang, T};
+use crate::join::ApplicationStatus;
 use leptos::prelude::*;
 
 fn org_label(item: &QueueItem, lang: Lang) -> String {

@@ -153,28 +153,12 @@ fn row_hash(keys: &Keyring, legacy: bool, canonical: &str) -> String {
 /// The head as stored: (row_count, last_id, last_hash, legacy_last_id, mac).
 type Head = (i64, i64, String, i64, String);
 
-fn head_mac(
-    keys: &Keyring,
-    count: i64,
-    last_id: i64,
-    last_hash: &str,
-    legacy_last_id: i64,
-) -> String {
-    keys.audit_mac(&[
-        "head",
-        &count.to_string(),
-        &last_id.to_string(),
-        last_hash,
-        &legacy_last_id.to_string(),
-    ])
+fn head_mac(keys: &Keyring, count: i64, last_id: i64, last_hash: &str, legacy_last_id: i64) -> String {
+    keys.audit_mac(&["head", &count.to_string(), &last_id.to_string(), last_hash, &legacy_last_id.to_string()])
 }
 
 async fn read_head(conn: &mut Conn) -> sqlx::Result<Option<Head>> {
-    sqlx::query_as(
-        "SELECT row_count, last_id, last_hash, legacy_last_id, mac FROM audit_head WHERE id = 1",
-    )
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as("SELECT row_count, last_id, last_hash, legacy_last_id, mac FROM audit_head WHERE id = 1").fetch_optional(conn).await
 }
 
 /// Appends inside the caller's write transaction (on PostgreSQL a transaction lock keeps the
@@ -185,51 +169,24 @@ pub async fn record(conn: &mut Conn, state: &AppState, now: i64, e: Entry<'_>) -
 }
 
 /// [`record`] with the backend and the keyring given separately.
-pub async fn record_keyed(
-    conn: &mut Conn,
-    backend: Backend,
-    keys: &Keyring,
-    now: i64,
-    e: Entry<'_>,
-) -> sqlx::Result<()> {
+pub async fn record_keyed(conn: &mut Conn, backend: Backend, keys: &Keyring, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7001)")
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(&mut *conn).await?;
     }
-    let (count, _, last_hash, legacy_last_id, mac) =
-        read_head(&mut *conn)
-            .await?
-            .unwrap_or((0, 0, String::new(), 0, String::new()));
+    let (count, _, last_hash, legacy_last_id, mac) = read_head(&mut *conn).await?.unwrap_or((0, 0, String::new(), 0, String::new()));
     // A sealed head says where the chain ends: the new row links to it, so rows deleted from
     // the end stay visible as a gap instead of being papered over by the next append.
     let (count, prev) = if mac.is_empty() {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-            .fetch_one(&mut *conn)
-            .await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&mut *conn).await?;
         let prev: Option<String> =
-            sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
-                .await?;
+            sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
         (count, prev.unwrap_or_else(|| GENESIS.to_string()))
     } else {
-        (
-            count,
-            if count == 0 {
-                GENESIS.to_string()
-            } else {
-                last_hash
-            },
-        )
+        (count, if count == 0 { GENESIS.to_string() } else { last_hash })
     };
     let target = e.target.to_string();
-    let hash = row_hash(
-        keys,
-        false,
-        &canonical(
-            &prev, now, e.admin_id, e.org_id, e.action.as_str(), &target, e.ip, e.outcome.as_str(), e.detail,
-        ),
-    );
+    let hash =
+        row_hash(keys, false, &canonical(&prev, now, e.admin_id, e.org_id, e.action.as_str(), &target, e.ip, e.outcome.as_str(), e.detail));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO audit_log (at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -248,16 +205,14 @@ pub async fn record_keyed(
     .await?;
     let count = count + 1;
     let mac = head_mac(keys, count, id, &hash, legacy_last_id);
-    let moved = sqlx::query(
-        "UPDATE audit_head SET row_count = $1, last_id = $2, last_hash = $3, mac = $4 WHERE id = 1",
-    )
-    .bind(count)
-    .bind(id)
-    .bind(&hash)
-    .bind(&mac)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let moved = sqlx::query("UPDATE audit_head SET row_count = $1, last_id = $2, last_hash = $3, mac = $4 WHERE id = 1")
+        .bind(count)
+        .bind(id)
+        .bind(&hash)
+        .bind(&mac)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if moved == 0 {
         sqlx::query("INSERT INTO audit_head (id, row_count, last_id, last_hash, legacy_last_id, mac) VALUES (1, $1, $2, $3, 0, $4)")
             .bind(count)
@@ -310,11 +265,11 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
         let mut conn = state.db.pool.acquire().await?;
         read_head(&mut conn).await?
     };
-    let (count, last_id, last_hash, legacy_last_id, mac) =
-        head.unwrap_or((0, 0, String::new(), 0, String::new()));
-    let rows = sqlx::query("SELECT id, at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash FROM audit_log ORDER BY id")
-        .fetch_all(&state.db.pool)
-        .await?;
+    let (count, last_id, last_hash, legacy_last_id, mac) = head.unwrap_or((0, 0, String::new(), 0, String::new()));
+    let rows =
+        sqlx::query("SELECT id, at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash FROM audit_log ORDER BY id")
+            .fetch_all(&state.db.pool)
+            .await?;
     let mut prev = GENESIS.to_string();
     for r in &rows {
         let id: i64 = r.try_get("id")?;
@@ -333,10 +288,7 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
         let hash: String = r.try_get("hash")?;
         // Rows after the legacy ones need a sealed head: without it nothing keyed was written.
         let legacy = id <= legacy_last_id;
-        if stored_prev != prev
-            || hash != row_hash(keys, legacy, &content)
-            || (!legacy && mac.is_empty())
-        {
+        if stored_prev != prev || hash != row_hash(keys, legacy, &content) || (!legacy && mac.is_empty()) {
             return Ok(Err(id));
         }
         prev = hash;

@@ -6,11 +6,7 @@ use axum::http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
 
 pub fn client_ip(parts: &Parts, trusted_hops: usize) -> String {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "0.0.0.0".into());
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "0.0.0.0".into());
     if trusted_hops == 0 {
         return peer;
     }

@@ -55,8 +55,7 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let production = var("EJIA_ENV").as_deref() == Some("production");
         let data_dir = PathBuf::from(var("EJIA_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/ejia.db?mode=rwc", data_dir.display()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/ejia.db?mode=rwc", data_dir.display()));
         let site = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let public_url = var("EJIA_PUBLIC_URL").unwrap_or_else(|| format!("http://{site}"));
         let sms_provider = var("EJIA_SMS_PROVIDER").unwrap_or_else(|| "log".into());

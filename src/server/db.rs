@@ -4,7 +4,7 @@
 use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyConnection;
-use sqlx::{AnyPool, Connection, Executor, Transaction, Any};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,7 +69,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).
 const POSTGRES_ONLY: &str = "-- postgres-only";
-
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -137,8 +136,10 @@ impl Db {
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
-            .await?;
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
         for (version, name, script) in MIGRATIONS {
             let mut tx = match self.backend {
                 Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
@@ -201,9 +202,7 @@ fn split_statements(sql: &str) -> Vec<&str> {
         }
     }
     out.push(sql[start..].trim());
-    out.into_iter()
-        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
-        .collect()
+    out.into_iter().filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))).collect()
 }
 
 fn sqlite_dir(url: &str) -> Option<&str> {
@@ -241,7 +240,8 @@ mod tests {
         let parts = split_statements("-- a comment\nCREATE TABLE a (x BIGINT);\n\n-- why\nCREATE INDEX i ON a (x);\n");
         assert_eq!(parts.len(), 2);
         assert!(parts[1].ends_with("CREATE INDEX i ON a (x)"));
-        let body = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no';\nEND;\n$$;\nCREATE TRIGGER t;\n";
+        let body =
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no';\nEND;\n$$;\nCREATE TRIGGER t;\n";
         let parts = split_statements(body);
         assert_eq!(parts.len(), 2);
         assert!(parts[0].ends_with("END;\n$$"));

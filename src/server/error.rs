@@ -20,7 +20,6 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -55,7 +54,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => super::web::Page::not_found().into_response(),
-            other => super::web::Page::ok(super::web::ErrorView { message: other.public_message() }).with_status(other.status()).no_store().into_response(),
+            other => super::web::Page::ok(super::web::ErrorView { message: other.public_message() })
+                .with_status(other.status())
+                .no_store()
+                .into_response(),
         }
     }
 }

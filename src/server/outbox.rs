@@ -47,13 +47,7 @@ fn open_params(keys: Option<&Keyring>, correlation_id: &str, stored: &str) -> Op
 }
 
 /// Writes a message to the outbox inside the caller's transaction; returns its correlation id.
-pub async fn enqueue(
-    conn: &mut WriteTx,
-    now: i64,
-    to: &str,
-    template: Template,
-    params: serde_json::Value,
-) -> sqlx::Result<String> {
+pub async fn enqueue(conn: &mut WriteTx, now: i64, to: &str, template: Template, params: serde_json::Value) -> sqlx::Result<String> {
     let correlation_id = random_token();
     let sealed = seal_params(conn, &correlation_id, &params)?;
     sqlx::query(
@@ -213,9 +207,7 @@ impl Dispatcher {
         };
         let now = self.clock.now();
         match outcome {
-            SendOutcome::Sent { provider_message_id } => {
-                self.finish(m.id, "sent", Some(&provider_message_id), None, None).await
-            }
+            SendOutcome::Sent { provider_message_id } => self.finish(m.id, "sent", Some(&provider_message_id), None, None).await,
             SendOutcome::RateLimited { retry_after_secs, detail } => {
                 // Not the message's fault: the attempt does not count towards giving up.
                 let mut tx = self.db.begin_write().await?;

@@ -78,7 +78,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> 
     type Rejection = AppError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest(crate::i18n::T::FormTooLarge))?;
+        let bytes =
+            axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest(crate::i18n::T::FormTooLarge))?;
         serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| AppError::BadRequest(crate::i18n::T::FormMalformed))
     }
 }
@@ -134,7 +135,8 @@ pub fn safe_local_path(next: &str, under: Option<&str>) -> Option<String> {
     let path = uri.path();
     // Percent-encoded slashes, backslashes and controls could be decoded into the above later.
     let lower = path.to_ascii_lowercase();
-    if path.split('/').any(|seg| seg == ".." || seg == ".") || ["%2f", "%5c", "%09", "%0a", "%0d", "%00"].iter().any(|e| lower.contains(e)) {
+    if path.split('/').any(|seg| seg == ".." || seg == ".") || ["%2f", "%5c", "%09", "%0a", "%0d", "%00"].iter().any(|e| lower.contains(e))
+    {
         return None;
     }
     if let Some(prefix) = under {

@@ -3,12 +3,12 @@
 //! application insert, one row per transaction, through the same pool at the same concurrency,
 //! without HTTP. Rate limits are raised for the run; everything else is the production set-up
 //! (outbox dispatcher running, SMS to a provider that only records).
+use crate::calendar::OfficeHours;
+use crate::domain::{IdNumber, Ymd};
 use crate::server::clock::SystemClock;
 use crate::server::config::{Config, Limits};
 use crate::server::crypto::{random_token, Keyring};
 use crate::server::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
-use crate::calendar::OfficeHours;
-use crate::domain::{IdNumber, Ymd};
 use anyhow::Context;
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -115,7 +115,13 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// The review side at scale: 10,000 pending applications in a reviewer's subtree; the queue's
 /// server time over HTTP, and a bulk approval of 100.
-async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Client, base: &str, args: &Args, today: Ymd) -> anyhow::Result<()> {
+async fn review_bench(
+    state: &crate::server::state::AppState,
+    http: &reqwest::Client,
+    base: &str,
+    args: &Args,
+    today: Ymd,
+) -> anyhow::Result<()> {
     const PENDING: usize = 10_000;
     let org: i64 = crate::org::repo::by_code(&state.db.pool, "340302").await?.context("demo county")?.id;
     let now = state.now();
@@ -132,10 +138,24 @@ async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Cl
             crate::join::repo::insert(
                 &mut tx,
                 crate::join::repo::NewApplication {
-                    submission_key: &key, name: "李四", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
-                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: crate::domain::Sex::Male, phone: &format!("137{:08}", i),
-                    org_id: org, in_pool: true, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
-                    now, due_at: now + (i as i64 % 5000) * 60, due_provisional: false,
+                    submission_key: &key,
+                    name: "李四",
+                    id_cipher: cipher,
+                    id_key_id: key_id,
+                    id_blind: &blind,
+                    id_masked: &masked,
+                    birth_date: id.birth_date().to_string(),
+                    sex: crate::domain::Sex::Male,
+                    phone: &format!("137{:08}", i),
+                    org_id: org,
+                    in_pool: true,
+                    channel_id: None,
+                    occupation: None,
+                    plate: None,
+                    consent_ip: "127.0.0.1",
+                    now,
+                    due_at: now + (i as i64 % 5000) * 60,
+                    due_provisional: false,
                 },
             )
             .await?;
@@ -146,13 +166,27 @@ async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Cl
     let mut tx = state.db.begin_write().await?;
     crate::admin::repo::insert(
         &mut tx,
-        crate::admin::repo::NewAdmin { username: "bench_rev", display_name: "bench", org_id: org, roles: &[crate::admin::Role::Reviewer], password_hash: &hash, phone: None, created_by: None },
+        crate::admin::repo::NewAdmin {
+            username: "bench_rev",
+            display_name: "bench",
+            org_id: org,
+            roles: &[crate::admin::Role::Reviewer],
+            password_hash: &hash,
+            phone: None,
+            created_by: None,
+        },
         now,
     )
     .await?;
     tx.commit().await?;
     let res = http.post(format!("{base}/admin/login")).form(&[("username", "bench_rev"), ("password", "bench-password")]).send().await?;
-    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).context("session cookie")?.to_string();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("session cookie")?
+        .to_string();
     let mut times = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
@@ -170,19 +204,27 @@ async fn review_bench(state: &crate::server::state::AppState, http: &reqwest::Cl
         filtered.push(t.elapsed());
     }
     filtered.sort();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE org_id = $1 AND status = 'pending' ORDER BY due_at LIMIT 100")
-        .bind(org)
-        .fetch_all(&state.db.pool)
-        .await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM applications WHERE org_id = $1 AND status = 'pending' ORDER BY due_at LIMIT 100")
+            .bind(org)
+            .fetch_all(&state.db.pool)
+            .await?;
     let form: Vec<(&str, String)> = ids.iter().map(|i| ("ids", i.to_string())).collect();
     let t = Instant::now();
     let res = http.post(format!("{base}/admin/bulk-approve")).header("cookie", &cookie).form(&form).send().await?;
     anyhow::ensure!(res.status() == 200, "bulk approve answered {}", res.status());
     res.bytes().await?;
     let bulk = t.elapsed();
-    let approved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE org_id = $1 AND status = 'approved'").bind(org).fetch_one(&state.db.pool).await?;
+    let approved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE org_id = $1 AND status = 'approved'")
+        .bind(org)
+        .fetch_one(&state.db.pool)
+        .await?;
     println!("review bench, {} — {PENDING} pending in the reviewer's subtree", args.db);
-    println!("  queue page (GET /admin, first 50 by deadline + total)   p50 {:.1} ms   p95 {:.1} ms", percentile(&times, 0.5), percentile(&times, 0.95));
+    println!(
+        "  queue page (GET /admin, first 50 by deadline + total)   p50 {:.1} ms   p95 {:.1} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95)
+    );
     println!("  filtered queue (overdue + phone search)                 p50 {:.1} ms", percentile(&filtered, 0.5));
     println!("  bulk approve of 100 (one POST)                          {:.0} ms   ({approved} approved)", bulk.as_secs_f64() * 1000.0);
     Ok(())
@@ -216,7 +258,13 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
         data_key: Some(Keyring::generate_spec(1)),
         data_dir: tmp.clone(),
         trusted_proxy_hops: 0,
-        limits: Limits { phone_per_minute: unlimited, phone_per_hour: unlimited, phone_per_day: unlimited, ip_per_hour: unlimited, ip_hard_per_hour: unlimited },
+        limits: Limits {
+            phone_per_minute: unlimited,
+            phone_per_hour: unlimited,
+            phone_per_day: unlimited,
+            ip_per_hour: unlimited,
+            ip_hard_per_hour: unlimited,
+        },
         office_hours: OfficeHours::default(),
         seed_demo: true,
         max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
@@ -257,8 +305,14 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
             let p = phone(i);
             let id = id_number(i, today);
             let form = [
-                ("name", "张三"), ("id_number", id.as_str()), ("phone", &p), ("code", &codes[&p]),
-                ("workplace", &u), ("consent", "yes"), ("submission", &random_token()), ("intent", "submit"),
+                ("name", "张三"),
+                ("id_number", id.as_str()),
+                ("phone", &p),
+                ("code", &codes[&p]),
+                ("workplace", &u),
+                ("consent", "yes"),
+                ("submission", &random_token()),
+                ("intent", "submit"),
             ];
             let res = h.post(format!("{b}/join")).form(&form).send().await?;
             anyhow::ensure!(res.status() == 303, "join {i} answered {}", res.status());
@@ -284,10 +338,24 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
             crate::join::repo::insert(
                 &mut tx,
                 crate::join::repo::NewApplication {
-                    submission_key: &key, name: "张三", id_cipher: cipher, id_key_id: key_id, id_blind: &blind,
-                    id_masked: &masked, birth_date: id.birth_date().to_string(), sex: crate::domain::Sex::Female, phone: "13900000000",
-                    org_id: 1, in_pool: false, channel_id: None, occupation: None, plate: None, consent_ip: "127.0.0.1",
-                    now, due_at: now + 86_400, due_provisional: false,
+                    submission_key: &key,
+                    name: "张三",
+                    id_cipher: cipher,
+                    id_key_id: key_id,
+                    id_blind: &blind,
+                    id_masked: &masked,
+                    birth_date: id.birth_date().to_string(),
+                    sex: crate::domain::Sex::Female,
+                    phone: "13900000000",
+                    org_id: 1,
+                    in_pool: false,
+                    channel_id: None,
+                    occupation: None,
+                    plate: None,
+                    consent_ip: "127.0.0.1",
+                    now,
+                    due_at: now + 86_400,
+                    due_provisional: false,
                 },
             )
             .await?;
@@ -300,7 +368,12 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
 
     println!("join bench, {} — {} joins at {} concurrent over HTTP (POST /join, no-JS path)", args.db, args.n, args.concurrency);
     println!("  join throughput      {:>8.0} /s   ({:.2} s)", join_rate, wall.as_secs_f64());
-    println!("  join latency         p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms", percentile(&lat, 0.50), percentile(&lat, 0.99), percentile(&lat, 1.0));
+    println!(
+        "  join latency         p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms",
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.99),
+        percentile(&lat, 1.0)
+    );
     println!("  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP)", raw_rate);
     println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
 

@@ -35,7 +35,14 @@ pub async fn admin_add(state: &AppState, org_code: &str, roles: &str, username: 
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']).to_string();
-    let input = NewAdminInput { username: username.to_string(), display_name: String::new(), phone: phone.to_string(), org_id: org.id, roles: roles.clone(), password };
+    let input = NewAdminInput {
+        username: username.to_string(),
+        display_name: String::new(),
+        phone: phone.to_string(),
+        org_id: org.id,
+        roles: roles.clone(),
+        password,
+    };
     match create_admin(state, Creator::Operator, "cli", input).await? {
         Ok(id) => {
             println!("admin {} (#{id}) at {} with roles {}", username.trim().to_lowercase(), org.name, Role::join(&roles));

@@ -2,7 +2,6 @@
 //! turns handlers' page values into HTML, the router, start-up, the operator's commands, the demo
 //! seed and the bench.
 //! It imports the areas and the ground; nothing imports it but the binary and the tests.
-pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod bench;
 #[cfg(feature = "ssr")]
@@ -13,5 +12,6 @@ pub mod render;
 pub mod router;
 #[cfg(feature = "ssr")]
 pub mod seed;
+pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod startup;

@@ -73,10 +73,12 @@ impl PageData {
             view.downcast_ref::<V>().cloned()
         }
         let v = &view;
-        None.or_else(|| take::<SitePage>(v).map(|p| match p {
-            SitePage::Home => PageData::Home,
-            SitePage::Privacy => PageData::Privacy,
-        }))
+        None.or_else(|| {
+            take::<SitePage>(v).map(|p| match p {
+                SitePage::Home => PageData::Home,
+                SitePage::Privacy => PageData::Privacy,
+            })
+        })
         .or_else(|| take::<NotFoundView>(v).map(|_| PageData::NotFound))
         .or_else(|| take::<ErrorView>(v).map(|e| PageData::Error(e.message)))
         .or_else(|| take::<JoinView>(v).map(PageData::Join))

@@ -1,13 +1,13 @@
 //! Start-up: configuration → keys → database (migrated, demo data on a fresh development
 //! install) → calendar → SMS provider → state; then the outbox dispatcher in the background.
+use crate::calendar::store::CalendarCell;
+use crate::calendar::Calendar;
 use crate::server::clock::{Clock, SystemClock};
 use crate::server::config::Config;
 use crate::server::crypto::Keyring;
 use crate::server::db::Db;
 use crate::server::sms::SmsProvider;
 use crate::server::state::AppState;
-use crate::calendar::store::CalendarCell;
-use crate::calendar::Calendar;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use tokio::sync::Notify;

@@ -44,7 +44,18 @@ pub async fn recompute_open_deadlines(state: &AppState) -> anyhow::Result<usize>
 /// After a change: deadlines recomputed, the change audited, the page shown with the count.
 async fn changed(state: &AppState, me: &Me, what: &str) -> AppResult<Page<CalendarView>> {
     let moved = recompute_open_deadlines(state).await?;
-    audit::record_alone(state, state.now(), me.admin.audit(audit::Action::CalendarChange, audit::Target::Calendar(what.to_string()), &me.ip, audit::Outcome::Ok, &format!("{moved} deadlines moved"))).await?;
+    audit::record_alone(
+        state,
+        state.now(),
+        me.admin.audit(
+            audit::Action::CalendarChange,
+            audit::Target::Calendar(what.to_string()),
+            &me.ip,
+            audit::Outcome::Ok,
+            &format!("{moved} deadlines moved"),
+        ),
+    )
+    .await?;
     page(state, me, Some((T::DeadlinesMoved, format!(" {moved}")))).await
 }
 

@@ -1,11 +1,11 @@
 //! The calendar as admins keep it: office hours and overrides (a new holiday, a 调休 day, a
 //! newly published year) on top of the shipped schedules; a change recomputes the open
 //! deadlines it affects. Also each union's on-time rate.
-pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 

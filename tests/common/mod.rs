@@ -45,13 +45,7 @@ impl SmsProvider for FakeSms {
         }
     }
     async fn delivery_status(&self, correlation_id: &str) -> DeliveryStatus {
-        self.statuses
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(c, _)| c == correlation_id)
-            .map(|(_, s)| s.clone())
-            .unwrap_or(DeliveryStatus::Unknown)
+        self.statuses.lock().unwrap().iter().find(|(c, _)| c == correlation_id).map(|(_, s)| s.clone()).unwrap_or(DeliveryStatus::Unknown)
     }
 }
 
@@ -117,7 +111,6 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
 /// An app whose configuration the test adjusts (e.g. `production = true`).
 pub async fn spawn_app_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_instance(backend, Limits::default(), None, adjust).await
-
 }
 
 /// An instance behind one trusted reverse proxy: tests set the client address in X-Forwarded-For.
@@ -159,9 +152,7 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
     let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();
     let clock = share.map(|f| f.clock.clone()).unwrap_or_else(|| ManualClock::new(wednesday_10am()));
     let sms = share.map(|f| f.sms.clone()).unwrap_or_default();
-    let state = ejia::site::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone()))
-        .await
-        .expect("app state");
+    let state = ejia::site::startup::build_state(config, options, Arc::new(clock.clone()), Some(sms.clone())).await.expect("app state");
     tokio::spawn(ejia::site::router::serve(listener, state.clone()));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { base: format!("http://{addr}"), state, clock, sms, http, backend, _tmp: TempDir(tmp) }
@@ -190,13 +181,7 @@ macro_rules! on_both_databases {
 impl TestApp {
     /// Posts the join form as a browser without JavaScript would.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .header("origin", &self.base)
-            .form(fields)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(format!("{}{path}", self.base)).header("origin", &self.base).form(fields).send().await.unwrap()
     }
 
     /// Posts a form as a client at `client_ip` (set in X-Forwarded-For; needs a proxy hop).
@@ -266,7 +251,15 @@ impl TestApp {
         let mut tx = self.state.db.begin_write().await.unwrap();
         let id = repo::insert(
             &mut tx,
-            repo::NewAdmin { username, display_name: username, org_id: org, roles: &roles, password_hash: &hash, phone: None, created_by: None },
+            repo::NewAdmin {
+                username,
+                display_name: username,
+                org_id: org,
+                roles: &roles,
+                password_hash: &hash,
+                phone: None,
+                created_by: None,
+            },
             self.clock.now_for_test(),
         )
         .await
@@ -277,7 +270,9 @@ impl TestApp {
 
     /// Signs in through the login form; returns the Cookie header value.
     pub async fn login(&self, username: &str) -> String {
-        let res = self.post_form("/admin/login", &[("username", username), ("password", &format!("{username}-password")), ("next", "/admin")]).await;
+        let res = self
+            .post_form("/admin/login", &[("username", username), ("password", &format!("{username}-password")), ("next", "/admin")])
+            .await;
         assert_eq!(res.status(), 303, "{username} signs in");
         let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
         cookie.split(';').next().unwrap().to_string()
@@ -307,7 +302,12 @@ impl TestApp {
     }
 
     pub async fn set_phone(&self, username: &str, phone: &str) {
-        sqlx::query("UPDATE admins SET phone = $1 WHERE username = $2").bind(phone).bind(username).execute(&self.state.db.pool).await.unwrap();
+        sqlx::query("UPDATE admins SET phone = $1 WHERE username = $2")
+            .bind(phone)
+            .bind(username)
+            .execute(&self.state.db.pool)
+            .await
+            .unwrap();
     }
 
     pub async fn status_of(&self, application: i64) -> String {

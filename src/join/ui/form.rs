@@ -243,46 +243,44 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
 
     let apply = {
         let key = draft_key.clone();
-        move |outcome: JoinOutcome| {
-            match outcome {
-                JoinOutcome::Invalid { errors: es, captcha: c } => {
-                    let first = es.first().map(|e| e.field);
-                    let only_captcha = es.iter().all(|e| e.field == Field::Captcha);
-                    errors.set(es);
-                    if c.is_some() {
-                        captcha.set(c);
-                    }
-                    notice.set((!only_captcha).then_some((T::FixBelow, "error")));
-                    #[cfg(feature = "hydrate")]
-                    if let Some(f) = first {
-                        browser::focus(f.input_id());
-                    }
-                    let _ = first;
+        move |outcome: JoinOutcome| match outcome {
+            JoinOutcome::Invalid { errors: es, captcha: c } => {
+                let first = es.first().map(|e| e.field);
+                let only_captcha = es.iter().all(|e| e.field == Field::Captcha);
+                errors.set(es);
+                if c.is_some() {
+                    captcha.set(c);
                 }
-                JoinOutcome::CodeSent { resend_after } => {
-                    errors.update(|es| es.retain(|e| !matches!(e.field, Field::Phone | Field::Code | Field::Captcha)));
-                    captcha.set(None);
-                    notice.set(Some((T::CodeSent, "ok")));
-                    start_countdown(resend_after);
+                notice.set((!only_captcha).then_some((T::FixBelow, "error")));
+                #[cfg(feature = "hydrate")]
+                if let Some(f) = first {
+                    browser::focus(f.input_id());
                 }
-                JoinOutcome::Matches { options } => {
-                    notice.set(options.is_empty().then_some((T::NoMatches, "error")));
-                    matches.set(options);
-                }
-                JoinOutcome::Submitted { status_path } => {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        browser::clear_draft(&key);
-                        browser::go(&status_path);
-                    }
-                    let _ = (&key, status_path);
-                }
-                JoinOutcome::AlreadyApplied => {
-                    #[cfg(feature = "hydrate")]
+                let _ = first;
+            }
+            JoinOutcome::CodeSent { resend_after } => {
+                errors.update(|es| es.retain(|e| !matches!(e.field, Field::Phone | Field::Code | Field::Captcha)));
+                captcha.set(None);
+                notice.set(Some((T::CodeSent, "ok")));
+                start_countdown(resend_after);
+            }
+            JoinOutcome::Matches { options } => {
+                notice.set(options.is_empty().then_some((T::NoMatches, "error")));
+                matches.set(options);
+            }
+            JoinOutcome::Submitted { status_path } => {
+                #[cfg(feature = "hydrate")]
+                {
                     browser::clear_draft(&key);
-                    errors.set(Vec::new());
-                    notice.set(Some((T::AlreadyApplied, "ok")));
+                    browser::go(&status_path);
                 }
+                let _ = (&key, status_path);
+            }
+            JoinOutcome::AlreadyApplied => {
+                #[cfg(feature = "hydrate")]
+                browser::clear_draft(&key);
+                errors.set(Vec::new());
+                notice.set(Some((T::AlreadyApplied, "ok")));
             }
         }
     };
@@ -457,7 +455,11 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
 
     let code_button_text = move || {
         let left = countdown.get();
-        if left > 0 { format!("{left}{}", t(T::ResendIn)) } else { t(T::GetCode).to_string() }
+        if left > 0 {
+            format!("{left}{}", t(T::ResendIn))
+        } else {
+            t(T::GetCode).to_string()
+        }
     };
 
     view! {

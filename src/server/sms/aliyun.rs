@@ -2,9 +2,9 @@
 //! settle unknown outcomes. RPC style — the parameters in the query string, an empty body —
 //! signed with ACS3-HMAC-SHA256 (see `signing`).
 use super::signing::{acs3_sign, canonical_query, sha256_hex, Acs3Request};
-use super::{Secret, 
-    env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus,
-    HttpTimeouts, Outgoing, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
+use super::{
+    env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus, HttpTimeouts, Outgoing,
+    Secret, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -83,13 +83,7 @@ impl AliyunSms {
         let signature = acs3_sign(
             &self.settings.access_key_id,
             &self.settings.access_key_secret.0,
-            &Acs3Request {
-                method: "POST",
-                canonical_uri: "/",
-                query: params,
-                headers: &headers,
-                hashed_payload: &hashed_payload,
-            },
+            &Acs3Request { method: "POST", canonical_uri: "/", query: params, headers: &headers, hashed_payload: &hashed_payload },
         );
         // The signed query string is sent as it is, so both sides see the same encoding.
         let mut url = self.base.clone();
@@ -128,8 +122,7 @@ impl SmsProvider for AliyunSms {
             Ok(values) => values,
             Err(detail) => return SendOutcome::Failed { detail },
         };
-        let template_param: serde_json::Map<String, Value> =
-            values.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
+        let template_param: serde_json::Map<String, Value> = values.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
         let params = vec![
             ("PhoneNumbers".to_string(), message.to.clone()),
             ("SignName".to_string(), self.settings.sign_name.clone()),
@@ -254,10 +247,7 @@ fn read_details(status: u16, body: &[u8], correlation_id: &str, page: u64) -> Re
 /// The China dates (`yyyyMMdd`) from one instant to another, oldest first.
 fn china_dates(from: i64, to: i64) -> Vec<String> {
     let day = |t: i64| (t + CHINA_OFFSET_SECS).div_euclid(86400);
-    (day(from)..=day(to))
-        .filter_map(|d| chrono::DateTime::from_timestamp(d * 86400, 0))
-        .map(|t| t.format("%Y%m%d").to_string())
-        .collect()
+    (day(from)..=day(to)).filter_map(|d| chrono::DateTime::from_timestamp(d * 86400, 0)).map(|t| t.format("%Y%m%d").to_string()).collect()
 }
 
 #[cfg(test)]
@@ -278,18 +268,11 @@ mod tests {
         let throttled = br#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#;
         assert!(matches!(classify_send(400, throttled), SendOutcome::RateLimited { retry_after_secs: 60, .. }));
         let illegal = br#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"invalid mobile number"}"#;
-        assert_eq!(
-            classify_send(200, illegal),
-            SendOutcome::Failed { detail: "isv.MOBILE_NUMBER_ILLEGAL: invalid mobile number".into() }
-        );
-        let signature =
-            br#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature does not match our calculation."}"#;
+        assert_eq!(classify_send(200, illegal), SendOutcome::Failed { detail: "isv.MOBILE_NUMBER_ILLEGAL: invalid mobile number".into() });
+        let signature = br#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature does not match our calculation."}"#;
         assert!(matches!(classify_send(400, signature), SendOutcome::Failed { .. }));
         assert!(matches!(classify_send(500, b"<html>oops"), SendOutcome::Unknown { .. }));
-        assert!(matches!(
-            classify_send(503, br#"{"Code":"ServiceUnavailable","Message":"x"}"#),
-            SendOutcome::Unknown { .. }
-        ));
+        assert!(matches!(classify_send(503, br#"{"Code":"ServiceUnavailable","Message":"x"}"#), SendOutcome::Unknown { .. }));
         assert!(matches!(classify_send(502, b""), SendOutcome::Unknown { .. }));
         assert!(matches!(classify_send(404, b"not found"), SendOutcome::Failed { .. }));
     }
@@ -298,8 +281,7 @@ mod tests {
     fn detail_pages() {
         let record = |out: &str| serde_json::json!({"OutId": out, "SendStatus": 2, "PhoneNum": "13800138000"});
         let body = |records: Vec<Value>, total: Value| {
-            serde_json::json!({"Code": "OK", "TotalCount": total, "SmsSendDetailDTOs": {"SmsSendDetailDTO": records}})
-                .to_string()
+            serde_json::json!({"Code": "OK", "TotalCount": total, "SmsSendDetailDTOs": {"SmsSendDetailDTO": records}}).to_string()
         };
         let found = body(vec![record("a"), record("ours")], 2.into());
         assert_eq!(read_details(200, found.as_bytes(), "ours", 1), Ok(Page::Found(String::new())));

@@ -99,9 +99,8 @@ impl Template {
     /// The params as the provider takes them, in `param_names` order. A missing one is an error
     /// rather than an empty value: the provider would refuse it or send a broken text.
     pub fn param_values(self, params: &serde_json::Value) -> Result<Vec<(&'static str, String)>, String> {
-        let value = |k: &'static str| {
-            param_text(params, k).map(|v| (k, v)).ok_or_else(|| format!("template {} lacks param {k}", self.as_str()))
-        };
+        let value =
+            |k: &'static str| param_text(params, k).map(|v| (k, v)).ok_or_else(|| format!("template {} lacks param {k}", self.as_str()));
         self.param_names().iter().map(|&k| value(k)).collect()
     }
 
@@ -110,39 +109,23 @@ impl Template {
         let p = |k: &str| param_text(params, k).unwrap_or_default();
         match self {
             Template::JoinCode => format!("【工会E家】您的入会验证码为{}，5分钟内有效。如非本人操作，请忽略本短信。", p("code")),
-            Template::Received => format!(
-                "【工会E家】{}，您的入会申请已收到，将于{}前完成审核，结果短信通知。查询进度：{}",
-                p("name"),
-                p("due"),
-                p("link")
-            ),
+            Template::Received => {
+                format!("【工会E家】{}，您的入会申请已收到，将于{}前完成审核，结果短信通知。查询进度：{}", p("name"), p("due"), p("link"))
+            }
             Template::StatusLinkAgain => format!("【工会E家】您已有一份入会申请，无需重复提交。查询进度：{}", p("link")),
-            Template::Approved => format!(
-                "【工会E家】{}，您的入会申请已审核通过，会员号{}。查看详情：{}",
-                p("name"),
-                p("member_no"),
-                p("link")
-            ),
-            Template::Rejected => format!(
-                "【工会E家】{}，您的入会申请未通过审核，原因：{}。查看详情：{}",
-                p("name"),
-                p("reason"),
-                p("link")
-            ),
-            Template::Returned => format!(
-                "【工会E家】{}，您的入会申请已退回补充，需补充：{}。请点击修改：{}",
-                p("name"),
-                p("reason"),
-                p("link")
-            ),
+            Template::Approved => {
+                format!("【工会E家】{}，您的入会申请已审核通过，会员号{}。查看详情：{}", p("name"), p("member_no"), p("link"))
+            }
+            Template::Rejected => {
+                format!("【工会E家】{}，您的入会申请未通过审核，原因：{}。查看详情：{}", p("name"), p("reason"), p("link"))
+            }
+            Template::Returned => {
+                format!("【工会E家】{}，您的入会申请已退回补充，需补充：{}。请点击修改：{}", p("name"), p("reason"), p("link"))
+            }
             Template::Reminder => {
                 format!("【工会E家】您有{}份入会申请待审核，请于{}前完成审核。", p("count"), p("due"))
             }
-            Template::Escalation => format!(
-                "【工会E家】督办提醒：{}有{}份入会申请已超期未审核，请督促办理。",
-                p("org"),
-                p("count")
-            ),
+            Template::Escalation => format!("【工会E家】督办提醒：{}有{}份入会申请已超期未审核，请督促办理。", p("org"), p("count")),
         }
     }
 }
@@ -165,8 +148,7 @@ impl TemplateCodes {
     /// Every template needs a code: a missing one would only show as failures at send time.
     pub fn new(codes: impl IntoIterator<Item = (Template, String)>) -> anyhow::Result<TemplateCodes> {
         let codes: Vec<(Template, String)> = codes.into_iter().filter(|(_, c)| !c.trim().is_empty()).collect();
-        let missing: Vec<&str> =
-            Template::ALL.iter().filter(|t| !codes.iter().any(|(c, _)| c == *t)).map(|t| t.as_str()).collect();
+        let missing: Vec<&str> = Template::ALL.iter().filter(|t| !codes.iter().any(|(c, _)| c == *t)).map(|t| t.as_str()).collect();
         if !missing.is_empty() {
             anyhow::bail!("no provider template code for: {}", missing.join(", "));
         }
@@ -212,19 +194,30 @@ pub struct Outgoing {
 /// What a provider said about one send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendOutcome {
-    Sent { provider_message_id: String },
+    Sent {
+        provider_message_id: String,
+    },
     /// The provider's own limit: reschedule after the given seconds, never retry at once.
-    RateLimited { retry_after_secs: i64, detail: String },
+    RateLimited {
+        retry_after_secs: i64,
+        detail: String,
+    },
     /// Refused or failed before sending: safe to try again later.
-    Failed { detail: String },
+    Failed {
+        detail: String,
+    },
     /// We cannot tell whether it went out (timeout, broken connection): reconcile, never resend blindly.
-    Unknown { detail: String },
+    Unknown {
+        detail: String,
+    },
 }
 
 /// What the provider's delivery records say about a correlation id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeliveryStatus {
-    Delivered { provider_message_id: String },
+    Delivered {
+        provider_message_id: String,
+    },
     /// The provider has no such message: it never went out.
     NotFound,
     Unknown,
@@ -347,10 +340,7 @@ mod tests {
             Template::Received.render(&p),
             "【工会E家】张三，您的入会申请已收到，将于6月3日前完成审核，结果短信通知。查询进度：https://x/s/t"
         );
-        assert_eq!(
-            Template::StatusLinkAgain.render(&p),
-            "【工会E家】您已有一份入会申请，无需重复提交。查询进度：https://x/s/t"
-        );
+        assert_eq!(Template::StatusLinkAgain.render(&p), "【工会E家】您已有一份入会申请，无需重复提交。查询进度：https://x/s/t");
         assert_eq!(Template::Received.as_str(), "received");
         assert_eq!(Template::StatusLinkAgain.as_str(), "status_link_again");
     }

@@ -91,8 +91,7 @@ pub fn acs3_sign(access_key_id: &str, access_key_secret: &str, req: &Acs3Request
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let string_to_sign = format!("ACS3-HMAC-SHA256\n{hashed_canonical_request}");
     let signature = hex::encode(hmac_sha256(access_key_secret.as_bytes(), string_to_sign.as_bytes()));
-    let authorization =
-        format!("ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}");
+    let authorization = format!("ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}");
     Acs3Signature { canonical_request, hashed_canonical_request, signed_headers, signature, authorization }
 }
 
@@ -134,10 +133,8 @@ pub fn tc3_sign(secret_id: &str, secret_key: &str, req: &Tc3Request<'_>) -> Tc3S
     let date = tc3_date(req.timestamp).unwrap_or_default();
     let hashed_payload = sha256_hex(req.payload);
     let (headers, signed_headers) = canonical_headers(req.headers, true);
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method, req.canonical_uri, req.canonical_query, headers, signed_headers, hashed_payload
-    );
+    let canonical_request =
+        format!("{}\n{}\n{}\n{}\n{}\n{}", req.method, req.canonical_uri, req.canonical_query, headers, signed_headers, hashed_payload);
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let scope = format!("{date}/{}/tc3_request", req.service);
     let string_to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{hashed_canonical_request}", req.timestamp);
@@ -145,9 +142,7 @@ pub fn tc3_sign(secret_id: &str, secret_key: &str, req: &Tc3Request<'_>) -> Tc3S
     let secret_service = hmac_sha256(&secret_date, req.service.as_bytes());
     let secret_signing = hmac_sha256(&secret_service, b"tc3_request");
     let signature = hex::encode(hmac_sha256(&secret_signing, string_to_sign.as_bytes()));
-    let authorization = format!(
-        "TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-    );
+    let authorization = format!("TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}");
     Tc3Signature {
         date,
         hashed_payload,
@@ -194,13 +189,7 @@ mod tests {
         let sig = acs3_sign(
             "YourAccessKeyId",
             "YourAccessKeySecret",
-            &Acs3Request {
-                method: "POST",
-                canonical_uri: "/",
-                query: &query,
-                headers: &headers,
-                hashed_payload: &empty,
-            },
+            &Acs3Request { method: "POST", canonical_uri: "/", query: &query, headers: &headers, hashed_payload: &empty },
         );
         assert_eq!(sig.hashed_canonical_request, "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259");
         assert_eq!(sig.signature, "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");
@@ -212,8 +201,7 @@ mod tests {
         );
     }
 
-    const TC3_PAYLOAD: &str =
-        r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
+    const TC3_PAYLOAD: &str = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
 
     /// Tencent Cloud's documented TC3-HMAC-SHA256 example (CVM DescribeInstances).
     #[test]

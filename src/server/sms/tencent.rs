@@ -1,9 +1,9 @@
 //! Tencent Cloud SMS (API version 2021-01-11): `SendSms`, and `PullSmsSendStatusByPhoneNumber`
 //! to settle unknown outcomes. JSON bodies signed with TC3-HMAC-SHA256 (see `signing`).
 use super::signing::{tc3_sign, Tc3Request};
-use super::{Secret, 
-    env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus,
-    HttpTimeouts, Outgoing, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
+use super::{
+    env_var, http_client, parse_endpoint, required_env, transport_outcome, unreadable_answer, DeliveryStatus, HttpTimeouts, Outgoing,
+    Secret, SendOutcome, SmsProvider, TemplateCodes, REPORT_GRACE_SECS,
 };
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -247,9 +247,7 @@ fn read_reports(status: u16, body: &[u8], correlation_id: &str) -> Result<Report
         .get("PullSmsSendStatusSet")
         .and_then(Value::as_array)
         .ok_or_else(|| format!("HTTP {status} without PullSmsSendStatusSet"))?;
-    if let Some(report) =
-        reports.iter().find(|r| r.get("SessionContext").and_then(Value::as_str) == Some(correlation_id))
-    {
+    if let Some(report) = reports.iter().find(|r| r.get("SessionContext").and_then(Value::as_str) == Some(correlation_id)) {
         let serial = report.get("SerialNo").and_then(Value::as_str).unwrap_or_default();
         return Ok(Reports::Found(serial.to_string()));
     }
@@ -269,10 +267,7 @@ mod tests {
 
     #[test]
     fn send_answers() {
-        assert_eq!(
-            classify_send(200, &status_set("Ok")),
-            SendOutcome::Sent { provider_message_id: "2028:f825e6b16e23f73f4123".into() }
-        );
+        assert_eq!(classify_send(200, &status_set("Ok")), SendOutcome::Sent { provider_message_id: "2028:f825e6b16e23f73f4123".into() });
         for (code, secs) in [
             ("LimitExceeded.PhoneNumberThirtySecondLimit", 60),
             ("LimitExceeded.PhoneNumberOneHourLimit", 3600),
@@ -287,16 +282,9 @@ mod tests {
             classify_send(200, &status_set("FailedOperation.TemplateParamSetNotMatchApprovedTemplate")),
             SendOutcome::Failed { .. }
         ));
-        assert!(matches!(
-            classify_send(200, &status_set("LimitExceeded.PhoneNumberCountLimit")),
-            SendOutcome::Failed { .. }
-        ));
-        let error =
-            |code: &str| json!({"Response": {"Error": {"Code": code, "Message": "m"}, "RequestId": "r"}}).to_string();
-        assert!(matches!(
-            classify_send(200, error("AuthFailure.SignatureFailure").as_bytes()),
-            SendOutcome::Failed { .. }
-        ));
+        assert!(matches!(classify_send(200, &status_set("LimitExceeded.PhoneNumberCountLimit")), SendOutcome::Failed { .. }));
+        let error = |code: &str| json!({"Response": {"Error": {"Code": code, "Message": "m"}, "RequestId": "r"}}).to_string();
+        assert!(matches!(classify_send(200, error("AuthFailure.SignatureFailure").as_bytes()), SendOutcome::Failed { .. }));
         assert!(matches!(
             classify_send(200, error("RequestLimitExceeded").as_bytes()),
             SendOutcome::RateLimited { retry_after_secs: 60, .. }
@@ -309,10 +297,8 @@ mod tests {
     #[test]
     fn reports() {
         let page = |contexts: &[&str]| {
-            let set: Vec<Value> = contexts
-                .iter()
-                .map(|c| json!({"SessionContext": c, "SerialNo": format!("s-{c}"), "ReportStatus": "FAIL"}))
-                .collect();
+            let set: Vec<Value> =
+                contexts.iter().map(|c| json!({"SessionContext": c, "SerialNo": format!("s-{c}"), "ReportStatus": "FAIL"})).collect();
             json!({"Response": {"PullSmsSendStatusSet": set, "RequestId": "r"}}).to_string().into_bytes()
         };
         assert_eq!(read_reports(200, &page(&["x", "ours"]), "ours"), Ok(Reports::Found("s-ours".into())));
