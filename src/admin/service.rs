@@ -126,12 +126,7 @@ pub async fn may_manage(state: &AppState, me: &AdminRow, target: &AdminRow) -> s
     if !me.has(Role::Manager) || !target.roles.iter().all(|r| me.has(*r)) {
         return Ok(false);
     }
-    let distance: Option<i64> = sqlx::query_scalar("SELECT distance FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
-        .bind(me.org_id)
-        .bind(target.org_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    Ok(distance.is_some_and(|d| d >= 1))
+    Ok(crate::org::repo::distance(&state.db.pool, me.org_id, target.org_id).await?.is_some_and(|d| d >= 1))
 }
 
 /// Disables (ending its sessions) or re-enables an admin; `false` = refused (audited).

@@ -24,26 +24,13 @@ pub async fn create(conn: &mut Conn, keys: &Keyring, ip: &str, now: i64) -> sqlx
     let id = random_token();
     // Checks past their time are of no use to anyone: each new one clears them away, so the
     // table holds only live checks.
-    sqlx::query("DELETE FROM captchas WHERE expires_at <= $1").bind(now).execute(&mut *conn).await?;
-    sqlx::query("INSERT INTO captchas (id, answer_mac, ip, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(&id)
-        .bind(keys.mac(&["captcha", &id, &answer]))
-        .bind(ip)
-        .bind(now + TTL_SECS)
-        .execute(conn)
-        .await?;
+    super::repo::captchas::insert(conn, &id, &keys.mac(&["captcha", &id, &answer]), ip, now, now + TTL_SECS).await?;
     Ok(Captcha { id, svg: draw(&answer) })
 }
 
 /// Consumes the check: true once for the right answer within its time.
 pub async fn solve(conn: &mut Conn, keys: &Keyring, id: &str, answer: &str, now: i64) -> sqlx::Result<bool> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT answer_mac FROM captchas WHERE id = $1 AND solved_at IS NULL AND expires_at > $2")
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some((mac,)) = row else { return Ok(false) };
-    sqlx::query("UPDATE captchas SET solved_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *conn).await?;
+    let Some(mac) = super::repo::captchas::take(conn, id, now).await? else { return Ok(false) };
     let answer: String = answer.chars().map(crate::domain::normalize::fold_width).filter(|c| c.is_ascii_digit()).collect();
     Ok(keys.mac_matches(&["captcha", id, &answer], &mac))
 }

@@ -14,7 +14,6 @@ use crate::server::db::{Backend, Conn, WriteTx};
 use crate::server::outbox;
 use crate::server::sms::Template;
 use rand::Rng;
-use sqlx::Row;
 
 pub const PURPOSE_JOIN: &str = "join";
 pub const CODE_TTL_SECS: i64 = 300;
@@ -49,22 +48,11 @@ impl Verify {
     }
 }
 
-/// Holds a PostgreSQL advisory lock on (`class`, `value`) until the transaction ends; nothing on
-/// SQLite, whose write transactions are serialised already.
-pub async fn lock(conn: &mut Conn, backend: Backend, class: &str, value: &str) -> sqlx::Result<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))").bind(class).bind(value).execute(conn).await?;
-    }
-    Ok(())
-}
+pub use super::repo::codes::lock;
+use super::repo::codes::{self as stored, Counted};
 
 pub const LOCK_NETWORK: &str = "ejia/network";
 pub const LOCK_PHONE: &str = "ejia/phone";
-
-async fn count(conn: &mut Conn, column: &str, value: &str, since: i64) -> sqlx::Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM sms_codes WHERE {column} = $1 AND created_at > $2");
-    sqlx::query_scalar(&sql).bind(value).bind(since).fetch_one(conn).await
-}
 
 /// Issues a code and enqueues its SMS, inside the caller's write transaction. `captcha_solved`
 /// lets a busy network past the soft per-IP limit (never past the hard one). Addresses count by
@@ -85,16 +73,16 @@ pub async fn issue(
     lock(conn, backend, LOCK_NETWORK, &network).await?;
     lock(conn, backend, LOCK_PHONE, phone.as_str()).await?;
     let p = phone.as_str();
-    if count(conn, "phone", p, now - 60).await? >= limits.phone_per_minute {
+    if stored::sent_since(conn, Counted::Phone, p, now - 60).await? >= limits.phone_per_minute {
         return Ok(Issue::Refused(T::ErrTooSoon));
     }
-    if count(conn, "phone", p, now - 3600).await? >= limits.phone_per_hour {
+    if stored::sent_since(conn, Counted::Phone, p, now - 3600).await? >= limits.phone_per_hour {
         return Ok(Issue::Refused(T::ErrHourLimit));
     }
-    if count(conn, "phone", p, now - 86_400).await? >= limits.phone_per_day {
+    if stored::sent_since(conn, Counted::Phone, p, now - 86_400).await? >= limits.phone_per_day {
         return Ok(Issue::Refused(T::ErrDayLimit));
     }
-    let from_ip = count(conn, "ip_key", &network, now - 3600).await?;
+    let from_ip = stored::sent_since(conn, Counted::Network, &network, now - 3600).await?;
     if from_ip >= limits.ip_hard_per_hour {
         return Ok(Issue::Refused(T::ErrIpLimit));
     }
@@ -103,25 +91,17 @@ pub async fn issue(
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     // A new code replaces any earlier one for the same phone and purpose.
-    sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE phone = $2 AND purpose = $3 AND used_at IS NULL")
-        .bind(now)
-        .bind(p)
-        .bind(PURPOSE_JOIN)
-        .execute(&mut **conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO sms_codes (phone, purpose, code_mac, ip, ip_key, created_at, expires_at, wrong_tries)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
-    )
-    .bind(p)
-    .bind(PURPOSE_JOIN)
-    .bind(keys.mac(&[PURPOSE_JOIN, p, &code]))
-    .bind(ip)
-    .bind(&network)
-    .bind(now)
-    .bind(now + CODE_TTL_SECS)
-    .execute(&mut **conn)
-    .await?;
+    let code_mac = keys.mac(&[PURPOSE_JOIN, p, &code]);
+    let new = stored::NewCode {
+        phone: p,
+        purpose: PURPOSE_JOIN,
+        code_mac: &code_mac,
+        ip,
+        ip_key: &network,
+        now,
+        expires_at: now + CODE_TTL_SECS,
+    };
+    stored::replace(conn, new).await?;
     outbox::enqueue(conn, now, p, Template::JoinCode, serde_json::json!({ "code": code })).await?;
     Ok(Issue::Sent)
 }
@@ -130,61 +110,34 @@ pub async fn issue(
 /// phone's lock (`lock(…, LOCK_PHONE, phone)`) and consumes a good code in the same transaction
 /// as what it unlocks.
 pub async fn verify(conn: &mut Conn, keys: &Keyring, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<Verify> {
-    let row = sqlx::query(
-        "SELECT id, code_mac, expires_at, wrong_tries FROM sms_codes
-         WHERE phone = $1 AND purpose = $2 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(phone.as_str())
-    .bind(PURPOSE_JOIN)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(Verify::Missing) };
-    let id: i64 = row.try_get("id")?;
-    let tries: i64 = row.try_get("wrong_tries")?;
-    if row.try_get::<i64, _>("expires_at")? <= now {
+    let Some(row) = stored::live(conn, phone.as_str(), PURPOSE_JOIN).await? else { return Ok(Verify::Missing) };
+    if row.expires_at <= now {
         return Ok(Verify::Expired);
     }
-    if tries >= MAX_WRONG_TRIES {
+    if row.wrong_tries >= MAX_WRONG_TRIES {
         return Ok(Verify::TooManyTries);
     }
-    if keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &row.try_get::<String, _>("code_mac")?) {
-        return Ok(Verify::Ok { code_id: id });
+    if keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &row.code_mac) {
+        return Ok(Verify::Ok { code_id: row.id });
     }
-    let counted = sqlx::query("UPDATE sms_codes SET wrong_tries = wrong_tries + 1 WHERE id = $1 AND wrong_tries < $2")
-        .bind(id)
-        .bind(MAX_WRONG_TRIES)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    Ok(if counted == 0 || tries + 1 >= MAX_WRONG_TRIES { Verify::TooManyTries } else { Verify::Wrong })
+    let counted = stored::count_wrong_try(conn, row.id, MAX_WRONG_TRIES).await?;
+    Ok(if !counted || row.wrong_tries + 1 >= MAX_WRONG_TRIES { Verify::TooManyTries } else { Verify::Wrong })
 }
 
 /// Consumes a verified code: true exactly once, for the transaction that may use it.
 pub async fn mark_used(conn: &mut Conn, code_id: i64, now: i64) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL").bind(now).bind(code_id).execute(conn).await?;
-    Ok(done.rows_affected() == 1)
+    stored::mark_used(conn, code_id, now).await
 }
 
 /// Whether `phone` and `code` are those of the (spent) code `code_id`, typed again while that
 /// code would still be live: the twin of the post it was spent on. A miss counts a wrong try
 /// against that code, so a replay cannot search its code space.
 pub async fn twin_matches(conn: &mut Conn, keys: &Keyring, code_id: i64, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<bool> {
-    let row: Option<(String, String, i64, i64)> =
-        sqlx::query_as("SELECT phone, code_mac, expires_at, wrong_tries FROM sms_codes WHERE id = $1 AND purpose = $2")
-            .bind(code_id)
-            .bind(PURPOSE_JOIN)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((on_file, mac, expires_at, tries)) = row else { return Ok(false) };
-    let same = keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &mac);
-    if same && on_file == phone.as_str() && expires_at > now && tries < MAX_WRONG_TRIES {
+    let Some(row) = stored::by_id(conn, code_id, PURPOSE_JOIN).await? else { return Ok(false) };
+    let same = keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &row.code_mac);
+    if same && row.phone == phone.as_str() && row.expires_at > now && row.wrong_tries < MAX_WRONG_TRIES {
         return Ok(true);
     }
-    sqlx::query("UPDATE sms_codes SET wrong_tries = wrong_tries + 1 WHERE id = $1 AND wrong_tries < $2")
-        .bind(code_id)
-        .bind(MAX_WRONG_TRIES)
-        .execute(&mut *conn)
-        .await?;
+    stored::count_wrong_try(conn, code_id, MAX_WRONG_TRIES).await?;
     Ok(false)
 }

@@ -288,21 +288,7 @@ pub async fn resubmit(
     let now = state.now();
     let deadline = state.deadline(now);
     let mut tx = state.db.begin_write().await?;
-    let changed = sqlx::query(
-        "UPDATE applications SET name = $1, plate = $2, status = 'pending', clock_from = $3, due_at = $4, due_provisional = $5,
-                decided_at = NULL, decided_by = NULL, decision_reason = NULL
-         WHERE id = $6 AND status = 'returned'",
-    )
-    .bind(name.as_str())
-    .bind(plate.map(|p| p.as_str()))
-    .bind(now)
-    .bind(deadline.due_at)
-    .bind(deadline.provisional as i64)
-    .bind(application_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 1 {
+    if repo::resubmit(&mut tx, application_id, name, plate, now, &deadline).await? {
         crate::server::audit::record(
             &mut tx,
             state,

@@ -135,3 +135,13 @@ pub async fn subtree(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<super::OrgCh
     .await?;
     Ok(rows.into_iter().map(|(id, name, depth)| super::OrgChoice { id, name, depth }).collect())
 }
+
+/// How many levels `descendant` lies below `ancestor` (0: the same union); `None` when it is
+/// not inside that subtree.
+pub async fn distance(pool: &AnyPool, ancestor: i64, descendant: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT distance FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
+        .bind(ancestor)
+        .bind(descendant)
+        .fetch_optional(pool)
+        .await
+}

@@ -1,4 +1,8 @@
-//! The SQL of applications and their status links.
+//! The SQL of the join area: applications and their status links (here), one-time codes and
+//! picture checks (submodules).
+pub mod captchas;
+pub mod codes;
+
 use super::ui::status::StatusView;
 use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
@@ -150,6 +154,35 @@ pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::
     row.filter(|(_, _, decided_at, created_at)| !link_expired(*decided_at, *created_at, now))
         .map(|(id, status, _, _)| Ok((id, status_of(&status)?)))
         .transpose()
+}
+
+/// A returned application back to pending with the corrected fields and a fresh deadline — one
+/// conditional write; false when it was not (or no longer) returned.
+pub async fn resubmit(
+    conn: &mut Conn,
+    application_id: i64,
+    name: &crate::domain::PersonName,
+    plate: Option<&crate::domain::PlateNumber>,
+    now: i64,
+    deadline: &crate::calendar::Deadline,
+) -> sqlx::Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE applications SET name = $1, plate = $2, status = $3, clock_from = $4, due_at = $5, due_provisional = $6,
+                decided_at = NULL, decided_by = NULL, decision_reason = NULL
+         WHERE id = $7 AND status = $8",
+    )
+    .bind(name.as_str())
+    .bind(plate.map(|p| p.as_str()))
+    .bind(ApplicationStatus::Pending.as_str())
+    .bind(now)
+    .bind(deadline.due_at)
+    .bind(deadline.provisional as i64)
+    .bind(application_id)
+    .bind(ApplicationStatus::Returned.as_str())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
 }
 
 #[cfg(test)]
