@@ -81,21 +81,22 @@ impl Keyring {
         Keyring::parse(&spec)
     }
 
-    /// Seals an ID number; returns the key id and `nonce || ciphertext`.
-    pub fn seal_id(&self, id: &IdNumber, row_identity: &str) -> (i64, Vec<u8>) {
+    /// Seals bytes under the active key, bound to `row_identity`: the key id and
+    /// `nonce || ciphertext` (a random 192-bit nonce each time).
+    fn seal(&self, plain: &[u8], row_identity: &str) -> (i64, Vec<u8>) {
         let (key_id, cipher) = self.keys.iter().find(|(k, _)| *k == self.active).expect("active key present");
         let mut nonce = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut nonce);
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: id.as_str().as_bytes(), aad: row_identity.as_bytes() })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: row_identity.as_bytes() })
             .expect("encryption of a short value cannot fail");
         let mut out = nonce.to_vec();
         out.extend(sealed);
         (*key_id, out)
     }
 
-    /// Opens a sealed ID number; fails on a wrong key, a wrong row or tampering.
-    pub fn open_id(&self, key_id: i64, sealed: &[u8], row_identity: &str) -> anyhow::Result<String> {
+    /// Opens what `seal` made; fails on a wrong key, a wrong row or tampering.
+    fn open(&self, key_id: i64, sealed: &[u8], row_identity: &str) -> anyhow::Result<String> {
         let (_, cipher) = self.keys.iter().find(|(k, _)| *k == key_id).ok_or_else(|| anyhow!("unknown key id {key_id}"))?;
         if sealed.len() < 24 {
             bail!("sealed value too short");
@@ -106,18 +107,21 @@ impl Keyring {
         Ok(String::from_utf8(plain)?)
     }
 
+    /// Seals an ID number; returns the key id and `nonce || ciphertext`.
+    pub fn seal_id(&self, id: &IdNumber, row_identity: &str) -> (i64, Vec<u8>) {
+        self.seal(id.as_str().as_bytes(), row_identity)
+    }
+
+    /// Opens a sealed ID number; fails on a wrong key, a wrong row or tampering.
+    pub fn open_id(&self, key_id: i64, sealed: &[u8], row_identity: &str) -> anyhow::Result<String> {
+        self.open(key_id, sealed, row_identity)
+    }
+
     /// Seals a short text (outbox parameters and the like) under the active key, bound to
     /// `row_identity`: `v1.<key id>.<base64url(nonce || ciphertext)>`, safe to keep in a TEXT column.
     pub fn seal_text(&self, plain: &str, row_identity: &str) -> String {
-        let (key_id, cipher) = self.keys.iter().find(|(k, _)| *k == self.active).expect("active key present");
-        let mut nonce = [0u8; 24];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: row_identity.as_bytes() })
-            .expect("encryption of a short value cannot fail");
-        let mut out = nonce.to_vec();
-        out.extend(sealed);
-        format!("{SEALED_TEXT_PREFIX}{key_id}.{}", URL_SAFE_NO_PAD.encode(out))
+        let (key_id, sealed) = self.seal(plain.as_bytes(), row_identity);
+        format!("{SEALED_TEXT_PREFIX}{key_id}.{}", URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens what `seal_text` made; fails on a wrong key, a wrong row or tampering.
@@ -126,14 +130,7 @@ impl Keyring {
         let (key_id, b64) = rest.split_once('.').ok_or_else(|| anyhow!("malformed sealed value"))?;
         let key_id: i64 = key_id.parse().context("malformed key id")?;
         let bytes = URL_SAFE_NO_PAD.decode(b64).context("malformed sealed value")?;
-        let (_, cipher) = self.keys.iter().find(|(k, _)| *k == key_id).ok_or_else(|| anyhow!("unknown key id {key_id}"))?;
-        if bytes.len() < 24 {
-            bail!("sealed value too short");
-        }
-        let plain = cipher
-            .decrypt(XNonce::from_slice(&bytes[..24]), Payload { msg: &bytes[24..], aad: row_identity.as_bytes() })
-            .map_err(|_| anyhow!("sealed value does not open"))?;
-        Ok(String::from_utf8(plain)?)
+        self.open(key_id, &bytes, row_identity)
     }
 
     /// The keyed blind index of an ID number, for duplicate checks.
