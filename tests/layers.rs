@@ -13,7 +13,7 @@ fn allowed_areas() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("org", &[][..]),
         ("channel", &["org"][..]),
         ("join", &["org", "channel"][..]),
-        ("admin", &["org", "channel", "join"][..]),
+        ("admin", &["org"][..]),
         ("review", &["org", "channel", "join", "admin"][..]),
         ("workdays", &["org", "admin"][..]),
     ])
