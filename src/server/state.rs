@@ -59,7 +59,7 @@ impl AppState {
     }
 
     /// Loads the admin's calendar settings from the database onto the shipped schedules.
-    pub async fn reload_calendar(&self) -> anyhow::Result<()> {
+    pub async fn reload_calendar(&self) -> sqlx::Result<()> {
         self.calendar.set(crate::calendar::store::load(&self.db.pool, self.config.office_hours).await?);
         Ok(())
     }

@@ -32,7 +32,7 @@ pub async fn calendar_get(State(state): State<AppState>, me: Me) -> AppResult<Pa
 }
 
 /// Reloads the calendar and moves every open deadline it changes; returns how many moved.
-pub async fn recompute_open_deadlines(state: &AppState) -> anyhow::Result<usize> {
+pub async fn recompute_open_deadlines(state: &AppState) -> sqlx::Result<usize> {
     state.reload_calendar().await?;
     let cal = state.calendar.get();
     let mut tx = state.db.begin_write().await?;
