@@ -85,9 +85,10 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // The busy timeout first: every later statement, on this connection
+                        // too, waits for a lock instead of failing at once.
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
                     Ok(())
@@ -96,6 +97,11 @@ impl Db {
             .connect(url)
             .await
             .with_context(|| format!("connecting to the database ({})", redact(url)))?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the database file: set once here, not by every new
+            // connection (switching while others open the file is a race of its own).
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
         Ok(Db { pool, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())), keys: None })
     }
 

@@ -75,60 +75,56 @@ fn ErrorLine(field: Field, lang: Lang, errors: RwSignal<Vec<FieldError>>) -> imp
     view! { <p class="err" id=field.error_id() role="alert">{text}</p> }
 }
 
-/// One text field: its label tied to the input, the value typed so far, the keyboard and
-/// autofill the field asks for, its check when the driver leaves it and its error beneath.
+/// A field's label, tied to its input; "optional" where the field is.
 #[component]
-fn TextField(
+fn FieldLabel(field: Field, lang: Lang, #[prop(optional)] optional: bool) -> impl IntoView {
+    let suffix = optional.then(|| view! { <small>{T::InParens.fill(lang, &[T::Optional.get(lang)])}</small> });
+    view! { <label for=field.input_id()>{field.label().get(lang)}{suffix}</label> }
+}
+
+/// A field's input: the value typed so far, the keyboard and autofill the field asks for, its
+/// check when the driver leaves it, and the error line (plus `described_by`) that describes it.
+#[component]
+fn FieldInput(
     field: Field,
-    lang: Lang,
     errors: RwSignal<Vec<FieldError>>,
     /// The value typed so far (echoed by the server after a post); `None` leaves it empty.
-    #[prop(optional, into)]
+    #[prop(optional_no_strip, into)]
     value: Option<String>,
-    /// Marks the label "optional".
-    #[prop(optional)]
-    optional: bool,
-    /// More classes on the field's box.
-    #[prop(optional)]
-    class: &'static str,
     /// More ids that describe the input (after its error line).
     #[prop(optional)]
     described_by: &'static str,
     /// Called on every keystroke.
     #[prop(optional)]
     on_input: Option<Callback<leptos::ev::Event>>,
-    /// Shown above the label.
-    #[prop(optional, into)]
-    above: ViewFn,
-    /// Shown between the input and its error line.
-    #[prop(optional, into)]
-    below: ViewFn,
-    /// Shown beside the input, on the same row (a button).
-    #[prop(optional)]
-    children: Option<Children>,
 ) -> impl IntoView {
     let id = field.input_id();
     let kind = field.input_kind();
     let described = if described_by.is_empty() { field.error_id() } else { format!("{} {described_by}", field.error_id()) };
-    let label_suffix = optional.then(|| view! { <small>{T::InParens.fill(lang, &[T::Optional.get(lang)])}</small> });
-    let input = view! {
+    view! {
         <input id=id name=id type=kind.input_type inputmode=kind.inputmode autocomplete=kind.autocomplete maxlength=kind.maxlength
             spellcheck=kind.spellcheck value=value
             on:input=move |ev| if let Some(f) = on_input { f.run(ev) }
             on:change=move |ev| if let Some(text) = check_on_change(field, &event_target_value(&ev)) { set_error(errors, field, text) }
             aria-describedby=described aria-invalid=invalid_attr(errors, field)/>
-    };
-    let class = if class.is_empty() { "field".to_string() } else { format!("field {class}") };
-    let input = match children {
-        Some(beside) => view! { <div class="row">{input}{beside()}</div> }.into_any(),
-        None => input.into_any(),
-    };
+    }
+}
+
+/// One plain text field: label, input and error line in their box. Fields with more (the ID
+/// preview, the picture, the code button) put the same three pieces together themselves —
+/// plain composition, so no view is type-erased (that would cost the WASM bundle ~25 KiB each).
+#[component]
+fn TextField(
+    field: Field,
+    lang: Lang,
+    errors: RwSignal<Vec<FieldError>>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] optional: bool,
+) -> impl IntoView {
     view! {
-        <div class=class>
-            {above.run()}
-            <label for=id>{field.label().get(lang)}{label_suffix}</label>
-            {input}
-            {below.run()}
+        <div class="field">
+            <FieldLabel field=field lang=lang optional=optional/>
+            <FieldInput field=field errors=errors value=value/>
             <ErrorLine field=field lang=lang errors=errors/>
         </div>
     }
@@ -342,7 +338,7 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
         let _ = (ev, &send);
     };
 
-    // The ID preview as the driver types (each field is checked as they leave it: `TextField`).
+    // The ID preview as the driver types (each field is checked as they leave it: `FieldInput`).
     let type_id = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
         let p = id_preview(&v, lang);
@@ -472,25 +468,34 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
             {move || notice.get().map(|(text, kind)| view! { <p class=format!("notice {kind}") role="status">{t(text)}</p> })}
 
             <TextField field=Field::Name lang=lang errors=errors value=values.name.clone()/>
-            <TextField field=Field::IdNumber lang=lang errors=errors value=values.id_number.clone()
-                on_input=Callback::new(type_id) described_by="id-preview"
-                below=move || view! {
-                    <p class="preview" id="id-preview" aria-live="polite">
-                        {move || preview.get().map(|p| T::LabelValue.fill(lang, &[t(T::BirthSex), &p]))}
-                    </p>
-                }/>
+            <div class="field">
+                <FieldLabel field=Field::IdNumber lang=lang/>
+                <FieldInput field=Field::IdNumber errors=errors value=values.id_number.clone()
+                    on_input=Callback::new(type_id) described_by="id-preview"/>
+                <p class="preview" id="id-preview" aria-live="polite">
+                    {move || preview.get().map(|p| T::LabelValue.fill(lang, &[t(T::BirthSex), &p]))}
+                </p>
+                <ErrorLine field=Field::IdNumber lang=lang errors=errors/>
+            </div>
             <TextField field=Field::Phone lang=lang errors=errors value=values.phone.clone()/>
             {move || captcha.get().map(|c| view! {
-                <TextField field=Field::Captcha lang=lang errors=errors class="captcha"
-                    above=move || view! {
-                        <input type="hidden" name="captcha_id" value=c.id.clone()/>
-                        <div class="captcha-img" inner_html=c.svg.clone()></div>
-                    }/>
+                <div class="field captcha">
+                    <input type="hidden" name="captcha_id" value=c.id.clone()/>
+                    <div class="captcha-img" inner_html=c.svg.clone()></div>
+                    <FieldLabel field=Field::Captcha lang=lang/>
+                    <FieldInput field=Field::Captcha errors=errors/>
+                    <ErrorLine field=Field::Captcha lang=lang errors=errors/>
+                </div>
             })}
-            <TextField field=Field::Code lang=lang errors=errors value=values.code.clone()>
-                <button type="submit" name="intent" value=intent::SEND_CODE formnovalidate class="secondary code-button"
-                    disabled=move || { busy.get() || countdown.get() > 0 }>{code_button_text}</button>
-            </TextField>
+            <div class="field">
+                <FieldLabel field=Field::Code lang=lang/>
+                <div class="row">
+                    <FieldInput field=Field::Code errors=errors value=values.code.clone()/>
+                    <button type="submit" name="intent" value=intent::SEND_CODE formnovalidate class="secondary code-button"
+                        disabled=move || { busy.get() || countdown.get() > 0 }>{code_button_text}</button>
+                </div>
+                <ErrorLine field=Field::Code lang=lang errors=errors/>
+            </div>
             {channel_block}
             {workplace_block}
             <TextField field=Field::Plate lang=lang errors=errors value=values.plate.clone() optional=true/>
