@@ -121,7 +121,21 @@ impl Db {
         match self.backend {
             Backend::Sqlite => {
                 let gate = self.write_gate.clone().lock_owned().await;
-                Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _gate: Some(gate), keys: self.keys.clone() })
+                // A fresh connection can fail to open the database files for a moment
+                // (SQLITE_CANTOPEN, seen rarely while other connections of the process open or
+                // close them). Nothing has happened yet, so trying again is safe.
+                let mut tries = 0;
+                let tx = loop {
+                    match self.pool.begin_with("BEGIN IMMEDIATE").await {
+                        Err(e) if tries < 3 && is_cant_open(&e) => {
+                            tries += 1;
+                            tracing::warn!(tries, "SQLite could not open the database file; trying again");
+                            tokio::time::sleep(Duration::from_millis(25 * tries)).await;
+                        }
+                        other => break other?,
+                    }
+                };
+                Ok(WriteTx { tx, _gate: Some(gate), keys: self.keys.clone() })
             }
             Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None, keys: self.keys.clone() }),
         }
@@ -224,6 +238,11 @@ pub fn redact(url: &str) -> String {
         (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
         _ => url.to_string(),
     }
+}
+
+/// SQLite's "unable to open database file" (SQLITE_CANTOPEN, 14, or an extended code of it).
+fn is_cant_open(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|d| d.code()).and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 14)
 }
 
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
