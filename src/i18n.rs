@@ -264,6 +264,12 @@ dictionary! {
     TryAgainAfter => "后再试", "";
     CityAdminAtRoot => "市级管理员只能设在市总工会", "A city admin belongs to the city federation (the root union)";
     Enable => "启用", "Enable";
+    // The command centre (issue 7 §1).
+
+    // The turnover pool and membership transfers (issue 7 §2).
+
+    // Rosters out and in (issue 7 §3).
+
 }
 
 impl T {

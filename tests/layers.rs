@@ -16,6 +16,9 @@ fn allowed_areas() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("admin", &["org"][..]),
         ("review", &["org", "channel", "join", "admin"][..]),
         ("workdays", &["org", "admin"][..]),
+        ("transfer", &["org", "admin"][..]),
+        ("roster", &["org", "channel", "join", "admin", "review"][..]),
+        ("command", &["org", "admin", "review", "transfer"][..]),
     ])
 }
 

@@ -1,6 +1,7 @@
 //! The join rules on the server — one core for both paths (the island's server function and
 //! the plain no-JavaScript POST): send a code, search workplaces, submit an application.
 //! Validation problems are outcomes, not errors; an `Err` is a fault of ours.
+use crate::server::events::{Change, ChangeKind};
 use super::captcha;
 use super::codes::{self, Issue, Verify};
 use super::repo::{self, NewApplication};
@@ -235,6 +236,7 @@ async fn try_submit(
     .await?;
     tx.commit().await?;
     state.outbox_notify.notify_one();
+    state.events.publish(&state.db, &[Change { org_id, kind: ChangeKind::Join }]).await;
     tracing::info!(application_id, id = %id_masked, org_id, in_pool, "application received");
     Ok(JoinOutcome::Submitted { status_path: token.path() })
 }

@@ -2,6 +2,8 @@
 //! subtree questions answered through a closure table.
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod tally;
 pub mod types;
 
 pub use types::*;

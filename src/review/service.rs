@@ -6,7 +6,9 @@ use super::repo;
 use super::{ApplicationStatus, UNDO_SECS};
 use crate::admin::repo::AdminRow;
 use crate::server::audit;
+use crate::org::tally;
 use crate::server::db::is_unique_violation;
+use crate::server::events::{Change, ChangeKind};
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
@@ -150,11 +152,19 @@ pub async fn decide(state: &AppState, admin: &AdminRow, ip: &str, id: i64, actio
         drop(tx);
         return Ok(Decided::NotPending);
     }
+    // The command centre's totals move with the decision.
+    let on_time = d.item.secs_left >= 0;
+    let joined = action == Action::Approve;
+    if joined {
+        tally::members(&mut tx, &[tally::MemberDelta::added(d.org_id, d.item.in_pool)]).await?;
+    }
+    tally::day(&mut tx, d.org_id, now, tally::DayDelta { joined: joined as i64, decided: 1, on_time: on_time as i64 }).await?;
     let outbox_id = outbox::enqueue_at(&mut tx, now, now + UNDO_SECS, &d.phone, template, params).await?;
     repo::insert_decision(&mut tx, id, admin.id, action.as_str(), &reason, Some(outbox_id), now).await?;
     audit::record(&mut tx, state, now, admin.audit(action.audited(), audit::Target::Application(id), ip, audit::Outcome::Ok, &reason))
         .await?;
     tx.commit().await?;
+    state.events.publish(&state.db, &[Change { org_id: d.org_id, kind: ChangeKind::Decision }]).await;
     tracing::info!(application_id = id, admin = %admin.username, action = action.as_str(), "decided");
     Ok(Decided::Done { member_no })
 }
@@ -177,9 +187,14 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     if now - at > UNDO_SECS + 5 || !outbox::cancel(&mut tx, outbox_id.unwrap_or(0)).await? {
         return Ok(Undone::TooLate);
     }
-    if action == Action::Approve.as_str() {
+    let approved = action == Action::Approve.as_str();
+    if approved {
         repo::delete_member(&mut tx, id).await?;
+        tally::members(&mut tx, &[tally::MemberDelta::removed(d.org_id, d.item.in_pool)]).await?;
     }
+    // Taken back on the day it was counted.
+    let on_time = at <= now + d.item.secs_left;
+    tally::day(&mut tx, d.org_id, at, tally::DayDelta { joined: -(approved as i64), decided: -1, on_time: -(on_time as i64) }).await?;
     let restored = repo::restore_pending(&mut tx, id, &d.id_blind).await;
     if let Err(e) = &restored {
         if is_unique_violation(e) {
@@ -193,6 +208,7 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     audit::record(&mut tx, state, now, admin.audit(audit::Action::Undo, audit::Target::Application(id), ip, audit::Outcome::Ok, &action))
         .await?;
     tx.commit().await?;
+    state.events.publish(&state.db, &[Change { org_id: d.org_id, kind: ChangeKind::Decision }]).await;
     Ok(Undone::Done)
 }
 

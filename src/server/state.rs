@@ -26,6 +26,8 @@ pub struct AppState {
     pub sms: Arc<dyn SmsProvider>,
     /// Wakes the outbox dispatcher when a message is enqueued.
     pub outbox_notify: Arc<Notify>,
+    /// Change notices for live screens (counts only).
+    pub events: Arc<super::events::Events>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -93,6 +93,12 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/calendar/remove", post(workdays::http::remove_post))
         .route("/admin/calendar/publish", post(workdays::http::publish_post))
         .route("/admin/stats", get(workdays::http::stats_get))
+        // The command centre.
+
+        // The turnover pool and membership transfers.
+
+        // Rosters out and in.
+
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

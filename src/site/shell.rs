@@ -35,6 +35,9 @@ pub enum PageData {
     Detail(crate::review::DetailView),
     Calendar(crate::workdays::CalendarView),
     Stats(crate::workdays::StatsView),
+    // command centre
+    // transfers
+    // rosters
 }
 
 impl PageData {
@@ -54,6 +57,9 @@ impl PageData {
             PageData::Detail(_) => T::Details,
             PageData::Calendar(_) => T::CalendarTitle,
             PageData::Stats(_) => T::Progress,
+            // command centre
+            // transfers
+            // rosters
         }
     }
 
@@ -91,6 +97,9 @@ impl PageData {
         .or_else(|| take::<crate::review::DetailView>(v).map(PageData::Detail))
         .or_else(|| take::<crate::workdays::CalendarView>(v).map(PageData::Calendar))
         .or_else(|| take::<crate::workdays::StatsView>(v).map(PageData::Stats))
+        // command centre
+        // transfers
+        // rosters
     }
 }
 
@@ -157,6 +166,9 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Detail(v) => view! { <crate::review::ui::DetailPage view=v lang=lang/> }.into_any(),
         PageData::Calendar(v) => view! { <crate::workdays::ui::CalendarPage view=v lang=lang/> }.into_any(),
         PageData::Stats(v) => view! { <crate::workdays::ui::StatsPage view=v lang=lang/> }.into_any(),
+        // command centre
+        // transfers
+        // rosters
     };
     view! {
         <header class="top" class:no-print=poster>

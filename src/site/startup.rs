@@ -32,8 +32,12 @@ pub async fn build_state(
         Some(s) => s,
         None => crate::server::sms::from_config(&config)?,
     };
+    let events = Arc::new(crate::server::events::Events::new(&db));
+    // On PostgreSQL the notices of every instance arrive through LISTEN.
+    tokio::spawn(events.clone().relay(config.database_url.clone()));
     let state = AppState {
         leptos_options,
+        events,
         calendar: Arc::new(CalendarCell::new(Calendar::shipped(config.office_hours))),
         config: Arc::new(config),
         db,
