@@ -33,6 +33,8 @@ pub enum Action {
     CalendarChange,
     Reminder,
     Escalation,
+    /// A chase (督办) by hand from the overdue list.
+    Chase,
 }
 
 impl Action {
@@ -54,6 +56,7 @@ impl Action {
             Action::CalendarChange => "calendar_change",
             Action::Reminder => "reminder",
             Action::Escalation => "escalation",
+            Action::Chase => "chase",
         }
     }
 }
@@ -100,6 +103,8 @@ pub enum Target {
     Route(String),
     /// A calendar setting: `office_hours:08:30-17:30`, `override:2026-10-01:off`, …
     Calendar(String),
+    /// A union (a screen about it).
+    Org(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -110,6 +115,7 @@ impl std::fmt::Display for Target {
             Target::AdminName(name) => write!(f, "admin:{}", name.chars().take(64).collect::<String>()),
             Target::Applications => f.write_str("applications"),
             Target::Route(r) => write!(f, "route:{r}"),
+            Target::Org(id) => write!(f, "org:{id}"),
             Target::Calendar(c) => f.write_str(c),
         }
     }
