@@ -2,7 +2,7 @@
 //! outside the viewer's subtree answers the one not-found page and is audited; the stream only
 //! ever carries the counts of the viewer's subtree.
 use super::service::{self, Chased};
-use super::{repo, CommandView, OverdueItem, OverdueView};
+use super::{repo, CommandView, OverdueItem, OverdueView, OVERDUE_PAGE};
 use crate::admin::auth::{Allowed, Commander};
 use crate::domain::PersonName;
 use crate::i18n::T;
@@ -20,7 +20,6 @@ use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-pub const OVERDUE_PAGE: i64 = 50;
 /// Screens recount at least this often (deadlines pass without any change).
 const REFRESH_SECS: u64 = 30;
 

@@ -2,6 +2,9 @@
 //! hold counts and union names only — never a person.
 use serde::{Deserialize, Serialize};
 
+/// Overdue applications per page of the list.
+pub const OVERDUE_PAGE: i64 = 50;
+
 /// One union's figures, each over its whole subtree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {

@@ -35,7 +35,7 @@ pub fn OverduePage(view: OverdueView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
     let empty = view.items.is_empty();
     let page = view.page;
-    let more = (page + 1) * super::http::OVERDUE_PAGE < view.total;
+    let more = (page + 1) * super::OVERDUE_PAGE < view.total;
     view! {
         <AdminFrame admin=view.admin.clone() lang=lang>
             <h1>{t(T::OverdueList)}<small class="count">{format!(" {}", view.total)}</small></h1>
