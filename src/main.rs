@@ -27,6 +27,27 @@ enum Command {
     },
     /// Measure join throughput and latency, and time the review queue (see README).
     Bench(BenchArgs),
+    /// Build a synthetic city for measuring in the database of DATABASE_URL (an empty one, or
+    /// one holding only the demo tree): counties, streets and parks, workplaces, members and
+    /// applications across states and dates.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    #[arg(long, default_value_t = 7)]
+    counties: usize,
+    /// Streets and logistics parks, spread over the counties.
+    #[arg(long, default_value_t = 120)]
+    streets: usize,
+    #[arg(long, default_value_t = 2000)]
+    workplaces: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    members: usize,
+    /// Recent applications (the last 60 days) across states; 70 % of them approved and counted
+    /// among the members.
+    #[arg(long, default_value_t = 50_000)]
+    applications: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +137,22 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username, phone } }) => {
             let state = startup::from_env(leptos_options).await?;
             cli::admin_add(&state, &union_code, &roles, &username, phone.as_deref().unwrap_or("")).await
+        }
+        Some(Command::Seed(a)) => {
+            let state = startup::from_env(leptos_options).await?;
+            let sizes = ejia::site::generate::Sizes {
+                counties: a.counties,
+                streets: a.streets,
+                workplaces: a.workplaces,
+                members: a.members,
+                applications: a.applications,
+            };
+            let made = ejia::site::generate::generate(&state, sizes).await?;
+            println!(
+                "seeded {} unions, {} members, {} applications in {:.1} s",
+                made.unions, made.members, made.applications, made.seconds
+            );
+            Ok(())
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
     }

@@ -11,6 +11,8 @@ pub mod render;
 #[cfg(feature = "ssr")]
 pub mod router;
 #[cfg(feature = "ssr")]
+pub mod generate;
+#[cfg(feature = "ssr")]
 pub mod seed;
 pub mod shell;
 #[cfg(feature = "ssr")]
