@@ -220,6 +220,7 @@ on_both_databases!(chasing_is_scoped_audited_and_once_an_hour, |app: TestApp| as
 
     // An hour later it may be chased again.
     app.clock.advance(3600);
+    let lead = app.login("lzh_lead").await;
     assert_eq!(app.post_as(&lead, &path, &[]).await.headers()["location"], "/admin/command/overdue?chased=1");
     assert_eq!(app.count("SELECT COUNT(*) FROM chases").await, 2);
 });
