@@ -31,6 +31,29 @@ enum Command {
     /// one holding only the demo tree): counties, streets and parks, workplaces, members and
     /// applications across states and dates.
     Seed(SeedArgs),
+    /// Measure the command centre on a generated city: the board's time at the root and at a
+    /// county, and decision-to-dashboard latency over many open live dashboards (see README).
+    BenchCommand(BenchCommandArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchCommandArgs {
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+    db: String,
+    #[arg(long, value_name = "URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pg_url: String,
+    /// Where the generated city's SQLite file and key are kept between runs [default: the temp dir].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 1_000_000)]
+    members: usize,
+    #[arg(long, default_value_t = 50_000)]
+    applications: usize,
+    /// Live dashboards connected at once (half at the root, half at a county).
+    #[arg(long, default_value_t = 200)]
+    dashboards: usize,
+    #[arg(long, default_value_t = 5)]
+    decisions: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -153,6 +176,18 @@ async fn main() -> anyhow::Result<()> {
                 made.unions, made.members, made.applications, made.seconds
             );
             Ok(())
+        }
+        Some(Command::BenchCommand(a)) => {
+            let args = ejia::site::bench_command::Args {
+                db: a.db,
+                pg_url: a.pg_url,
+                dir: a.dir.unwrap_or_else(|| std::env::temp_dir().join("ejia-bench-city")),
+                members: a.members,
+                applications: a.applications,
+                dashboards: a.dashboards,
+                decisions: a.decisions,
+            };
+            ejia::site::bench_command::run(leptos_options, args).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
     }
