@@ -129,19 +129,19 @@ on_both_databases!(the_stream_carries_changes_of_the_subtree_within_a_second, |a
     let started = Instant::now();
     let submitted = app
         .post_form(
-        "/join",
-        &[
-            ("name", "张三"),
-            ("id_number", IDS[0]),
-            ("phone", "13800000001"),
-            ("code", &code),
-            ("workplace", &union),
-            ("consent", "yes"),
-            ("submission", &key),
-            ("intent", "submit"),
-        ],
-    )
-    .await;
+            "/join",
+            &[
+                ("name", "张三"),
+                ("id_number", IDS[0]),
+                ("phone", "13800000001"),
+                ("code", &code),
+                ("workplace", &union),
+                ("consent", "yes"),
+                ("submission", &key),
+                ("intent", "submit"),
+            ],
+        )
+        .await;
     assert_eq!(submitted.status(), 303);
     let next = next_board(&mut res, &mut buf, Duration::from_secs(1)).await.expect("the join shows within a second");
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -172,7 +172,8 @@ async fn the_stream_crosses_instances_on_postgres() {
     assert_eq!((first.totals.pending, first.totals.members), (1, 0));
     let rev = app.login("lzh_rev").await;
     assert_eq!(app.post_as(&rev, &format!("/admin/a/{application}/decide"), &[("action", "approve")]).await.status(), 303);
-    let next = next_board(&mut res, &mut buf, Duration::from_secs(1)).await.expect("the decision shows on the other instance within a second");
+    let next =
+        next_board(&mut res, &mut buf, Duration::from_secs(1)).await.expect("the decision shows on the other instance within a second");
     assert_eq!((next.totals.pending, next.totals.members), (0, 1));
 }
 

@@ -39,8 +39,12 @@ impl BoardQuery {
 }
 
 async fn outside(state: &AppState, me: &Allowed<Commander>, org: i64) -> AppResult<Response> {
-    audit::record_alone(state, state.now(), me.admin.audit(audit::Action::View, audit::Target::Org(org), &me.ip, audit::Outcome::NotFound, "command"))
-        .await?;
+    audit::record_alone(
+        state,
+        state.now(),
+        me.admin.audit(audit::Action::View, audit::Target::Org(org), &me.ip, audit::Outcome::NotFound, "command"),
+    )
+    .await?;
     Err(AppError::NotFound)
 }
 

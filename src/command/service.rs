@@ -93,8 +93,12 @@ pub async fn chase(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> sql
     crate::review::repo::lock_for_decision(&mut tx, state.db.backend, id).await?;
     let Some((org_id, org_name)) = repo::chase_target(&mut tx, admin.org_id, id, now).await? else {
         drop(tx);
-        audit::record_alone(state, now, admin.audit(audit::Action::Chase, audit::Target::Application(id), ip, audit::Outcome::NotFound, ""))
-            .await?;
+        audit::record_alone(
+            state,
+            now,
+            admin.audit(audit::Action::Chase, audit::Target::Application(id), ip, audit::Outcome::NotFound, ""),
+        )
+        .await?;
         return Ok(Chased::NotFound);
     };
     if repo::last_chase(&mut tx, id).await?.is_some_and(|at| now - at < CHASE_EVERY_SECS) {
@@ -116,7 +120,13 @@ pub async fn chase(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> sql
         &mut tx,
         state,
         now,
-        admin.audit(audit::Action::Chase, audit::Target::Application(id), ip, audit::Outcome::Ok, &format!("chased {org_name}; {sent} SMS")),
+        admin.audit(
+            audit::Action::Chase,
+            audit::Target::Application(id),
+            ip,
+            audit::Outcome::Ok,
+            &format!("chased {org_name}; {sent} SMS"),
+        ),
     )
     .await?;
     tx.commit().await?;

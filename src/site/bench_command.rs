@@ -128,7 +128,8 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
     let county: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = 'G00'").fetch_one(pool).await.context("a generated county")?;
     ensure_admin(&state, "bench_leader", root, crate::admin::Role::Leader).await?;
     ensure_admin(&state, "bench_rev", root, crate::admin::Role::Reviewer).await?;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(args.dashboards + 8).build()?;
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(args.dashboards + 8).build()?;
     let leader = sign_in(&http, &base, "bench_leader").await?;
     let reviewer = sign_in(&http, &base, "bench_rev").await?;
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(pool).await?;
@@ -188,7 +189,9 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
             }
         })));
     }
-    let _all_ready = tokio::time::timeout(Duration::from_secs(60), ready.acquire_many(args.dashboards as u32)).await.context("dashboards connected")??;
+    let _all_ready = tokio::time::timeout(Duration::from_secs(60), ready.acquire_many(args.dashboards as u32))
+        .await
+        .context("dashboards connected")??;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT a.id FROM applications a JOIN org_closure c ON c.descendant_id = a.org_id AND c.ancestor_id = $1
          WHERE a.status = 'pending' ORDER BY a.id LIMIT $2",
@@ -211,7 +214,13 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
             s.push((root_after, t));
             s.sort_by_key(|x| x.0);
         }
-        let res = http.post(format!("{base}/admin/a/{id}/decide")).header("cookie", &reviewer).header("origin", &base).form(&[("action", "approve")]).send().await?;
+        let res = http
+            .post(format!("{base}/admin/a/{id}/decide"))
+            .header("cookie", &reviewer)
+            .header("origin", &base)
+            .form(&[("action", "approve")])
+            .send()
+            .await?;
         anyhow::ensure!(res.status() == 303, "decision {k} answered {}", res.status());
         decide_times.push(t.elapsed());
     }

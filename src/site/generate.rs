@@ -38,17 +38,41 @@ pub struct Made {
 
 const COUNTY_NAMES: [&str; 7] = ["龙子湖区", "蚌山区", "禹会区", "淮上区", "怀远县", "五河县", "固镇县"];
 const PLACE: [&str; 24] = [
-    "东风", "治淮", "天桥", "黄庄", "大庆", "涂山", "梅桥", "曹老集", "长淮", "燕山", "朝阳", "解放", "淮河", "双墩", "湖滨", "新城", "马城",
-    "荆山", "城关", "临北", "小溪", "沱湖", "湖沟", "连城",
+    "东风",
+    "治淮",
+    "天桥",
+    "黄庄",
+    "大庆",
+    "涂山",
+    "梅桥",
+    "曹老集",
+    "长淮",
+    "燕山",
+    "朝阳",
+    "解放",
+    "淮河",
+    "双墩",
+    "湖滨",
+    "新城",
+    "马城",
+    "荆山",
+    "城关",
+    "临北",
+    "小溪",
+    "沱湖",
+    "湖沟",
+    "连城",
 ];
 const FIRM: [&str; 20] = [
     "顺达", "安通", "恒运", "鑫源", "远航", "诚信", "华宇", "宏图", "金盛", "通达", "佳运", "广源", "捷安", "汇通", "润丰", "德胜", "长兴",
     "万通", "永顺", "联运",
 ];
 const TRADE: [&str; 5] = ["物流有限公司", "运输有限公司", "货运有限公司", "供应链有限公司", "汽车运输队"];
-const SURNAMES: [&str; 20] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
+const SURNAMES: [&str; 20] =
+    ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"];
 const GIVEN: [&str; 24] = [
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "峰",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健",
+    "俊", "峰",
 ];
 
 /// A small deterministic generator (the same sizes give the same city).
@@ -158,14 +182,20 @@ async fn write_batch(state: &AppState, rows: &[Row], counters: &mut std::collect
     q.execute(&mut *tx).await?;
     let members: Vec<&Row> = rows.iter().filter(|r| r.status == "approved").collect();
     if !members.is_empty() {
-        let values: Vec<String> =
-            (0..members.len()).map(|r| format!("(${}, ${}, ${}, ${}, ${})", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5)).collect();
+        let values: Vec<String> = (0..members.len())
+            .map(|r| format!("(${}, ${}, ${}, ${}, ${})", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5))
+            .collect();
         let sql = format!("INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at) VALUES {}", values.join(", "));
         let mut q = sqlx::query(&sql);
         for m in members {
             let c = counters.entry(m.org_code.clone()).or_insert((m.org_id, 0));
             c.1 += 1;
-            q = q.bind(m.id).bind(m.org_id).bind(format!("{}-{:06}", m.org_code, c.1)).bind(m.in_pool as i64).bind(m.decided_at.unwrap_or(m.submitted_at));
+            q = q
+                .bind(m.id)
+                .bind(m.org_id)
+                .bind(format!("{}-{:06}", m.org_code, c.1))
+                .bind(m.in_pool as i64)
+                .bind(m.decided_at.unwrap_or(m.submitted_at));
         }
         q.execute(&mut *tx).await?;
     }
@@ -186,13 +216,21 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
 
     // The tree: the root, counties, streets and parks, workplaces.
     let mut tx = db.begin_write().await?;
-    let root: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
+    let root: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
     let root = match root {
         Some(id) => id,
         None => {
             org_repo::insert(
                 &mut tx,
-                NewOrg { code: "340300", name: "蚌埠市总工会", kind: OrgKind::City, region_code: "340300", parent_id: None, has_pool: true },
+                NewOrg {
+                    code: "340300",
+                    name: "蚌埠市总工会",
+                    kind: OrgKind::City,
+                    region_code: "340300",
+                    parent_id: None,
+                    has_pool: true,
+                },
                 now,
             )
             .await?
@@ -206,8 +244,12 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
         let name = if round == 0 { format!("{base}总工会（测）") } else { format!("{base}{}片区总工会（测）", round + 1) };
         let code = format!("G{c:02}");
         let region = format!("3403{:02}", 2 + c % 90);
-        let id = org_repo::insert(&mut tx, NewOrg { code: &code, name: &name, kind: OrgKind::County, region_code: &region, parent_id: Some(root), has_pool: true }, now)
-            .await?;
+        let id = org_repo::insert(
+            &mut tx,
+            NewOrg { code: &code, name: &name, kind: OrgKind::County, region_code: &region, parent_id: Some(root), has_pool: true },
+            now,
+        )
+        .await?;
         counties.push(County { id, code, region });
         unions += 1;
     }
@@ -216,9 +258,18 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
         let county = s % counties.len().max(1);
         let c = &counties[county];
         let place = PLACE[r.below(PLACE.len())];
-        let (name, kind) = if s % 6 == 5 { (format!("{place}物流园区工会联合会（{s}）"), OrgKind::Industry) } else { (format!("{place}街道总工会（{s}）"), OrgKind::Street) };
+        let (name, kind) = if s % 6 == 5 {
+            (format!("{place}物流园区工会联合会（{s}）"), OrgKind::Industry)
+        } else {
+            (format!("{place}街道总工会（{s}）"), OrgKind::Street)
+        };
         let code = format!("{}-S{s:03}", c.code);
-        let id = org_repo::insert(&mut tx, NewOrg { code: &code, name: &name, kind, region_code: &c.region, parent_id: Some(c.id), has_pool: false }, now).await?;
+        let id = org_repo::insert(
+            &mut tx,
+            NewOrg { code: &code, name: &name, kind, region_code: &c.region, parent_id: Some(c.id), has_pool: false },
+            now,
+        )
+        .await?;
         streets.push((id, code, county, c.region.clone()));
         unions += 1;
     }
@@ -228,7 +279,12 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
         let name = format!("蚌埠{}{}工会（{w}）", FIRM[r.below(FIRM.len())], TRADE[r.below(TRADE.len())]);
         let code = format!("{street_code}-W{w:04}");
         let kind = if w % 40 == 39 { OrgKind::Platform } else { OrgKind::Enterprise };
-        let id = org_repo::insert(&mut tx, NewOrg { code: &code, name: &name, kind, region_code: region, parent_id: Some(*street_id), has_pool: false }, now).await?;
+        let id = org_repo::insert(
+            &mut tx,
+            NewOrg { code: &code, name: &name, kind, region_code: region, parent_id: Some(*street_id), has_pool: false },
+            now,
+        )
+        .await?;
         workplaces.push(Workplace { id, code, county: *county });
         unions += 1;
     }
@@ -236,7 +292,8 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
     anyhow::ensure!(!workplaces.is_empty() && !counties.is_empty(), "a city needs at least one county, street and workplace");
 
     // People. Ids are given explicitly (and the sequences moved on afterwards on PostgreSQL).
-    let first_app: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM applications").fetch_one(&db.pool).await?.unwrap_or(0) + 1;
+    let first_app: i64 =
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM applications").fetch_one(&db.pool).await?.unwrap_or(0) + 1;
     let cal = state.calendar.get();
     // Of the recent applications, this share was approved (and so is among the members).
     let recent_approved = sizes.applications * 70 / 100;
@@ -316,7 +373,9 @@ pub async fn generate(state: &AppState, sizes: Sizes) -> anyhow::Result<Made> {
     }
     if db.backend == Backend::Postgres {
         for table in ["applications", "members"] {
-            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")).execute(&mut *tx).await?;
+            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+                .execute(&mut *tx)
+                .await?;
         }
     }
     crate::org::tally::rebuild(&mut tx).await?;

@@ -9,11 +9,11 @@ pub mod bench_command;
 #[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
+pub mod generate;
+#[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
 pub mod router;
-#[cfg(feature = "ssr")]
-pub mod generate;
 #[cfg(feature = "ssr")]
 pub mod seed;
 pub mod shell;

@@ -98,11 +98,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/command/live", get(command::http::live))
         .route("/admin/command/overdue", get(command::http::overdue))
         .route("/admin/command/overdue/{id}/chase", post(command::http::chase))
-
         // The turnover pool and membership transfers.
-
         // Rosters out and in.
-
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())
