@@ -33,7 +33,8 @@ enum Command {
     Seed(SeedArgs),
     /// Measure the command centre on a generated city: the board's time at the root and at a
     /// county, and decision-to-dashboard latency over many open live dashboards (see README).
-    BenchCommand(BenchCommandArgs),
+    #[command(name = "bench-command")]
+    BenchCentre(BenchCommandArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -177,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Some(Command::BenchCommand(a)) => {
+        Some(Command::BenchCentre(a)) => {
             let args = ejia::site::bench_command::Args {
                 db: a.db,
                 pg_url: a.pg_url,
