@@ -37,6 +37,9 @@ pub enum PageData {
     Stats(crate::workdays::StatsView),
     // command centre
     // transfers
+    Pool(crate::transfer::PoolView),
+    Transfers(crate::transfer::TransfersView),
+    MemberTransfer(crate::transfer::MemberTransferView),
     // rosters
 }
 
@@ -59,6 +62,9 @@ impl PageData {
             PageData::Stats(_) => T::Progress,
             // command centre
             // transfers
+            PageData::Pool(_) => T::PoolTitle,
+            PageData::Transfers(_) => T::TransfersTitle,
+            PageData::MemberTransfer(_) => T::MemberTransferTitle,
             // rosters
         }
     }
@@ -99,6 +105,9 @@ impl PageData {
         .or_else(|| take::<crate::workdays::StatsView>(v).map(PageData::Stats))
         // command centre
         // transfers
+        .or_else(|| take::<crate::transfer::PoolView>(v).map(PageData::Pool))
+        .or_else(|| take::<crate::transfer::TransfersView>(v).map(PageData::Transfers))
+        .or_else(|| take::<crate::transfer::MemberTransferView>(v).map(PageData::MemberTransfer))
         // rosters
     }
 }
@@ -168,6 +177,9 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Stats(v) => view! { <crate::workdays::ui::StatsPage view=v lang=lang/> }.into_any(),
         // command centre
         // transfers
+        PageData::Pool(v) => view! { <crate::transfer::ui::PoolPage view=v lang=lang/> }.into_any(),
+        PageData::Transfers(v) => view! { <crate::transfer::ui::TransfersPage view=v lang=lang/> }.into_any(),
+        PageData::MemberTransfer(v) => view! { <crate::transfer::ui::MemberTransferPage view=v lang=lang/> }.into_any(),
         // rosters
     };
     view! {
