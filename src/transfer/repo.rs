@@ -327,9 +327,12 @@ pub async fn record_move(conn: &mut Conn, m: Move<'_>) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
+/// (union name, place outside the city, in a pool, since, until).
+type SpellRow = (Option<String>, Option<String>, i64, i64, Option<i64>);
+
 /// The unions a member belonged to, oldest first (empty when the member never moved).
 pub async fn history(pool: &AnyPool, member_id: i64) -> sqlx::Result<Vec<UnionSpell>> {
-    let rows: Vec<(Option<String>, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<SpellRow> = sqlx::query_as(
         "SELECT o.name, h.outside_to, h.in_pool, h.since_at, h.until_at FROM member_unions h LEFT JOIN orgs o ON o.id = h.org_id
          WHERE h.member_id = $1 ORDER BY h.since_at, h.id",
     )
