@@ -462,3 +462,102 @@ impl TransferRows for TestApp {
         sqlx::query_scalar("SELECT status FROM transfers WHERE id = $1").bind(id).fetch_one(&self.state.db.pool).await.unwrap()
     }
 }
+
+/// The command centre's figures at scale: thousands of unions, a million members (one in fifty
+/// pooled), a hundred thousand transfers. Prints how long `counts` takes for every union at
+/// once and for the handful a screen shows. Not a pass/fail test: `cargo test --features ssr
+/// --test transfer -- --ignored --nocapture`.
+async fn counts_at_scale(app: TestApp) {
+    use ejia::org::repo::{insert, NewOrg};
+    use ejia::org::OrgKind;
+    const UNIONS: i64 = 3_000;
+    const MEMBERS: i64 = 1_000_000;
+    const TRANSFERS: i64 = 100_000;
+    let db = &app.state.db;
+    let counties: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'county' ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut tx = db.begin_write().await.unwrap();
+    let mut first = 0;
+    for i in 0..UNIONS {
+        let parent = counties[i as usize % counties.len()];
+        let code = format!("SCALE-{i}");
+        let org = NewOrg { code: &code, name: &code, kind: OrgKind::Enterprise, region_code: "340300", parent_id: Some(parent), has_pool: false };
+        let id = insert(&mut tx, org, 0).await.unwrap();
+        if i == 0 {
+            first = id;
+        }
+    }
+    tx.commit().await.unwrap();
+    let admin = app.admin("340300", "manager", "scale_mgr").await;
+    let (series, blob) = match app.backend {
+        ejia::server::db::Backend::Sqlite => {
+            ("(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) SELECT i FROM n) s", "x'00'")
+        }
+        ejia::server::db::Backend::Postgres => ("(SELECT generate_series(1, CAST($1 AS BIGINT)) AS i) s", "decode('00', 'hex')"),
+    };
+    let (c0, nc) = (counties[0], counties.len() as i64);
+    let org_of = format!("CASE WHEN s.i % 50 = 0 THEN {c0} + s.i % {nc} ELSE {first} + s.i % {UNIONS} END");
+    let mut tx = db.begin_write().await.unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone, org_id, in_pool,
+             status, consent_version, consent_at, consent_ip, submitted_at, due_at, due_provisional)
+         SELECT 'k' || s.i, '张三', {blob}, 1, 'b' || s.i, '34**************1X', '1990-01-01', 'M', '13800000000', {org_of},
+             CASE WHEN s.i % 50 = 0 THEN 1 ELSE 0 END, 'approved', 'v1', 0, '127.0.0.1', 0, 0, 0 FROM {series}"
+    ))
+    .bind(MEMBERS)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at, pooled_since)
+         SELECT id, org_id, 'M' || id, in_pool, 0, CASE WHEN in_pool = 1 THEN id ELSE NULL END FROM applications",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let member0: i64 = sqlx::query_scalar("SELECT MIN(id) FROM members").fetch_one(&mut *tx).await.unwrap();
+    let now = app.state.now();
+    // Decided over the last six months; a few hundred still waiting.
+    sqlx::query(&format!(
+        "INSERT INTO transfers (member_id, kind, from_org_id, from_pool, to_org_id, to_pool, status, proposed_by, created_at, due_at, decided_at)
+         SELECT {member0} + s.i * 7, CASE WHEN s.i % 3 = 0 THEN 'pool' ELSE 'job_change' END, {first} + s.i % {UNIONS}, 0,
+             {first} + (s.i * 13) % {UNIONS}, 0, CASE WHEN s.i % 200 = 0 THEN 'pending' ELSE 'accepted' END, {admin},
+             {now} - s.i * 150, {now}, CASE WHEN s.i % 200 = 0 THEN NULL ELSE {now} - s.i * 150 END FROM {series}"
+    ))
+    .bind(TRANSFERS)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE").execute(&db.pool).await.unwrap();
+    println!("{:?}: loaded {UNIONS} unions, {MEMBERS} members, {TRANSFERS} transfers in {:.1?}", app.backend, started.elapsed());
+    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM orgs ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    let mut screen = vec![app.union_id("340300").await];
+    screen.extend(&counties);
+    let month = now - 30 * 86_400;
+    for (what, ids) in [("a screen (the city and its counties)", &screen), ("every union", &all)] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let got = repo::counts(&db.pool, ids, month, now).await.unwrap();
+            times.push(t.elapsed());
+            assert_eq!(got.len(), ids.len());
+        }
+        times.sort();
+        let city = repo::counts(&db.pool, &screen[..1], month, now).await.unwrap()[&screen[0]];
+        println!("{:?}: counts for {} ({} unions): median {:.1?}, best {:.1?}; the city: {city:?}", app.backend, what, ids.len(), times[2], times[0]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn counts_at_scale_sqlite() {
+    counts_at_scale(spawn_app(ejia::server::db::Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn counts_at_scale_postgres() {
+    counts_at_scale(spawn_app(ejia::server::db::Backend::Postgres).await).await;
+}
