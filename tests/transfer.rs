@@ -474,15 +474,15 @@ async fn counts_at_scale(app: TestApp) {
     const MEMBERS: i64 = 1_000_000;
     const TRANSFERS: i64 = 100_000;
     let db = &app.state.db;
-    let counties: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'county' ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    let counties: Vec<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'county' ORDER BY id").fetch_all(&db.pool).await.unwrap();
     let started = std::time::Instant::now();
     let mut tx = db.begin_write().await.unwrap();
     let mut first = 0;
     for i in 0..UNIONS {
         let parent = counties[i as usize % counties.len()];
         let code = format!("SCALE-{i}");
-        let org = NewOrg { code: &code, name: &code, kind: OrgKind::Enterprise, region_code: "340300", parent_id: Some(parent), has_pool: false };
+        let org =
+            NewOrg { code: &code, name: &code, kind: OrgKind::Enterprise, region_code: "340300", parent_id: Some(parent), has_pool: false };
         let id = insert(&mut tx, org, 0).await.unwrap();
         if i == 0 {
             first = id;
@@ -546,7 +546,14 @@ async fn counts_at_scale(app: TestApp) {
         }
         times.sort();
         let city = repo::counts(&db.pool, &screen[..1], month, now).await.unwrap()[&screen[0]];
-        println!("{:?}: counts for {} ({} unions): median {:.1?}, best {:.1?}; the city: {city:?}", app.backend, what, ids.len(), times[2], times[0]);
+        println!(
+            "{:?}: counts for {} ({} unions): median {:.1?}, best {:.1?}; the city: {city:?}",
+            app.backend,
+            what,
+            ids.len(),
+            times[2],
+            times[0]
+        );
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Action {
     /// Accepted by the engine after 30 days without an answer.
     TransferAutoAccept,
     TransferCancel,
+    /// A chase (督办) by hand from the overdue list.
+    Chase,
 }
 
 impl Action {
@@ -66,6 +68,7 @@ impl Action {
             Action::TransferDecline => "transfer_decline",
             Action::TransferAutoAccept => "transfer_auto_accept",
             Action::TransferCancel => "transfer_cancel",
+            Action::Chase => "chase",
         }
     }
 }
@@ -114,6 +117,8 @@ pub enum Target {
     Calendar(String),
     Member(i64),
     Transfer(i64),
+    /// A union (a screen about it).
+    Org(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -124,6 +129,7 @@ impl std::fmt::Display for Target {
             Target::AdminName(name) => write!(f, "admin:{}", name.chars().take(64).collect::<String>()),
             Target::Applications => f.write_str("applications"),
             Target::Route(r) => write!(f, "route:{r}"),
+            Target::Org(id) => write!(f, "org:{id}"),
             Target::Calendar(c) => f.write_str(c),
             Target::Member(id) => write!(f, "member:{id}"),
             Target::Transfer(id) => write!(f, "transfer:{id}"),

@@ -61,10 +61,13 @@ pub enum Template {
     /// To the member and the sending union: the receiving union declined. Params: `name`,
     /// `member_no`, `to`, `reason`.
     TransferDeclined,
+    /// To a union's reviewers: a leader chased an overdue application by hand (督办). Params:
+    /// `by` (the chasing union), `org` (the reviewing union).
+    Chase,
 }
 
 impl Template {
-    pub const ALL: [Template; 12] = [
+    pub const ALL: [Template; 13] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -77,6 +80,7 @@ impl Template {
         Template::TransferEscalation,
         Template::TransferDone,
         Template::TransferDeclined,
+        Template::Chase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +97,7 @@ impl Template {
             Template::TransferEscalation => "transfer_escalation",
             Template::TransferDone => "transfer_done",
             Template::TransferDeclined => "transfer_declined",
+            Template::Chase => "chase",
         }
     }
 
@@ -115,6 +120,7 @@ impl Template {
             Template::TransferEscalation => &["count", "org"],
             Template::TransferDone => &["name", "member_no", "from", "to"],
             Template::TransferDeclined => &["name", "member_no", "to", "reason"],
+            Template::Chase => &["by", "org"],
         }
     }
 
@@ -164,6 +170,7 @@ impl Template {
                 p("member_no"),
                 p("reason")
             ),
+            Template::Chase => format!("【工会E家】督办：{}督办{}超期未审核的入会申请，请立即登录办理。", p("by"), p("org")),
         }
     }
 }
