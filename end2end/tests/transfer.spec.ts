@@ -53,7 +53,7 @@ test.describe('the turnover pool and membership transfers', () => {
     const incoming = street.getByRole('list', { name: '待本单位接收' }).locator('li.item', { hasText: masked(phone) });
     await expect(incoming).toContainText('龙子湖区总工会（周转池） → 龙子湖区东风街道总工会');
     await expect(incoming).toContainText(/剩余 \d+ 天/);
-    await incoming.getByRole('button', { name: '接收' }).click();
+    await incoming.getByRole('button', { name: '接收', exact: true }).click();
     await expect(street.getByText('已接收，会员已转入。')).toBeVisible();
     await expect(street.getByRole('list', { name: '办理记录' }).locator('li.item', { hasText: masked(phone) })).toContainText('已接收');
 

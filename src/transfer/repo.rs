@@ -232,6 +232,15 @@ pub async fn lock(conn: &mut Conn, backend: Backend, id: i64) -> sqlx::Result<()
     Ok(())
 }
 
+/// On PostgreSQL, holds the member's row until the transaction ends, so two proposals for one
+/// member (a transfer and a move out of the city) queue instead of both passing their checks.
+pub async fn lock_member(conn: &mut Conn, backend: Backend, member_id: i64) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM members WHERE id = $1 FOR UPDATE").bind(member_id).fetch_optional(conn).await?;
+    }
+    Ok(())
+}
+
 /// Ends a pending transfer — one conditional write; false when it was no longer pending.
 pub async fn settle(
     conn: &mut Conn,

@@ -121,6 +121,7 @@ pub async fn propose(
         return Ok(Proposed::NotFound);
     }
     let mut tx = state.db.begin_write().await?;
+    repo::lock_member(&mut tx, state.db.backend, member_id).await?;
     let Some(member) = repo::member_in(&mut tx, admin.org_id, member_id).await? else {
         drop(tx);
         not_found(state, admin, ip, audit::Action::TransferPropose, target).await?;
