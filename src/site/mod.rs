@@ -5,7 +5,11 @@
 #[cfg(feature = "ssr")]
 pub mod bench;
 #[cfg(feature = "ssr")]
+pub mod bench_command;
+#[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod generate;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
