@@ -534,64 +534,69 @@ fn placeholders(first: usize, n: usize) -> String {
 /// placements accepted at the receiving side, members moved in from outside the subtree and
 /// out of it (a move between two unions of the subtree is neither); and when the
 /// longest-waiting pooled member of the subtree entered the pool.
+///
+/// Transfers are few (a pilot city moves about a hundred members a month), unions many: the
+/// month's settled transfers and the pending ones are read once through their indexes and
+/// counted against the subtrees asked for (their closure rows), instead of joining every
+/// union's subtree with the transfers.
 pub async fn counts(pool: &AnyPool, org_ids: &[i64], month_start: i64, now: i64) -> sqlx::Result<HashMap<i64, TransferCounts>> {
     let mut out: HashMap<i64, TransferCounts> = org_ids.iter().map(|&id| (id, TransferCounts::default())).collect();
+    if org_ids.is_empty() {
+        return Ok(out);
+    }
+    // For each union of the asked subtrees: which of the asked unions it lies under.
+    let mut under: HashMap<i64, Vec<i64>> = HashMap::new();
     // Well below both databases' limits on bound values.
     for chunk in org_ids.chunks(500) {
-        let ranged = placeholders(3, chunk.len());
-        let plain = placeholders(1, chunk.len());
-        // Waiting: pending, into the subtree.
-        let waiting = format!(
-            "SELECT c.ancestor_id, COUNT(*) AS n FROM transfers t JOIN org_closure c ON c.descendant_id = t.to_org_id
-             WHERE t.status = 'pending' AND c.ancestor_id IN ({plain}) GROUP BY c.ancestor_id"
-        );
-        for r in fetch(pool, &waiting, None, chunk).await? {
-            out.entry(r.try_get("ancestor_id")?).or_default().waiting = r.try_get("n")?;
+        let sql = format!("SELECT ancestor_id, descendant_id FROM org_closure WHERE ancestor_id IN ({})", placeholders(1, chunk.len()));
+        for r in fetch(pool, &sql, chunk).await? {
+            under.entry(r.try_get("descendant_id")?).or_default().push(r.try_get("ancestor_id")?);
         }
-        // In (and placed): moved into the subtree this month; `f` finds a sender inside it.
-        let came_in = format!(
-            "SELECT c.ancestor_id,
-                    SUM(CASE WHEN t.kind = 'pool' THEN 1 ELSE 0 END) AS placed,
-                    SUM(CASE WHEN f.ancestor_id IS NULL THEN 1 ELSE 0 END) AS moved_in
-             FROM transfers t JOIN org_closure c ON c.descendant_id = t.to_org_id
-             LEFT JOIN org_closure f ON f.ancestor_id = c.ancestor_id AND f.descendant_id = t.from_org_id
-             WHERE t.decided_at >= $1 AND t.decided_at <= $2 AND t.status IN ('accepted', 'auto_accepted') AND c.ancestor_id IN ({ranged})
-             GROUP BY c.ancestor_id"
-        );
-        for r in fetch(pool, &came_in, Some((month_start, now)), chunk).await? {
-            let e = out.entry(r.try_get("ancestor_id")?).or_default();
-            e.placed = r.try_get("placed")?;
-            e.transferred_in = r.try_get("moved_in")?;
-        }
-        // Out: moved from the subtree this month to a union outside it, or out of the city.
-        let went_out = format!(
-            "SELECT c.ancestor_id, COUNT(*) AS n FROM transfers t JOIN org_closure c ON c.descendant_id = t.from_org_id
-             LEFT JOIN org_closure d ON d.ancestor_id = c.ancestor_id AND d.descendant_id = t.to_org_id
-             WHERE t.decided_at >= $1 AND t.decided_at <= $2 AND t.status IN ('accepted', 'auto_accepted') AND c.ancestor_id IN ({ranged})
-               AND d.ancestor_id IS NULL
-             GROUP BY c.ancestor_id"
-        );
-        for r in fetch(pool, &went_out, Some((month_start, now)), chunk).await? {
-            out.entry(r.try_get("ancestor_id")?).or_default().transferred_out = r.try_get("n")?;
-        }
-        // The longest wait in a pool of the subtree (the partial index holds the pooled members).
         let oldest = format!(
             "SELECT c.ancestor_id, MIN(COALESCE(m.pooled_since, m.joined_at)) AS since
              FROM org_closure c JOIN members m ON m.org_id = c.descendant_id AND m.in_pool = 1
-             WHERE c.ancestor_id IN ({plain}) GROUP BY c.ancestor_id"
+             WHERE c.ancestor_id IN ({}) GROUP BY c.ancestor_id",
+            placeholders(1, chunk.len())
         );
-        for r in fetch(pool, &oldest, None, chunk).await? {
+        for r in fetch(pool, &oldest, chunk).await? {
             out.entry(r.try_get("ancestor_id")?).or_default().pool_oldest_since = r.try_get("since")?;
+        }
+    }
+    let none = Vec::new();
+    let ancestors = |org: Option<i64>| org.and_then(|o| under.get(&o)).unwrap_or(&none);
+    let pending: Vec<i64> =
+        sqlx::query_scalar("SELECT to_org_id FROM transfers WHERE status = 'pending' AND to_org_id IS NOT NULL").fetch_all(pool).await?;
+    for to in pending {
+        for a in ancestors(Some(to)) {
+            out.entry(*a).or_default().waiting += 1;
+        }
+    }
+    let moves: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT from_org_id, to_org_id, kind FROM transfers
+         WHERE decided_at >= $1 AND decided_at <= $2 AND status IN ('accepted', 'auto_accepted')",
+    )
+    .bind(month_start)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    for (from, to, kind) in moves {
+        let (from_under, to_under) = (ancestors(Some(from)), ancestors(to));
+        for a in to_under {
+            let e = out.entry(*a).or_default();
+            e.placed += (kind == TransferKind::Pool.as_str()) as i64;
+            e.transferred_in += (!from_under.contains(a)) as i64;
+        }
+        for a in from_under {
+            if !to_under.contains(a) {
+                out.entry(*a).or_default().transferred_out += 1;
+            }
         }
     }
     Ok(out)
 }
 
-async fn fetch(pool: &AnyPool, sql: &str, range: Option<(i64, i64)>, ids: &[i64]) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+async fn fetch(pool: &AnyPool, sql: &str, ids: &[i64]) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
     let mut q = sqlx::query(sql);
-    if let Some((from, until)) = range {
-        q = q.bind(from).bind(until);
-    }
     for id in ids {
         q = q.bind(*id);
     }
