@@ -247,3 +247,49 @@ on_both_databases!(a_generated_city_has_exact_totals, |app: TestApp| async move 
     // A second run refuses to add to a populated database.
     assert!(ejia::site::generate::generate(&app.state, sizes).await.is_err());
 });
+
+on_both_databases!(totals_stay_exact_under_concurrent_decisions, |app: TestApp| async move {
+    // Eight applications across the county's unions, decided at once by two reviewers.
+    let ids = [
+        "340302199001011237",
+        "11010519491231002X",
+        "340321198506154561",
+        "340303197703037893",
+        "340302198801010016",
+        "340302198202020025",
+        "340302197503030037",
+        "340302196904040041",
+    ];
+    let unions = ["340302-DF", "340302-ZH", "340302-DF-SQ1"];
+    let mut apps = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if ejia::domain::IdNumber::parse(id, app.state.today()).is_err() {
+            continue;
+        }
+        apps.push(app.application_at(unions[i % unions.len()], id, &format!("1380000{:04}", i + 10)).await);
+    }
+    assert!(apps.len() >= 4, "enough valid numbers");
+    app.admin("340302", "reviewer", "rev_a").await;
+    app.admin("340300", "reviewer", "rev_b").await;
+    let (a, b) = (app.login("rev_a").await, app.login("rev_b").await);
+    let mut calls = Vec::new();
+    for (i, id) in apps.iter().enumerate() {
+        let cookie = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let action = if i % 3 == 2 { "reject" } else { "approve" };
+        let path = format!("/admin/a/{id}/decide");
+        let app = &app;
+        calls.push(async move { app.post_as(&cookie, &path, &[("action", action), ("reason", "材料不全")]).await.status() });
+    }
+    for status in futures_util::future::join_all(calls).await {
+        assert_eq!(status, 303);
+    }
+    let before = board(&app, "340300", "340300").await;
+    let approved = app.count("SELECT COUNT(*) FROM members").await;
+    assert_eq!(before.totals.members, approved);
+    assert_eq!(before.totals.decided_30, apps.len() as i64);
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    ejia::org::tally::rebuild(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let after = board(&app, "340300", "340300").await;
+    assert_eq!((before.totals, before.children), (after.totals, after.children), "the running totals equal a recount");
+});

@@ -1,20 +1,7 @@
-import { Browser, Page } from '@playwright/test';
-import { test, expect, driverApplies } from './fixtures';
+import { Page } from '@playwright/test';
+import { test, expect, driverApplies, signIn, newPage, ADMIN_PASSWORD } from './fixtures';
 
-const PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/admin/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: /审核队列/ })).toBeVisible();
-}
-
-async function newPage(browser: Browser, use: any): Promise<Page> {
-  const context = await browser.newContext({ ...use, baseURL: use.baseURL });
-  return context.newPage();
-}
+const PASSWORD = ADMIN_PASSWORD;
 
 const totalPending = (page: Page) => page.locator('.totals [data-k="FigPending"] dd');
 
