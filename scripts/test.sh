@@ -60,7 +60,8 @@ for mode in debug release; do
   # The reviewers the review specs sign in as, made as an operator would (`ejia admin add`).
   export E2E_ADMIN_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   for who in "340300 city_admin,manager,reviewer e2e_city" "340302 reviewer e2e_lzh" "340303 reviewer e2e_bs" \
-    "340300 leader e2e_leader" "340302 manager,reviewer e2e_lzh_mgr" "340300-HY01-LY manager,reviewer e2e_ly"; do
+    "340300 leader e2e_leader" "340302 manager,reviewer e2e_lzh_mgr" "340300-HY01-LY manager,reviewer e2e_ly" \
+    "340302-DF manager,reviewer e2e_df"; do
     # shellcheck disable=SC2086
     echo "$E2E_ADMIN_PASSWORD" | RUST_LOG=warn "$CARGO_TARGET_DIR/$mode/ejia" admin add $who
   done

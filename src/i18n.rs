@@ -302,6 +302,61 @@ dictionary! {
     NextPage => "下一页", "Next";
 
     // The turnover pool and membership transfers (issue 7 §2).
+    PoolTitle => "周转池", "Turnover pool";
+    TransfersTitle => "会籍接转", "Membership transfers";
+    MemberTransferTitle => "办理会籍接转", "Transfer a member";
+    DaysInPool => "在池 {} 天", "{} days in the pool";
+    PlaceInto => "安置到", "Place into";
+    Place => "安置", "Place";
+    PoolEmpty => "周转池中暂无会员。", "Nobody is waiting in this pool.";
+    TransferPendingBadge => "接转中", "Transfer waiting";
+    TransferAction => "接转", "Transfer";
+    IncomingTransfers => "待本单位接收", "Waiting for your answer";
+    OutgoingTransfers => "已转出，待对方接收", "Sent, waiting for the other union";
+    TransferHistory => "办理记录", "History";
+    AcceptTransfer => "接收", "Accept";
+    DeclineTransfer => "不接收", "Decline";
+    WithdrawTransfer => "撤回", "Withdraw";
+    DeclineReason => "不接收的理由", "Reason for declining";
+    ReceivingUnion => "接收单位", "Receiving union";
+    SendingUnion => "转出单位", "Sending union";
+    AnswerDue => "办理期限", "Answer due by";
+    DecidedAt => "办理时间", "Decided at";
+    JoinedAt => "入会时间", "Joined";
+    NoTransfers => "暂无记录。", "Nothing here.";
+    KindPool => "周转池安置", "Placement from the pool";
+    KindJobChange => "工作变动接转", "Job change";
+    KindOutOfCity => "转出市外", "Out of the city";
+    TransferStatusPending => "待接收", "Waiting";
+    TransferStatusAccepted => "已接收", "Accepted";
+    TransferStatusDeclined => "未接收", "Declined";
+    TransferStatusAuto => "逾期自动接收", "Accepted automatically";
+    TransferStatusCancelled => "已撤回", "Withdrawn";
+    OutsideCity => "市外（转至外地工会，登记后即转出）", "Outside the city (recorded as transferred out at once)";
+    OutsideWhere => "转往的单位或地区", "The union or place the member goes to";
+    OutsideCityPlace => "市外：{}", "outside the city: {}";
+    FindUnion => "按名称查找接收单位", "Find the receiving union by name";
+    Find => "查找", "Find";
+    PoolsOfCity => "各县区周转池", "Turnover pools";
+    ProposeTransfer => "提交接转", "Propose the transfer";
+    UnionHistory => "所在单位记录", "Unions over time";
+    MemberTransferredOut => "该会员已转出。", "This member has been transferred out.";
+    ChooseUnion => "请选择接收单位", "Choose the receiving union";
+    SameUnion => "接收单位不能是会员当前所在单位", "The receiving union is the member's own";
+    InvalidReceiver => "接收单位须为该县区内的基层工会", "Choose a grassroots union inside the pool's district";
+    NotInPool => "该会员不在周转池中", "This member is not in a pool";
+    NotTransferable => "该会员已转出，不能再办理接转", "This member has left: no transfer is possible";
+    OutsideNeeded => "请填写转往的单位或地区", "Say where the member goes";
+    AlreadyPendingTransfer => "该会员已有一份待接收的接转，请等待对方办理或先撤回。", "This member already has a transfer waiting: wait for the answer or withdraw it first.";
+    TransferProposed => "接转已提交，等待接收单位办理。", "Transfer proposed: the receiving union will answer.";
+    TransferredOutNotice => "已转出市外并登记。", "Transferred out of the city and recorded.";
+    TransferAcceptedNotice => "已接收，会员已转入。", "Accepted: the member has moved in.";
+    TransferDeclinedNotice => "已记录不接收，会员留在原单位。", "Declined: the member stays where they were.";
+    TransferCancelledNotice => "接转已撤回。", "Transfer withdrawn.";
+    TransferNotPending => "该接转已被处理", "This transfer was already decided";
+    DeclineNeedsReason => "不接收须填写理由", "A reason is needed to decline";
+    Days => "天", "d";
+    NoUnionFound => "没有找到该单位，请换个关键词。", "No union found: try other words.";
 
     // Rosters out and in (issue 7 §3).
 

@@ -1,7 +1,7 @@
 //! 工会E家 — trade-union enrolment and services for workers of new forms of employment.
 //! Three layers, imports running one way: `site` (composition: router, page shell, start-up,
 //! bench, demo seed) on top; the areas in the middle (org ← channel ← join ← review; admin below
-//! review; workdays); the ground below (`server`: config, clock, db, crypto, outbox, sms, audit,
+//! review; workdays; transfer); the ground below (`server`: config, clock, db, crypto, outbox, sms, audit,
 //! errors, web extractors; `domain`, `calendar`, `i18n`), which imports no area. Shared modules
 //! compile for the server and the browser; the server-only parts sit behind the `ssr` feature.
 //! The browser entry point wakes the islands.
@@ -16,6 +16,7 @@ pub mod join;
 pub mod org;
 pub mod review;
 pub mod site;
+pub mod transfer;
 pub mod workdays;
 
 #[cfg(feature = "ssr")]

@@ -280,6 +280,9 @@ pub struct AdminKeeper;
 pub struct Revealer;
 /// The city federation's own screens: the audit trail, the calendar.
 pub struct CityAdmin;
+/// Places pooled members and proposes, accepts, declines or withdraws membership transfers
+/// (manager or city admin).
+pub struct Placer;
 
 impl Requirement for Viewer {
     const NAME: &'static str = "viewer";
@@ -303,6 +306,12 @@ impl Requirement for Revealer {
     const NAME: &'static str = "revealer";
     fn allows(a: &AdminInfo) -> bool {
         a.has(super::Role::Manager) || a.has(super::Role::CityAdmin)
+    }
+}
+impl Requirement for Placer {
+    const NAME: &'static str = "placer";
+    fn allows(a: &AdminInfo) -> bool {
+        a.can_place()
     }
 }
 /// Watches the command centre and chases what is overdue (leader, manager or city admin).

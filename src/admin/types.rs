@@ -136,6 +136,10 @@ impl AdminInfo {
     pub fn can_manage_admins(&self) -> bool {
         self.has(Role::Manager) || self.has(Role::CityAdmin)
     }
+    /// Places pooled members and decides membership transfers.
+    pub fn can_place(&self) -> bool {
+        self.has(Role::Manager) || self.has(Role::CityAdmin)
+    }
 }
 
 /// The login page.

@@ -13,6 +13,8 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             <a href="/admin">{t(T::Queue)}</a>
             {admin.can_manage_admins().then(|| view! { <a href="/admin/admins">{t(T::Admins)}</a> })}
             <a href="/admin/stats">{t(T::Progress)}</a>
+            <a href="/admin/pool">{t(T::PoolTitle)}</a>
+            <a href="/admin/transfers">{t(T::TransfersTitle)}</a>
             {(admin.has(Role::Leader) || admin.has(Role::Manager) || admin.has(Role::CityAdmin))
                 .then(|| view! { <a href="/admin/command">{t(T::CommandCentre)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/calendar">{t(T::CalendarTitle)}</a> })}

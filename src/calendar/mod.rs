@@ -159,6 +159,20 @@ impl Calendar {
 }
 
 impl Calendar {
+    /// The deadline `days` working days after `made_at`: the one-working-day rule applied
+    /// `days` times (so during office hours the same time of day, `days` working days later).
+    /// Zero days is `made_at` itself.
+    pub fn working_days_after(&self, made_at: i64, days: u32) -> Deadline {
+        let mut due = Deadline { due_at: made_at, provisional: false };
+        for _ in 0..days {
+            let next = self.deadline(due.due_at);
+            due = Deadline { due_at: next.due_at, provisional: due.provisional || next.provisional };
+        }
+        due
+    }
+}
+
+impl Calendar {
     /// Working seconds (office hours on working days) from `from` to `to`; 0 if `to <= from`.
     pub fn working_secs_between(&self, from: i64, to: i64) -> i64 {
         if to <= from {
@@ -260,6 +274,19 @@ mod tests {
         assert_eq!(format_local(c.deadline(at(2026, 11, 25, 10, 0)).due_at), "2026-11-27 10:00");
         c.set_override(Ymd::new(2026, 11, 28).unwrap(), false);
         assert_eq!(format_local(c.deadline(at(2026, 11, 27, 10, 0)).due_at), "2026-11-28 10:00");
+    }
+
+    #[test]
+    fn several_working_days_skip_weekends_and_holidays() {
+        let c = cal();
+        // Wednesday 10:00 + 5 working days: Thursday, Friday, Monday, Tuesday, Wednesday.
+        assert_eq!(format_local(c.working_days_after(at(2026, 11, 25, 10, 0), 5).due_at), "2026-12-02 10:00");
+        assert_eq!(c.working_days_after(at(2026, 11, 25, 10, 0), 1), c.deadline(at(2026, 11, 25, 10, 0)));
+        assert_eq!(c.working_days_after(at(2026, 11, 25, 10, 0), 0).due_at, at(2026, 11, 25, 10, 0));
+        // Saturday: the close of Monday is the first day, then four more closes.
+        assert_eq!(format_local(c.working_days_after(at(2026, 11, 28, 12, 0), 5).due_at), "2026-12-04 17:30");
+        // Across the National Day break (10-01..10-08 off, 09-28 and 10-11 worked).
+        assert_eq!(format_local(c.working_days_after(at(2025, 9, 29, 10, 0), 5).due_at), "2025-10-13 10:00");
     }
 
     #[test]

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 /// How often one application may be chased by hand.
 pub const CHASE_EVERY_SECS: i64 = 3600;
 
-/// Transfer figures for a set of unions, each over its subtree (filled in by the transfer area
-/// through `with_transfers`).
+/// Transfer figures for a set of unions, each over its subtree (from the transfer area's
+/// counts): waiting, placed, in and out this month, the oldest pooled member's entry.
 pub type TransferFigures = HashMap<i64, (i64, i64, i64, i64, Option<i64>)>;
 
 /// The screen of `org` as seen from the viewer's union `top`; None when `org` is outside it.
@@ -57,8 +57,9 @@ pub async fn board(state: &AppState, top: i64, org: i64) -> sqlx::Result<Option<
     Ok(Some(Board { org_id: org, org_name, crumbs, totals, children, daily, counted_at }))
 }
 
-async fn transfer_figures(_pool: &sqlx::AnyPool, _ids: &[i64], _month_start: i64, _now: i64) -> sqlx::Result<TransferFigures> {
-    Ok(HashMap::new())
+async fn transfer_figures(pool: &sqlx::AnyPool, ids: &[i64], month_start: i64, now: i64) -> sqlx::Result<TransferFigures> {
+    let counts = crate::transfer::repo::counts(pool, ids, month_start, now).await?;
+    Ok(counts.into_iter().map(|(id, c)| (id, (c.waiting, c.placed, c.transferred_in, c.transferred_out, c.pool_oldest_since))).collect())
 }
 
 /// The board as JSON, counted once per change however many screens ask at the same time.

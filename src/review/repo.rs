@@ -244,12 +244,14 @@ pub async fn insert_member(
     in_pool: bool,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at) VALUES ($1, $2, $3, $4, $5)")
+    // A pooled member's days in the pool count from joining.
+    sqlx::query("INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at, pooled_since) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(application_id)
         .bind(org_id)
         .bind(member_no)
         .bind(in_pool as i64)
         .bind(now)
+        .bind(in_pool.then_some(now))
         .execute(conn)
         .await
         .map(|_| ())

@@ -33,6 +33,13 @@ pub enum Action {
     CalendarChange,
     Reminder,
     Escalation,
+    /// A membership transfer proposed (a placement out of a pool, a job change, out of the city).
+    TransferPropose,
+    TransferAccept,
+    TransferDecline,
+    /// Accepted by the engine after 30 days without an answer.
+    TransferAutoAccept,
+    TransferCancel,
     /// A chase (督办) by hand from the overdue list.
     Chase,
 }
@@ -56,6 +63,11 @@ impl Action {
             Action::CalendarChange => "calendar_change",
             Action::Reminder => "reminder",
             Action::Escalation => "escalation",
+            Action::TransferPropose => "transfer_propose",
+            Action::TransferAccept => "transfer_accept",
+            Action::TransferDecline => "transfer_decline",
+            Action::TransferAutoAccept => "transfer_auto_accept",
+            Action::TransferCancel => "transfer_cancel",
             Action::Chase => "chase",
         }
     }
@@ -103,6 +115,8 @@ pub enum Target {
     Route(String),
     /// A calendar setting: `office_hours:08:30-17:30`, `override:2026-10-01:off`, …
     Calendar(String),
+    Member(i64),
+    Transfer(i64),
     /// A union (a screen about it).
     Org(i64),
 }
@@ -117,6 +131,8 @@ impl std::fmt::Display for Target {
             Target::Route(r) => write!(f, "route:{r}"),
             Target::Org(id) => write!(f, "org:{id}"),
             Target::Calendar(c) => f.write_str(c),
+            Target::Member(id) => write!(f, "member:{id}"),
+            Target::Transfer(id) => write!(f, "transfer:{id}"),
         }
     }
 }

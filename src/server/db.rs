@@ -66,6 +66,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "join_security", include_str!("../../migrations/0005_join_security.sql")),
     (6, "review_security", include_str!("../../migrations/0006_review_security.sql")),
     (7, "command", include_str!("../../migrations/0007_command.sql")),
+    (8, "transfers", include_str!("../../migrations/0008_transfers.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, channel, command, join, review, workdays};
+    use crate::{admin, channel, command, join, review, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -99,6 +99,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/command/overdue", get(command::http::overdue))
         .route("/admin/command/overdue/{id}/chase", post(command::http::chase))
         // The turnover pool and membership transfers.
+        .route("/admin/pool", get(transfer::http::pool_get))
+        .route("/admin/pool/place", post(transfer::http::place_post))
+        .route("/admin/members/{id}/transfer", get(transfer::http::member_get).post(transfer::http::member_post))
+        .route("/admin/transfers", get(transfer::http::transfers_get))
+        .route("/admin/transfers/{id}/accept", post(transfer::http::accept_post))
+        .route("/admin/transfers/{id}/decline", post(transfer::http::decline_post))
+        .route("/admin/transfers/{id}/cancel", post(transfer::http::cancel_post))
         // Rosters out and in.
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))

@@ -39,6 +39,9 @@ pub enum PageData {
     Overdue(crate::command::OverdueView),
     // command centre
     // transfers
+    Pool(crate::transfer::PoolView),
+    Transfers(crate::transfer::TransfersView),
+    MemberTransfer(crate::transfer::MemberTransferView),
     // rosters
 }
 
@@ -63,6 +66,9 @@ impl PageData {
             PageData::Overdue(_) => T::OverdueList,
             // command centre
             // transfers
+            PageData::Pool(_) => T::PoolTitle,
+            PageData::Transfers(_) => T::TransfersTitle,
+            PageData::MemberTransfer(_) => T::MemberTransferTitle,
             // rosters
         }
     }
@@ -105,6 +111,9 @@ impl PageData {
         .or_else(|| take::<crate::command::OverdueView>(v).map(PageData::Overdue))
         // command centre
         // transfers
+        .or_else(|| take::<crate::transfer::PoolView>(v).map(PageData::Pool))
+        .or_else(|| take::<crate::transfer::TransfersView>(v).map(PageData::Transfers))
+        .or_else(|| take::<crate::transfer::MemberTransferView>(v).map(PageData::MemberTransfer))
         // rosters
     }
 }
@@ -176,6 +185,9 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Overdue(v) => view! { <crate::command::ui::OverduePage view=v lang=lang/> }.into_any(),
         // command centre
         // transfers
+        PageData::Pool(v) => view! { <crate::transfer::ui::PoolPage view=v lang=lang/> }.into_any(),
+        PageData::Transfers(v) => view! { <crate::transfer::ui::TransfersPage view=v lang=lang/> }.into_any(),
+        PageData::MemberTransfer(v) => view! { <crate::transfer::ui::MemberTransferPage view=v lang=lang/> }.into_any(),
         // rosters
     };
     view! {

@@ -55,14 +55,17 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
     build_state(Config::from_env()?, leptos_options, Arc::new(SystemClock), None).await
 }
 
-/// Starts the outbox dispatcher for this instance; the handle stops it.
+/// Starts the outbox dispatcher and the deadline engines (reviews, transfers) for this
+/// instance; the handle stops them.
 pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let owner = format!("{}-{}", std::process::id(), crate::server::crypto::random_token());
     let engine = tokio::spawn(crate::review::engine::run(state.clone()));
+    let transfers = tokio::spawn(crate::transfer::engine::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
-        // Stopping this handle stops both workers.
+        // Stopping this handle stops every worker.
         let _stop_engine_with_us = AbortOnDrop(engine);
+        let _stop_transfers_with_us = AbortOnDrop(transfers);
         dispatcher.run().await
     })
 }

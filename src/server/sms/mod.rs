@@ -51,13 +51,23 @@ pub enum Template {
     Reminder,
     /// To a parent union's managers: overdue applications at a union (督办). Params: `count`, `org`.
     Escalation,
+    /// To a receiving union's reviewers and managers: membership transfers waiting for them
+    /// (sent when one is proposed, and as the reminder). Params: `count`, `due`.
+    TransferWaiting,
+    /// To a parent union's managers: transfers a union left unanswered (督办). Params: `count`, `org`.
+    TransferEscalation,
+    /// To the member and both unions: a transfer took effect. Params: `name`, `member_no`, `from`, `to`.
+    TransferDone,
+    /// To the member and the sending union: the receiving union declined. Params: `name`,
+    /// `member_no`, `to`, `reason`.
+    TransferDeclined,
     /// To a union's reviewers: a leader chased an overdue application by hand (督办). Params:
     /// `by` (the chasing union), `org` (the reviewing union).
     Chase,
 }
 
 impl Template {
-    pub const ALL: [Template; 9] = [
+    pub const ALL: [Template; 13] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -66,6 +76,10 @@ impl Template {
         Template::Returned,
         Template::Reminder,
         Template::Escalation,
+        Template::TransferWaiting,
+        Template::TransferEscalation,
+        Template::TransferDone,
+        Template::TransferDeclined,
         Template::Chase,
     ];
 
@@ -79,6 +93,10 @@ impl Template {
             Template::Returned => "returned",
             Template::Reminder => "reminder",
             Template::Escalation => "escalation",
+            Template::TransferWaiting => "transfer_waiting",
+            Template::TransferEscalation => "transfer_escalation",
+            Template::TransferDone => "transfer_done",
+            Template::TransferDeclined => "transfer_declined",
             Template::Chase => "chase",
         }
     }
@@ -98,6 +116,10 @@ impl Template {
             Template::Rejected | Template::Returned => &["name", "reason", "link"],
             Template::Reminder => &["count", "due"],
             Template::Escalation => &["count", "org"],
+            Template::TransferWaiting => &["count", "due"],
+            Template::TransferEscalation => &["count", "org"],
+            Template::TransferDone => &["name", "member_no", "from", "to"],
+            Template::TransferDeclined => &["name", "member_no", "to", "reason"],
             Template::Chase => &["by", "org"],
         }
     }
@@ -132,6 +154,22 @@ impl Template {
                 format!("【工会E家】您有{}份入会申请待审核，请于{}前完成审核。", p("count"), p("due"))
             }
             Template::Escalation => format!("【工会E家】督办提醒：{}有{}份入会申请已超期未审核，请督促办理。", p("org"), p("count")),
+            Template::TransferWaiting => {
+                format!("【工会E家】您有{}份会籍接转待接收，请于{}前办理。", p("count"), p("due"))
+            }
+            Template::TransferEscalation => {
+                format!("【工会E家】督办提醒：{}有{}份会籍接转已超期未办理，请督促办理。", p("org"), p("count"))
+            }
+            Template::TransferDone => {
+                format!("【工会E家】{}（会员号{}）的会籍已由{}转入{}，会员号不变。", p("name"), p("member_no"), p("from"), p("to"))
+            }
+            Template::TransferDeclined => format!(
+                "【工会E家】{}未接收{}（会员号{}）的会籍转入，原因：{}。会籍保持不变。",
+                p("to"),
+                p("name"),
+                p("member_no"),
+                p("reason")
+            ),
             Template::Chase => format!("【工会E家】督办：{}督办{}超期未审核的入会申请，请立即登录办理。", p("by"), p("org")),
         }
     }
