@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod join;
 pub mod org;
 pub mod review;
+pub mod roster;
 pub mod site;
 pub mod workdays;
 

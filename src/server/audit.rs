@@ -33,6 +33,10 @@ pub enum Action {
     CalendarChange,
     Reminder,
     Escalation,
+    /// A roster export asked for (masked, or with full numbers and a reason) or finished.
+    Export,
+    /// A roster upload validated, or its valid rows imported.
+    Import,
 }
 
 impl Action {
@@ -54,6 +58,8 @@ impl Action {
             Action::CalendarChange => "calendar_change",
             Action::Reminder => "reminder",
             Action::Escalation => "escalation",
+            Action::Export => "export",
+            Action::Import => "import",
         }
     }
 }
@@ -100,6 +106,12 @@ pub enum Target {
     Route(String),
     /// A calendar setting: `office_hours:08:30-17:30`, `override:2026-10-01:off`, …
     Calendar(String),
+    /// The members of a subtree (a search of the members list).
+    Members,
+    /// An export job.
+    Export(i64),
+    /// An import batch.
+    Import(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -111,6 +123,9 @@ impl std::fmt::Display for Target {
             Target::Applications => f.write_str("applications"),
             Target::Route(r) => write!(f, "route:{r}"),
             Target::Calendar(c) => f.write_str(c),
+            Target::Members => f.write_str("members"),
+            Target::Export(id) => write!(f, "export:{id}"),
+            Target::Import(id) => write!(f, "import:{id}"),
         }
     }
 }

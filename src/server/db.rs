@@ -65,6 +65,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "calendar", include_str!("../../migrations/0004_calendar.sql")),
     (5, "join_security", include_str!("../../migrations/0005_join_security.sql")),
     (6, "review_security", include_str!("../../migrations/0006_review_security.sql")),
+    (7, "command", include_str!("../../migrations/0007_command.sql")),
+    (9, "rosters", include_str!("../../migrations/0009_rosters.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

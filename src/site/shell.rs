@@ -38,6 +38,9 @@ pub enum PageData {
     // command centre
     // transfers
     // rosters
+    Members(crate::roster::MembersView),
+    Export(crate::roster::ExportView),
+    Import(crate::roster::ImportView),
 }
 
 impl PageData {
@@ -60,6 +63,9 @@ impl PageData {
             // command centre
             // transfers
             // rosters
+            PageData::Members(_) => T::RosterMembers,
+            PageData::Export(_) => T::ExportTitle,
+            PageData::Import(_) => T::ImportTitle,
         }
     }
 
@@ -100,6 +106,9 @@ impl PageData {
         // command centre
         // transfers
         // rosters
+        .or_else(|| take::<crate::roster::MembersView>(v).map(PageData::Members))
+        .or_else(|| take::<crate::roster::ExportView>(v).map(PageData::Export))
+        .or_else(|| take::<crate::roster::ImportView>(v).map(PageData::Import))
     }
 }
 
@@ -169,6 +178,9 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         // command centre
         // transfers
         // rosters
+        PageData::Members(v) => view! { <crate::roster::ui::MembersPage view=v lang=lang/> }.into_any(),
+        PageData::Export(v) => view! { <crate::roster::ui::ExportPage view=v lang=lang/> }.into_any(),
+        PageData::Import(v) => view! { <crate::roster::ui::ImportPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>
