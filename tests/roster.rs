@@ -210,7 +210,8 @@ on_both_databases!(an_import_reports_exactly_its_bad_rows_and_imports_once, |app
     assert_eq!(app.count("SELECT COUNT(*) FROM members").await, 5);
     assert_eq!(app.count("SELECT COUNT(*) FROM applications WHERE source = 'import' AND status = 'approved'").await, 5);
     assert_eq!(app.count(&format!("SELECT members FROM org_tallies WHERE org_id = {ly}")).await, 5, "the command centre's totals move");
-    let first_no: String = sqlx::query_scalar("SELECT member_no FROM members ORDER BY id LIMIT 1").fetch_one(&app.state.db.pool).await.unwrap();
+    let first_no: String =
+        sqlx::query_scalar("SELECT member_no FROM members ORDER BY id LIMIT 1").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(first_no, "340300-HY01-LY-000001");
     let page = app.get_as(&cookie, &format!("/admin/import/{batch}")).await.text().await.unwrap();
     assert!(page.contains("已导入 5 人"));
@@ -353,7 +354,10 @@ on_both_databases!(full_numbers_need_the_role_and_a_reason_and_are_audited, |app
     let hit = rows.iter().find(|r| r[3].to_string() == phone(0)).expect("the full phone");
     assert_eq!(hit[1], calamine::Data::String("'=HYPERLINK(\"http://evil.example\",\"x\")".into()));
     assert_eq!(hit[2], calamine::Data::String(id(0)), "an ID number stays text");
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND outcome = 'ok' AND detail LIKE '会员证制作%'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND outcome = 'ok' AND detail LIKE '会员证制作%'").await,
+        2
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND detail LIKE '%full numbers rows 5'").await, 2);
 });
 
@@ -379,6 +383,7 @@ on_both_databases!(only_the_requester_downloads_and_only_within_the_hour, |app: 
     assert!(res.bytes().await.unwrap().starts_with(b"PK"));
     // An hour later: refused, and the sweep deletes the file.
     app.clock.advance(3601);
+    let ly = app.login("ly_mgr").await; // the session itself timed out meanwhile
     assert_eq!(app.get_as(&ly, &download).await.status(), 404);
     let dir = app.state.config.data_dir.join("exports");
     let files = || std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().is_file()).count();

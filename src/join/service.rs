@@ -1,7 +1,6 @@
 //! The join rules on the server — one core for both paths (the island's server function and
 //! the plain no-JavaScript POST): send a code, search workplaces, submit an application.
 //! Validation problems are outcomes, not errors; an `Err` is a fault of ours.
-use crate::server::events::{Change, ChangeKind};
 use super::captcha;
 use super::codes::{self, Issue, Verify};
 use super::repo::{self, NewApplication};
@@ -12,6 +11,7 @@ use crate::i18n::{Lang, T};
 use crate::org;
 use crate::server::crypto::random_token;
 use crate::server::db::is_unique_violation;
+use crate::server::events::{Change, ChangeKind};
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;

@@ -5,8 +5,8 @@
 use super::repo;
 use super::{ApplicationStatus, UNDO_SECS};
 use crate::admin::repo::AdminRow;
-use crate::server::audit;
 use crate::org::tally;
+use crate::server::audit;
 use crate::server::db::is_unique_violation;
 use crate::server::events::{Change, ChangeKind};
 use crate::server::outbox;

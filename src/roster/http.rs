@@ -133,16 +133,16 @@ pub async fn template_csv(_me: Allowed<Revealer>) -> AppResult<Response> {
 fn template(format: ExportFormat) -> AppResult<Response> {
     let bytes = import::template(format).map_err(|e| AppError::Internal(e.into()))?;
     let disposition = format!("attachment; filename=\"roster-template.{}\"", format.as_str());
-    Ok((
-        [(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
 
 /// An upload: the union, then the file. A file that cannot be read safely gets the import
 /// page back with the reason, and nothing is written.
-pub async fn import_post(State(state): State<AppState>, me: Allowed<Revealer>, multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> AppResult<Response> {
+pub async fn import_post(
+    State(state): State<AppState>,
+    me: Allowed<Revealer>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Response> {
     let me = me.signed_in();
     let Some(targets) = import_targets(&state, &me.admin).await? else {
         return not_found(&state, &me, audit::Action::Import, audit::Target::Route("/admin/import".into())).await;
@@ -178,7 +178,9 @@ pub async fn import_post(State(state): State<AppState>, me: Allowed<Revealer>, m
     if !targets.iter().any(|o| o.id == org_id) {
         return not_found(&state, &me, audit::Action::Import, audit::Target::Route(format!("/admin/import org {org_id}"))).await;
     }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else { return import_page(&state, &me, Some(T::ImportEmpty), None).await };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return import_page(&state, &me, Some(T::ImportEmpty), None).await;
+    };
     match import::upload(&state, &me.admin, &me.ip, org_id, &name, &bytes).await? {
         Uploaded::Batch(id) => Ok(Redirect::to(&format!("/admin/import/{id}")).into_response()),
         Uploaded::Refused(t) => import_page(&state, &me, Some(t), None).await,

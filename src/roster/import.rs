@@ -148,7 +148,11 @@ fn joined_date(s: &str, today: Ymd) -> Result<Option<Ymd>, T> {
     }
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
     let date = match parts.as_slice() {
-        [y, m, d] => Ymd::new(y.parse().map_err(|_| T::ErrJoinedDate)?, m.parse().map_err(|_| T::ErrJoinedDate)?, d.parse().map_err(|_| T::ErrJoinedDate)?),
+        [y, m, d] => Ymd::new(
+            y.parse().map_err(|_| T::ErrJoinedDate)?,
+            m.parse().map_err(|_| T::ErrJoinedDate)?,
+            d.parse().map_err(|_| T::ErrJoinedDate)?,
+        ),
         [one] => Ymd::parse(one),
         _ => None,
     };
@@ -245,7 +249,14 @@ pub enum Uploaded {
 }
 
 /// Reads, checks and stores an upload for `org_id` (checked by the caller).
-pub async fn upload(state: &AppState, admin: &crate::admin::repo::AdminRow, ip: &str, org_id: i64, file_name: &str, bytes: &[u8]) -> RosterResult<Uploaded> {
+pub async fn upload(
+    state: &AppState,
+    admin: &crate::admin::repo::AdminRow,
+    ip: &str,
+    org_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> RosterResult<Uploaded> {
     let rows = match read_table(file_name, bytes) {
         Ok(r) => r,
         Err(t) => return Ok(Uploaded::Refused(t)),
@@ -297,13 +308,18 @@ pub async fn upload(state: &AppState, admin: &crate::admin::repo::AdminRow, ip: 
     )
     .await?;
     let detail = format!("validated org {org_id}: {} rows, {} valid", checked.report.len(), checked.valid.len());
-    audit::record(&mut tx, state, now, admin.audit(audit::Action::Import, audit::Target::Import(id), ip, audit::Outcome::Ok, &detail)).await?;
+    audit::record(&mut tx, state, now, admin.audit(audit::Action::Import, audit::Target::Import(id), ip, audit::Outcome::Ok, &detail))
+        .await?;
     tx.commit().await?;
     Ok(Uploaded::Batch(id))
 }
 
 /// A batch's report page, for the admin who uploaded it; `None` otherwise.
-pub async fn batch_view(state: &AppState, admin: &crate::admin::repo::AdminRow, id: i64) -> RosterResult<Option<(BatchView, Vec<RowReport>)>> {
+pub async fn batch_view(
+    state: &AppState,
+    admin: &crate::admin::repo::AdminRow,
+    id: i64,
+) -> RosterResult<Option<(BatchView, Vec<RowReport>)>> {
     let mut conn = state.db.pool.acquire().await?;
     let Some(b) = repo::batch(&mut conn, id).await? else { return Ok(None) };
     if b.admin_id != admin.id {
@@ -326,7 +342,10 @@ pub async fn batch_view(state: &AppState, admin: &crate::admin::repo::AdminRow, 
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Confirmed {
-    Done { imported: i64, skipped: i64 },
+    Done {
+        imported: i64,
+        skipped: i64,
+    },
     /// Imported before (by another click, or another instance): nothing more happened.
     Already,
     Expired,
@@ -350,7 +369,8 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
         return Ok(Confirmed::Already);
     }
     let rows: Vec<ValidRow> = {
-        let plain = state.keys.open_text(&b.rows_sealed, &format!("import:{}", b.batch_key)).map_err(|e| RosterError::Sealed(e.to_string()))?;
+        let plain =
+            state.keys.open_text(&b.rows_sealed, &format!("import:{}", b.batch_key)).map_err(|e| RosterError::Sealed(e.to_string()))?;
         serde_json::from_str(&plain).map_err(|e| RosterError::Sealed(e.to_string()))?
     };
     let today = state.today();
@@ -404,7 +424,8 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
     }
     repo::set_batch_counts(&mut tx, id, imported, skipped).await?;
     let detail = format!("imported into org {}: {imported} members, {skipped} skipped", b.org_id);
-    audit::record(&mut tx, state, now, admin.audit(audit::Action::Import, audit::Target::Import(id), ip, audit::Outcome::Ok, &detail)).await?;
+    audit::record(&mut tx, state, now, admin.audit(audit::Action::Import, audit::Target::Import(id), ip, audit::Outcome::Ok, &detail))
+        .await?;
     tx.commit().await?;
     if imported > 0 {
         state.events.publish(&state.db, &[Change { org_id: b.org_id, kind: ChangeKind::Member }]).await;
@@ -506,7 +527,10 @@ mod tests {
 
     #[test]
     fn headers_must_be_the_template() {
-        assert_eq!(check_rows(&rows(&["name,id,phone", "张三,11010519491231002X,13800138000"]), today(), |_| String::new()).err(), Some(T::ImportWrongHeader));
+        assert_eq!(
+            check_rows(&rows(&["name,id,phone", "张三,11010519491231002X,13800138000"]), today(), |_| String::new()).err(),
+            Some(T::ImportWrongHeader)
+        );
         assert!(check_rows(&rows(&["姓名,身份证号,手机号", "张三,11010519491231002X,13800138000"]), today(), |_| String::new()).is_ok());
         assert_eq!(check_rows(&rows(&["姓名,身份证号,手机号"]), today(), |_| String::new()).err(), Some(T::ImportEmpty));
     }

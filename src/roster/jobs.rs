@@ -137,12 +137,8 @@ pub async fn run_job(state: &AppState, owner: &str, job: Job) -> RosterResult<i6
         let _ = std::fs::remove_file(dir.join(&file_name));
         return Err(RosterError::Worker("lease lost".into()));
     }
-    let detail = format!(
-        "{} {} {} rows {rows}",
-        job.kind.as_str(),
-        job.format.as_str(),
-        if job.reveal { "full numbers" } else { "masked" }
-    );
+    let detail =
+        format!("{} {} {} rows {rows}", job.kind.as_str(), job.format.as_str(), if job.reveal { "full numbers" } else { "masked" });
     audit::record(
         &mut db,
         state,

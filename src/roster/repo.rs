@@ -332,14 +332,13 @@ pub async fn job(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Job>> {
 /// Claims the oldest queued job, or a running one whose lease ran out (its worker died): one
 /// conditional write, so of two workers exactly one gets it.
 pub async fn claim_job(pool: &AnyPool, owner: &str, now: i64, lease_secs: i64) -> sqlx::Result<Option<Job>> {
-    let candidates: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM export_jobs WHERE status = $1 OR (status = $2 AND lease_until < $3) ORDER BY id LIMIT 5",
-    )
-    .bind(JobStatus::Queued.as_str())
-    .bind(JobStatus::Running.as_str())
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
+    let candidates: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM export_jobs WHERE status = $1 OR (status = $2 AND lease_until < $3) ORDER BY id LIMIT 5")
+            .bind(JobStatus::Queued.as_str())
+            .bind(JobStatus::Running.as_str())
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
     for id in candidates {
         let claimed = sqlx::query(
             "UPDATE export_jobs SET status = $1, lease_owner = $2, lease_until = $3, rows_done = 0

@@ -95,7 +95,13 @@ pub async fn application_scope(state: &AppState, admin: &AdminRow, ip: &str, f: 
 }
 
 /// Audits an attempt on something outside the admin's subtree (or not theirs).
-pub async fn audit_not_found(state: &AppState, admin: &AdminRow, ip: &str, action: audit::Action, target: audit::Target) -> RosterResult<()> {
+pub async fn audit_not_found(
+    state: &AppState,
+    admin: &AdminRow,
+    ip: &str,
+    action: audit::Action,
+    target: audit::Target,
+) -> RosterResult<()> {
     audit::record_alone(state, state.now(), admin.audit(action, target, ip, audit::Outcome::NotFound, "")).await?;
     Ok(())
 }
@@ -139,7 +145,10 @@ pub struct ExportForm {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Requested {
     /// The job's page: `/admin/exports/{id}?t={token}`.
-    Created { id: i64, token: String },
+    Created {
+        id: i64,
+        token: String,
+    },
     /// A union outside the subtree (audited).
     NotFound,
     /// Full numbers without a reason.
@@ -162,7 +171,8 @@ pub async fn request_export(state: &AppState, admin: &AdminRow, ip: &str, form: 
         ExportKind::Applications => audit::Target::Applications,
     };
     if reveal && !can_reveal(admin) {
-        audit::record_alone(state, state.now(), admin.audit(audit::Action::Reveal, target, ip, audit::Outcome::Forbidden, "export")).await?;
+        audit::record_alone(state, state.now(), admin.audit(audit::Action::Reveal, target, ip, audit::Outcome::Forbidden, "export"))
+            .await?;
         return Ok(Requested::Forbidden);
     }
     if reveal && reason.is_empty() {
@@ -219,8 +229,15 @@ pub async fn request_export(state: &AppState, admin: &AdminRow, ip: &str, form: 
         },
     )
     .await?;
-    let detail = format!("{} {} {} rows {total}; {}", kind.as_str(), format.as_str(), if reveal { "full numbers" } else { "masked" }, describe(&scope));
-    let (action, detail) = if reveal { (audit::Action::Reveal, format!("{reason} — export {detail}")) } else { (audit::Action::Export, detail) };
+    let detail = format!(
+        "{} {} {} rows {total}; {}",
+        kind.as_str(),
+        format.as_str(),
+        if reveal { "full numbers" } else { "masked" },
+        describe(&scope)
+    );
+    let (action, detail) =
+        if reveal { (audit::Action::Reveal, format!("{reason} — export {detail}")) } else { (audit::Action::Export, detail) };
     audit::record(&mut tx, state, now, admin.audit(action, audit::Target::Export(id), ip, audit::Outcome::Ok, &detail)).await?;
     tx.commit().await?;
     Ok(Requested::Created { id, token })
@@ -277,7 +294,8 @@ pub async fn export_view(state: &AppState, admin: &AdminRow, id: i64, token: &st
     }
     let live = state.now() < job.expires_at;
     let status = if live || job.status.in_progress() { job.status } else { JobStatus::Expired };
-    let download = (status == JobStatus::Done && live && token_matches(&job, token)).then(|| format!("/admin/exports/{id}/download?t={token}"));
+    let download =
+        (status == JobStatus::Done && live && token_matches(&job, token)).then(|| format!("/admin/exports/{id}/download?t={token}"));
     Ok(Some(ExportView {
         admin: admin.info(),
         id,

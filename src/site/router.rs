@@ -94,9 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/calendar/publish", post(workdays::http::publish_post))
         .route("/admin/stats", get(workdays::http::stats_get))
         // The command centre.
-
         // The turnover pool and membership transfers.
-
         // Rosters out and in.
         .route("/admin/members", get(roster::http::members))
         .route("/admin/exports", post(roster::http::export_post))
@@ -113,7 +111,6 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/import/{id}", get(roster::http::batch_get))
         .route("/admin/import/{id}/report.xlsx", get(roster::http::report))
         .route("/admin/import/{id}/confirm", post(roster::http::confirm))
-
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())
