@@ -92,7 +92,7 @@ pub fn cells(kind: ExportKind, r: &ExportRow, full_id: Option<&str>) -> Vec<Stri
 /// An export file being written.
 pub enum FileWriter {
     Xlsx { book: Box<rust_xlsxwriter::Workbook>, row: u32, path: PathBuf },
-    Csv(csv::Writer<std::io::BufWriter<std::fs::File>>),
+    Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
 }
 
 impl FileWriter {
@@ -108,7 +108,7 @@ impl FileWriter {
             ExportFormat::Csv => {
                 let mut file = std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(path)?);
                 file.write_all("\u{feff}".as_bytes())?;
-                FileWriter::Csv(csv::WriterBuilder::new().from_writer(file))
+                FileWriter::Csv(Box::new(csv::WriterBuilder::new().from_writer(file)))
             }
         };
         w.row(header.iter().copied())?;
