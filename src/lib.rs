@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod channel;
+pub mod command;
 pub mod domain;
 pub mod i18n;
 pub mod join;

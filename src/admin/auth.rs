@@ -305,6 +305,16 @@ impl Requirement for Revealer {
         a.has(super::Role::Manager) || a.has(super::Role::CityAdmin)
     }
 }
+/// Watches the command centre and chases what is overdue (leader, manager or city admin).
+pub struct Commander;
+
+impl Requirement for Commander {
+    const NAME: &'static str = "commander";
+    fn allows(a: &AdminInfo) -> bool {
+        a.has(super::Role::Leader) || a.has(super::Role::Manager) || a.has(super::Role::CityAdmin)
+    }
+}
+
 impl Requirement for CityAdmin {
     const NAME: &'static str = "city_admin";
     fn allows(a: &AdminInfo) -> bool {

@@ -15,6 +15,8 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             <a href="/admin/members">{t(T::RosterMembers)}</a>
             {admin.can_manage_admins().then(|| view! { <a href="/admin/import">{t(T::ImportTitle)}</a> })}
             <a href="/admin/stats">{t(T::Progress)}</a>
+            {(admin.has(Role::Leader) || admin.has(Role::Manager) || admin.has(Role::CityAdmin))
+                .then(|| view! { <a href="/admin/command">{t(T::CommandCentre)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/calendar">{t(T::CalendarTitle)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/audit">{t(T::Audit)}</a> })}
             <form method="post" action="/admin/logout" class="inline">

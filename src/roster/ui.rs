@@ -104,7 +104,7 @@ pub fn MembersPage(view: MembersView, lang: Lang) -> impl IntoView {
             })}
             <nav class="pages" aria-label=t(T::Pages)>
                 {prev.map(|href| view! { <a href=href rel="prev">{t(T::Previous)}</a> })}
-                {next.map(|href| view! { <a href=href rel="next">{t(T::Next)}</a> })}
+                {next.map(|href| view! { <a href=href rel="next">{t(T::NextPage)}</a> })}
             </nav>
         </AdminFrame>
     }

@@ -37,6 +37,8 @@ pub enum Action {
     Export,
     /// A roster upload validated, or its valid rows imported.
     Import,
+    /// A chase (督办) by hand from the overdue list.
+    Chase,
 }
 
 impl Action {
@@ -60,6 +62,7 @@ impl Action {
             Action::Escalation => "escalation",
             Action::Export => "export",
             Action::Import => "import",
+            Action::Chase => "chase",
         }
     }
 }
@@ -112,6 +115,8 @@ pub enum Target {
     Export(i64),
     /// An import batch.
     Import(i64),
+    /// A union (a screen about it).
+    Org(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -122,6 +127,7 @@ impl std::fmt::Display for Target {
             Target::AdminName(name) => write!(f, "admin:{}", name.chars().take(64).collect::<String>()),
             Target::Applications => f.write_str("applications"),
             Target::Route(r) => write!(f, "route:{r}"),
+            Target::Org(id) => write!(f, "org:{id}"),
             Target::Calendar(c) => f.write_str(c),
             Target::Members => f.write_str("members"),
             Target::Export(id) => write!(f, "export:{id}"),

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, channel, join, review, roster, workdays};
+    use crate::{admin, channel, command, join, review, roster, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -94,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/calendar/publish", post(workdays::http::publish_post))
         .route("/admin/stats", get(workdays::http::stats_get))
         // The command centre.
+        .route("/admin/command", get(command::http::board))
+        .route("/admin/command/live", get(command::http::live))
+        .route("/admin/command/overdue", get(command::http::overdue))
+        .route("/admin/command/overdue/{id}/chase", post(command::http::chase))
         // The turnover pool and membership transfers.
         // Rosters out and in.
         .route("/admin/members", get(roster::http::members))

@@ -35,6 +35,8 @@ pub enum PageData {
     Detail(crate::review::DetailView),
     Calendar(crate::workdays::CalendarView),
     Stats(crate::workdays::StatsView),
+    Command(crate::command::CommandView),
+    Overdue(crate::command::OverdueView),
     // command centre
     // transfers
     // rosters
@@ -60,6 +62,8 @@ impl PageData {
             PageData::Detail(_) => T::Details,
             PageData::Calendar(_) => T::CalendarTitle,
             PageData::Stats(_) => T::Progress,
+            PageData::Command(_) => T::CommandCentre,
+            PageData::Overdue(_) => T::OverdueList,
             // command centre
             // transfers
             // rosters
@@ -103,6 +107,8 @@ impl PageData {
         .or_else(|| take::<crate::review::DetailView>(v).map(PageData::Detail))
         .or_else(|| take::<crate::workdays::CalendarView>(v).map(PageData::Calendar))
         .or_else(|| take::<crate::workdays::StatsView>(v).map(PageData::Stats))
+        .or_else(|| take::<crate::command::CommandView>(v).map(PageData::Command))
+        .or_else(|| take::<crate::command::OverdueView>(v).map(PageData::Overdue))
         // command centre
         // transfers
         // rosters
@@ -116,7 +122,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = use_context::<Lang>().unwrap_or_default();
     let page = use_context::<PageData>().unwrap_or(PageData::NotFound);
     // Only pages with islands load WebAssembly: the join form, and the queue's keyboard keys.
-    let islands = matches!(page, PageData::Join(_) | PageData::Queue(_));
+    let islands = matches!(page, PageData::Join(_) | PageData::Queue(_) | PageData::Command(_));
     let title = format!("{} · {}", page.title().get(lang), T::AppName.get(lang));
     let description = page.description().get(lang);
     let css = use_context::<StylesheetHref>()
@@ -175,6 +181,8 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Detail(v) => view! { <crate::review::ui::DetailPage view=v lang=lang/> }.into_any(),
         PageData::Calendar(v) => view! { <crate::workdays::ui::CalendarPage view=v lang=lang/> }.into_any(),
         PageData::Stats(v) => view! { <crate::workdays::ui::StatsPage view=v lang=lang/> }.into_any(),
+        PageData::Command(v) => view! { <crate::command::ui::CommandPage view=v lang=lang/> }.into_any(),
+        PageData::Overdue(v) => view! { <crate::command::ui::OverduePage view=v lang=lang/> }.into_any(),
         // command centre
         // transfers
         // rosters

@@ -51,10 +51,13 @@ pub enum Template {
     Reminder,
     /// To a parent union's managers: overdue applications at a union (督办). Params: `count`, `org`.
     Escalation,
+    /// To a union's reviewers: a leader chased an overdue application by hand (督办). Params:
+    /// `by` (the chasing union), `org` (the reviewing union).
+    Chase,
 }
 
 impl Template {
-    pub const ALL: [Template; 8] = [
+    pub const ALL: [Template; 9] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -63,6 +66,7 @@ impl Template {
         Template::Returned,
         Template::Reminder,
         Template::Escalation,
+        Template::Chase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl Template {
             Template::Returned => "returned",
             Template::Reminder => "reminder",
             Template::Escalation => "escalation",
+            Template::Chase => "chase",
         }
     }
 
@@ -93,6 +98,7 @@ impl Template {
             Template::Rejected | Template::Returned => &["name", "reason", "link"],
             Template::Reminder => &["count", "due"],
             Template::Escalation => &["count", "org"],
+            Template::Chase => &["by", "org"],
         }
     }
 
@@ -126,6 +132,7 @@ impl Template {
                 format!("【工会E家】您有{}份入会申请待审核，请于{}前完成审核。", p("count"), p("due"))
             }
             Template::Escalation => format!("【工会E家】督办提醒：{}有{}份入会申请已超期未审核，请督促办理。", p("org"), p("count")),
+            Template::Chase => format!("【工会E家】督办：{}督办{}超期未审核的入会申请，请立即登录办理。", p("by"), p("org")),
         }
     }
 }
