@@ -374,16 +374,21 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
         serde_json::from_str(&plain).map_err(|e| RosterError::Sealed(e.to_string()))?
     };
     let today = state.today();
-    let mut made: Vec<(i64, i64)> = Vec::new(); // (application, joined_at)
+    let mut people = Vec::with_capacity(rows.len());
     let mut skipped = 0;
     for r in &rows {
-        let (Ok(id_number), Ok(phone)) = (IdNumber::parse(&r.id_number, today), Phone::parse(&r.phone)) else {
-            skipped += 1;
-            continue;
-        };
+        match (IdNumber::parse(&r.id_number, today), Phone::parse(&r.phone)) {
+            (Ok(id_number), Ok(phone)) => people.push((state.keys.blind_index(&id_number), id_number, phone, r)),
+            _ => skipped += 1,
+        }
+    }
+    // In blind-index order: two imports of overlapping rosters take the people's unique keys in
+    // the same order, so on PostgreSQL one waits for the other instead of deadlocking.
+    people.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut made: Vec<(i64, i64, i64)> = Vec::new(); // (row in the file, application, joined_at)
+    for (blind, id_number, phone, r) in people {
         let key = crate::server::crypto::random_token();
         let (key_id, cipher) = state.keys.seal_id(&id_number, &format!("application:{key}"));
-        let blind = state.keys.blind_index(&id_number);
         let inserted = repo::insert_imported(
             &mut tx,
             repo::ImportedApplication {
@@ -407,14 +412,16 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
         match inserted {
             Some(app) => {
                 let joined = r.joined.as_deref().and_then(Ymd::parse).map(|d| crate::calendar::local_to_unix(d, 0, 0)).unwrap_or(now);
-                made.push((app, joined));
+                made.push((r.row, app, joined));
             }
             // A member or an open application meanwhile: left as it is.
             None => skipped += 1,
         }
     }
+    // Member numbers follow the file's order.
+    made.sort_unstable();
     let numbers = repo::reserve_member_nos(&mut tx, b.org_id, &b.org_code, made.len() as i64).await?;
-    for ((app, joined), no) in made.iter().zip(&numbers) {
+    for ((_, app, joined), no) in made.iter().zip(&numbers) {
         crate::review::repo::insert_member(&mut tx, *app, b.org_id, no, false, *joined).await?;
     }
     let imported = made.len() as i64;

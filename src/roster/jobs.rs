@@ -49,8 +49,10 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Deletes the files of jobs past their hour and marks them expired.
+/// Deletes the files of jobs past their hour and marks them expired; forgets the sealed rows
+/// of uploads never confirmed.
 pub async fn sweep(state: &AppState) -> RosterResult<usize> {
+    repo::purge_expired_batches(&state.db.pool, state.now()).await?;
     let expired = repo::expired_jobs(&state.db.pool, state.now()).await?;
     let dir = export_dir(state);
     for (id, file) in &expired {

@@ -621,3 +621,13 @@ pub async fn import_targets(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<crate
     .await?;
     Ok(rows.into_iter().map(|(id, name, depth)| crate::org::OrgChoice { id, name, depth }).collect())
 }
+
+/// Forgets the sealed rows of uploads never confirmed in time (their reports stay).
+pub async fn purge_expired_batches(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("UPDATE import_batches SET rows_sealed = '' WHERE status = $1 AND expires_at <= $2 AND rows_sealed <> ''")
+        .bind(BatchStatus::Validated.as_str())
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
