@@ -4,7 +4,6 @@
 //! the database dropped afterwards). Prints rows, seconds, the file's size and the peak memory
 //! above idle (the kernel's high-water mark, reset before each export, and a sampler beside it).
 use crate::calendar::OfficeHours;
-use crate::domain::{IdNumber, Ymd};
 use crate::roster::repo::{self as roster_repo, Scope};
 use crate::roster::{ExportFormat, ExportKind};
 use crate::server::clock::SystemClock;
@@ -42,93 +41,46 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// The i-th of a series of distinct valid ID numbers.
-fn id_number(i: usize, today: Ymd) -> IdNumber {
-    let birth = Ymd::new(1960, 1, 1).expect("date").add_days((i % 14_000) as i64);
-    let body = format!("340302{:04}{:02}{:02}{:03}", birth.year(), birth.month(), birth.day(), i / 14_000);
-    let check = crate::domain::id_number::check_char(body.as_bytes()) as char;
-    IdNumber::parse(&format!("{body}{check}"), today).expect("valid by construction")
-}
-
-const SURNAMES: [char; 12] = ['张', '王', '李', '赵', '刘', '陈', '杨', '黄', '周', '吴', '徐', '孙'];
-
-/// Fills the database with `n` members spread over the unions that are not federations.
+/// Fills the database with `n` members spread over the unions that are not federations: the
+/// rows are made by the database itself (a recursive series), 100,000 a transaction. Their ID
+/// numbers are not real sealed values (the bench exports masked), their names and phones are.
 async fn fill(state: &AppState, n: usize) -> anyhow::Result<()> {
     let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&state.db.pool).await?;
-    let n = n.saturating_sub(have as usize);
+    let n = n.saturating_sub(have as usize) as i64;
     if n == 0 {
         return Ok(());
     }
     let root: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL").fetch_one(&state.db.pool).await?;
     let unions: Vec<i64> = roster_repo::import_targets(&state.db.pool, root).await?.into_iter().map(|o| o.id).collect();
     anyhow::ensure!(!unions.is_empty(), "no union to put members in");
-    let today = state.today();
+    let org_case = format!(
+        "CASE n % {} {} END",
+        unions.len(),
+        unions.iter().enumerate().map(|(i, id)| format!("WHEN {i} THEN {id}")).collect::<Vec<_>>().join(" ")
+    );
     let now = state.now();
     let started = Instant::now();
-    const ROWS: usize = 500;
-    let mut i = 0;
-    while i < n {
-        let batch = (n - i).min(ROWS);
-        let mut sql = String::from(
-            "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone, org_id,
-             in_pool, status, open_key, consent_version, consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from,
-             decided_at, source) VALUES ",
+    const CHUNK: i64 = 100_000;
+    let mut from = have + 1;
+    let last = have + n;
+    while from <= last {
+        let to = (from + CHUNK - 1).min(last);
+        let sql = format!(
+            "WITH RECURSIVE seq(n) AS (SELECT CAST({from} AS BIGINT) UNION ALL SELECT n + 1 FROM seq WHERE n < {to})
+             INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone, org_id,
+                 in_pool, status, open_key, consent_version, consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from,
+                 decided_at, source)
+             SELECT 'bench-' || CAST(n AS TEXT), SUBSTR('张王李赵刘陈杨黄周吴徐孙', 1 + CAST(n % 12 AS INTEGER), 1) || SUBSTR('伟芳强敏磊静', 1 + CAST(n % 6 AS INTEGER), 1),
+                 $1, 1, 'bench-' || CAST(n AS TEXT), '34**************' || CAST(10 + n % 90 AS TEXT), '1985-01-01', 'M',
+                 '1' || CAST(3 + n % 7 AS TEXT) || CAST(100000000 + n AS TEXT), {org_case},
+                 0, 'approved', 'bench-' || CAST(n AS TEXT), 'bench', $2 - (n % 1000) * 86400, 'bench', $2, $2, 0, $2, $2, 'bench'
+             FROM seq"
         );
-        let mut rows = Vec::with_capacity(batch);
-        for k in 0..batch {
-            let b = k * 12;
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 0, 'approved', ${}, 'bench', ${}, 'bench', ${}, ${}, 0, ${}, ${}, 'bench')",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 5,
-                b + 11,
-                b + 12,
-                b + 12,
-                b + 12,
-                b + 12
-            ));
-            let seq = (have as usize) + i + k;
-            let id = id_number(seq, today);
-            let key = random_token();
-            let (key_id, cipher) = state.keys.seal_id(&id, &format!("application:{key}"));
-            let name = format!("{}{}", SURNAMES[seq % SURNAMES.len()], ["伟", "芳", "强", "敏", "磊", "静"][seq % 6]);
-            rows.push((key, name, cipher, key_id, state.keys.blind_index(&id), id.masked(), id.birth_date().to_string(), id.sex(), seq));
-        }
-        let mut q = sqlx::query(&sql);
-        for (key, name, cipher, key_id, blind, masked, birth, sex, seq) in rows {
-            q = q
-                .bind(key)
-                .bind(name)
-                .bind(cipher)
-                .bind(key_id)
-                .bind(blind)
-                .bind(masked)
-                .bind(birth)
-                .bind(sex.code())
-                .bind(format!("1{}{:09}", 3 + seq % 7, seq))
-                .bind(unions[seq % unions.len()])
-                .bind(now - (seq % 1000) as i64 * 86_400)
-                .bind(now);
-        }
         let mut tx = state.db.begin_write().await?;
-        q.execute(&mut *tx).await?;
+        sqlx::query(&sql).bind(vec![0u8; 40]).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
-        i += batch;
-        if i % 100_000 < ROWS {
-            eprintln!("  {i} / {n} applications ({:.0} s)", started.elapsed().as_secs_f64());
-        }
+        eprintln!("  {} / {n} applications ({:.0} s)", to - have, started.elapsed().as_secs_f64());
+        from = to + 1;
     }
     let mut tx = state.db.begin_write().await?;
     sqlx::query(
