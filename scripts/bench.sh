@@ -48,3 +48,9 @@ echo "  pages without a form (home, status, poster) load no WASM at all"
 for db in sqlite postgres; do
   RUST_LOG=warn EJIA_BENCH_PG_URL="$EJIA_TEST_PG_URL" "$bin" bench --db $db --n "${BENCH_N:-2000}" --concurrency 50
 done
+
+# The command centre on a generated city (built once, kept in the temp dir between runs):
+# board time at the root and at a county, decision → 200 live dashboards.
+for db in sqlite postgres; do
+  RUST_LOG=warn "$bin" bench-command --db $db --pg-url "$EJIA_TEST_PG_URL" --members "${BENCH_CITY_MEMBERS:-1000000}" --dashboards 200
+done

@@ -29,6 +29,13 @@ enum Command {
     Bench(BenchArgs),
     /// Time one export of every member to .xlsx and to .csv, with peak memory (see README).
     BenchExport(BenchExportArgs),
+    /// Build a synthetic city for measuring in the database of DATABASE_URL (an empty one, or
+    /// one holding only the demo tree): counties, streets and parks, workplaces, members and
+    /// applications across states and dates.
+    Seed(SeedArgs),
+    /// Measure the command centre on a generated city: the board's time at the root and at a
+    /// county, and decision-to-dashboard latency over many open live dashboards (see README).
+    BenchCommand(BenchCommandArgs),
 }
 
 /// The export bench's flags.
@@ -43,6 +50,43 @@ struct BenchExportArgs {
     /// The PostgreSQL server for --db postgres [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
     #[arg(long, value_name = "URL")]
     pg_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchCommandArgs {
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+    db: String,
+    #[arg(long, value_name = "URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pg_url: String,
+    /// Where the generated city's SQLite file and key are kept between runs [default: the temp dir].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 1_000_000)]
+    members: usize,
+    #[arg(long, default_value_t = 50_000)]
+    applications: usize,
+    /// Live dashboards connected at once (half at the root, half at a county).
+    #[arg(long, default_value_t = 200)]
+    dashboards: usize,
+    #[arg(long, default_value_t = 5)]
+    decisions: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    #[arg(long, default_value_t = 7)]
+    counties: usize,
+    /// Streets and logistics parks, spread over the counties.
+    #[arg(long, default_value_t = 120)]
+    streets: usize,
+    #[arg(long, default_value_t = 2000)]
+    workplaces: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    members: usize,
+    /// Recent applications (the last 60 days) across states; 70 % of them approved and counted
+    /// among the members.
+    #[arg(long, default_value_t = 50_000)]
+    applications: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +176,34 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username, phone } }) => {
             let state = startup::from_env(leptos_options).await?;
             cli::admin_add(&state, &union_code, &roles, &username, phone.as_deref().unwrap_or("")).await
+        }
+        Some(Command::Seed(a)) => {
+            let state = startup::from_env(leptos_options).await?;
+            let sizes = ejia::site::generate::Sizes {
+                counties: a.counties,
+                streets: a.streets,
+                workplaces: a.workplaces,
+                members: a.members,
+                applications: a.applications,
+            };
+            let made = ejia::site::generate::generate(&state, sizes).await?;
+            println!(
+                "seeded {} unions, {} members, {} applications in {:.1} s",
+                made.unions, made.members, made.applications, made.seconds
+            );
+            Ok(())
+        }
+        Some(Command::BenchCommand(a)) => {
+            let args = ejia::site::bench_command::Args {
+                db: a.db,
+                pg_url: a.pg_url,
+                dir: a.dir.unwrap_or_else(|| std::env::temp_dir().join("ejia-bench-city")),
+                members: a.members,
+                applications: a.applications,
+                dashboards: a.dashboards,
+                decisions: a.decisions,
+            };
+            ejia::site::bench_command::run(leptos_options, args).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
         Some(Command::BenchExport(b)) => {

@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, Browser, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -77,4 +77,23 @@ export async function driverApplies(page: Page, county: string): Promise<{ phone
   await page.getByRole('button', { name: '提交申请' }).click();
   await expect(page).toHaveURL(/\/s\//);
   return { phone, status: page.url() };
+}
+
+/** The test admins' password (scripts/test.sh makes the admins); empty when run without them. */
+export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
+
+/** Signs in through the login page; an admin lands on the review queue. */
+export async function signIn(page: Page, username: string) {
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { name: '管理员登录' })).toBeVisible();
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('heading', { name: /审核队列/ })).toBeVisible();
+}
+
+/** A page in a browser context of its own (another person on another phone). */
+export async function newPage(browser: Browser, use: any): Promise<Page> {
+  const context = await browser.newContext({ ...use, baseURL: use.baseURL });
+  return context.newPage();
 }

@@ -1,22 +1,9 @@
-import { Browser, Page } from '@playwright/test';
-import { test, expect, driverApplies, messagesTo } from './fixtures';
+import { Page } from '@playwright/test';
+import { test, expect, driverApplies, messagesTo, signIn, newPage, ADMIN_PASSWORD } from './fixtures';
 
-const PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
+const PASSWORD = ADMIN_PASSWORD;
 const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
 
-async function signIn(page: Page, username: string) {
-  await page.goto('/admin');
-  await expect(page.getByRole('heading', { name: '管理员登录' })).toBeVisible();
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: /审核队列/ })).toBeVisible();
-}
-
-async function newPage(browser: Browser, use: any): Promise<Page> {
-  const context = await browser.newContext({ ...use, baseURL: use.baseURL });
-  return context.newPage();
-}
 
 test.describe('reviewers decide within the working day', () => {
   test.skip(!PASSWORD, 'the review specs need the admins made by scripts/test.sh');

@@ -1,17 +1,5 @@
-import { Page } from '@playwright/test';
 import * as fs from 'fs';
-import { test, expect, randomId, randomPhone, withBadCheck } from './fixtures';
-
-const PASSWORD = process.env.E2E_ADMIN_PASSWORD || '';
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/admin');
-  await expect(page.getByRole('heading', { name: '管理员登录' })).toBeVisible();
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: /审核队列/ })).toBeVisible();
-}
+import { test, expect, randomId, randomPhone, withBadCheck, signIn, ADMIN_PASSWORD } from './fixtures';
 
 /** A roster in the template's columns: five good rows and three bad ones at file rows 3, 5, 7. */
 function rosterWithThreeBad(): string {
@@ -30,7 +18,7 @@ function rosterWithThreeBad(): string {
 }
 
 test.describe('rosters out and in', () => {
-  test.skip(!PASSWORD, 'the roster specs need the admins made by scripts/test.sh');
+  test.skip(!ADMIN_PASSWORD, 'the roster specs need the admins made by scripts/test.sh');
 
   test('an enterprise union imports its roster; exactly the three bad rows are reported', async ({ page }) => {
     await signIn(page, 'e2e_ly');

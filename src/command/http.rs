@@ -22,6 +22,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 /// Screens recount at least this often (deadlines pass without any change).
 const REFRESH_SECS: u64 = 30;
+/// A stream ends after this long; the browser reconnects through the sign-in check again, so a
+/// signed-out or disabled admin's open screen stops receiving figures within this time.
+const STREAM_SECS: u64 = 300;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -60,6 +63,7 @@ struct Live {
     subtree: HashSet<i64>,
     rx: broadcast::Receiver<Change>,
     first: bool,
+    ends: tokio::time::Instant,
 }
 
 /// Waits for a notice from the subtree (true), or for the hub to close (false).
@@ -84,10 +88,15 @@ pub async fn live(State(state): State<AppState>, me: Allowed<Commander>, Query(q
     }
     let subtree: HashSet<i64> = repo::subtree_ids(&state.db.pool, org).await?.into_iter().collect();
     let rx = state.events.subscribe();
-    let start = Live { state, top: me.admin.org_id, org, subtree, rx, first: true };
+    let ends = tokio::time::Instant::now() + Duration::from_secs(STREAM_SECS);
+    let start = Live { state, top: me.admin.org_id, org, subtree, rx, first: true, ends };
     let stream = futures_util::stream::unfold(start, |mut l| async move {
         if !l.first {
-            match tokio::time::timeout(Duration::from_secs(REFRESH_SECS), next_relevant(&mut l.rx, &l.subtree)).await {
+            let wait = Duration::from_secs(REFRESH_SECS).min(l.ends.saturating_duration_since(tokio::time::Instant::now()));
+            if wait.is_zero() {
+                return None;
+            }
+            match tokio::time::timeout(wait, next_relevant(&mut l.rx, &l.subtree)).await {
                 Ok(false) => return None,
                 Ok(true) => {
                     // A burst of changes becomes one recount.
@@ -97,9 +106,14 @@ pub async fn live(State(state): State<AppState>, me: Allowed<Commander>, Query(q
                 Err(_) => {}
             }
         }
-        l.first = false;
+        let first = std::mem::replace(&mut l.first, false);
         match service::board_json(&l.state, l.top, l.org).await {
-            Ok(Some(json)) => Some((Ok::<_, Infallible>(Event::default().event("board").data(&*json)), l)),
+            Ok(Some(json)) => {
+                let event = Event::default().event("board").data(&*json);
+                // After the stream's planned end, the browser comes back within a second.
+                let event = if first { event.retry(Duration::from_secs(1)) } else { event };
+                Some((Ok::<_, Infallible>(event), l))
+            }
             Ok(None) => None,
             Err(e) => {
                 // The browser reconnects and starts from a fresh count.

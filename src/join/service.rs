@@ -290,7 +290,8 @@ pub async fn resubmit(
     let now = state.now();
     let deadline = state.deadline(now);
     let mut tx = state.db.begin_write().await?;
-    if repo::resubmit(&mut tx, application_id, name, plate, now, &deadline).await? {
+    let resubmitted = repo::resubmit(&mut tx, application_id, name, plate, now, &deadline).await?;
+    if resubmitted {
         crate::server::audit::record(
             &mut tx,
             state,
@@ -307,6 +308,11 @@ pub async fn resubmit(
         )
         .await?;
     }
+    let org_id = repo::org_of(&mut tx, application_id).await?;
     tx.commit().await?;
+    if resubmitted {
+        // Pending again: the command centre counts it.
+        state.events.publish(&state.db, &[Change { org_id, kind: ChangeKind::Join }]).await;
+    }
     Ok(())
 }

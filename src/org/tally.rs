@@ -83,6 +83,9 @@ pub async fn day(conn: &mut Conn, org_id: i64, at: i64, d: DayDelta) -> sqlx::Re
 }
 
 /// Recounts every total from the members and applications (after a bulk load, or to check).
+/// A decision counts on the day it was made; a returned application that came back corrected
+/// no longer carries its return, so after resubmissions the recount holds fewer decisions than
+/// the running totals, which keep every decision made.
 pub async fn rebuild(conn: &mut Conn) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM org_tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM org_daily").execute(&mut *conn).await?;

@@ -108,7 +108,7 @@ where
     Ok((all, started.elapsed()))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i].as_secs_f64() * 1000.0
 }
@@ -230,6 +230,31 @@ async fn review_bench(
     Ok(())
 }
 
+/// The production set-up for a bench run: no sending limits, SMS recorded only, a fresh key.
+pub(super) fn bench_config(database_url: String, public_url: String, dir: std::path::PathBuf) -> Config {
+    let unlimited = 1_000_000;
+    Config {
+        production: false,
+        database_url,
+        public_url,
+        sms_provider: "bench".into(),
+        sms_log: dir.join("sms.jsonl"),
+        data_key: Some(Keyring::generate_spec(1)),
+        data_dir: dir,
+        trusted_proxy_hops: 0,
+        limits: Limits {
+            phone_per_minute: unlimited,
+            phone_per_hour: unlimited,
+            phone_per_day: unlimited,
+            ip_per_hour: unlimited,
+            ip_hard_per_hour: unlimited,
+        },
+        office_hours: OfficeHours::default(),
+        seed_demo: true,
+        max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+    }
+}
+
 pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String]) -> anyhow::Result<()> {
     let args = parse_args(args)?;
     let tmp = std::env::temp_dir().join(format!("ejia-bench-{}", random_token()));
@@ -248,27 +273,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let unlimited = 1_000_000;
-    let config = Config {
-        production: false,
-        database_url,
-        public_url: format!("http://{addr}"),
-        sms_provider: "bench".into(),
-        sms_log: tmp.join("sms.jsonl"),
-        data_key: Some(Keyring::generate_spec(1)),
-        data_dir: tmp.clone(),
-        trusted_proxy_hops: 0,
-        limits: Limits {
-            phone_per_minute: unlimited,
-            phone_per_hour: unlimited,
-            phone_per_day: unlimited,
-            ip_per_hour: unlimited,
-            ip_hard_per_hour: unlimited,
-        },
-        office_hours: OfficeHours::default(),
-        seed_demo: true,
-        max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
-    };
+    let config = bench_config(database_url, format!("http://{addr}"), tmp.clone());
     let sms = Arc::new(CaptureSms::default());
     let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), Some(sms.clone())).await?;
     let workers = super::startup::spawn_workers(&state);

@@ -4,10 +4,13 @@
 //! It imports the areas and the ground; nothing imports it but the binary and the tests.
 #[cfg(feature = "ssr")]
 pub mod bench;
+pub mod bench_command;
 #[cfg(feature = "ssr")]
 pub mod bench_export;
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod generate;
 #[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]

@@ -158,6 +158,11 @@ pub async fn by_token_hash(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::
 
 /// A returned application back to pending with the corrected fields and a fresh deadline — one
 /// conditional write; false when it was not (or no longer) returned.
+/// The union an application is counted under.
+pub async fn org_of(conn: &mut Conn, application_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT org_id FROM applications WHERE id = $1").bind(application_id).fetch_one(conn).await
+}
+
 pub async fn resubmit(
     conn: &mut Conn,
     application_id: i64,
