@@ -4,6 +4,7 @@
 //! It imports the areas and the ground; nothing imports it but the binary and the tests.
 #[cfg(feature = "ssr")]
 pub mod bench;
+#[cfg(feature = "ssr")]
 pub mod bench_command;
 #[cfg(feature = "ssr")]
 pub mod bench_export;
