@@ -359,6 +359,61 @@ dictionary! {
     NoUnionFound => "没有找到该单位，请换个关键词。", "No union found: try other words.";
 
     // Rosters out and in (issue 7 §3).
+    RosterMembers => "会员名册", "Members";
+    RosterApplications => "入会申请", "Applications";
+    NoMembers => "没有符合条件的会员。", "No members match.";
+    JoinedOn => "入会日期", "Joined on";
+    JoinedFrom => "入会起始日期", "Joined from";
+    JoinedTo => "入会截止日期", "Joined until";
+    InPool => "在周转池", "In a turnover pool";
+    PlacedFilter => "已落实单位", "Placed in a union";
+    Transfer => "转会", "Transfer";
+    Pages => "翻页", "Pages";
+    ApplicationNo => "申请编号", "Application no.";
+    Yes => "是", "yes";
+    No => "否", "no";
+    Export => "导出", "Export";
+    ExportFormatLabel => "文件格式", "File format";
+    ExportFull => "导出完整号码（须填写理由，将被记录）", "Full numbers (needs a reason; recorded)";
+    ExportTitle => "导出名册", "Export";
+    ExportFullNumbers => "本文件含完整身份证号和手机号：仅限工作使用，用后删除。", "This file holds full ID and mobile numbers: for work use only; delete it after use.";
+    ExportQueued => "排队中…", "Waiting…";
+    ExportRunning => "正在生成…", "Writing…";
+    ExportDone => "已生成", "Ready";
+    ExportFailed => "生成失败，请重新导出", "Failed; please export again";
+    ExportExpired => "链接已过期，文件已删除", "The link has expired and the file is deleted";
+    ExportRows => "已写入 {} / {} 行", "{} of {} rows written";
+    ExportLinkNote => "下载链接仅限本人使用，{} 前有效。", "The link works for you only, until {}.";
+    Download => "下载", "Download";
+    ImportTitle => "导入会员", "Import members";
+    ImportHint => "每行按入会表单的规则检查（身份证校验位、年龄、手机号），并查重；已是会员的人不会重复导入。", "Every row is checked like the join form (ID check character, age, mobile) and for duplicates; people who are members already are not imported again.";
+    ImportTemplate => "下载模板", "Template";
+    ImportUnion => "导入到", "Import into";
+    ImportFile => "名册文件（.xlsx 或 .csv，不超过5 MB、20000行）", "Roster file (.xlsx or .csv, up to 5 MB and 20,000 rows)";
+    ImportUpload => "上传并检查", "Upload and check";
+    ImportSummary => "共 {} 行：可导入 {} 行，有问题 {} 行", "{} rows: {} can be imported, {} have problems";
+    ImportBadRows => "有问题的行", "Rows with problems";
+    ImportReport => "下载检查报告（.xlsx）", "Download the report (.xlsx)";
+    ImportConfirm => "导入", "Import";
+    ImportDone => "已导入 {} 人，跳过 {} 人。", "Imported {}; skipped {}.";
+    ImportNothingValid => "没有可导入的行。", "No row can be imported.";
+    ImportAnother => "导入另一个文件", "Import another file";
+    ImportResult => "检查结果", "Result";
+    ImportRowOk => "可导入", "can be imported";
+    RowNumber => "行号", "Row";
+    ImportEmpty => "文件中没有数据行。", "The file holds no data rows.";
+    ImportTooLarge => "文件超过5 MB，请分批导入。", "The file is larger than 5 MB: import it in parts.";
+    ImportNotSpreadsheet => "无法读取该文件：请上传按模板填写的 .xlsx 或 .csv 文件。", "The file could not be read: upload an .xlsx or .csv file made from the template.";
+    ImportUnzippedTooLarge => "文件解压后过大（超过50 MB），已拒绝。", "The file unpacks to more than 50 MB: refused.";
+    ImportTooManyRows => "数据超过20000行，请分批导入。", "More than 20,000 rows: import them in parts.";
+    ImportWrongHeader => "表头与模板不符：第一行应为 姓名,身份证号,手机号,入会日期(可选),车牌号(可选)。", "The header is not the template's: the first row must be 姓名,身份证号,手机号,入会日期(可选),车牌号(可选).";
+    ImportEncoding => "无法识别文件编码：请以 UTF-8 或 GBK 保存。", "Unknown text encoding: save the file as UTF-8 or GBK.";
+    ImportChooseUnion => "请选择导入到哪个工会。", "Choose the union to import into.";
+    ImportExpired => "该批次已过期，请重新上传。", "This upload has expired: upload the file again.";
+    ImportDuplicateId => "与第{}行身份证号重复", "same ID number as row {}";
+    ImportDuplicatePhone => "与第{}行手机号重复", "same mobile number as row {}";
+    ImportAlreadyMember => "已是会员或已有入会申请", "already a member or has an open application";
+    ErrJoinedDate => "入会日期不正确（如 2024-05-01，且不晚于今天）", "Joined date not valid (e.g. 2024-05-01, not after today)";
 
 }
 

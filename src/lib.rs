@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod join;
 pub mod org;
 pub mod review;
+pub mod roster;
 pub mod site;
 pub mod transfer;
 pub mod workdays;

@@ -27,6 +27,8 @@ enum Command {
     },
     /// Measure join throughput and latency, and time the review queue (see README).
     Bench(BenchArgs),
+    /// Time one export of every member to .xlsx and to .csv, with peak memory (see README).
+    BenchExport(BenchExportArgs),
     /// Build a synthetic city for measuring in the database of DATABASE_URL (an empty one, or
     /// one holding only the demo tree): counties, streets and parks, workplaces, members and
     /// applications across states and dates.
@@ -35,6 +37,20 @@ enum Command {
     /// county, and decision-to-dashboard latency over many open live dashboards (see README).
     #[command(name = "bench-command")]
     BenchCentre(BenchCommandArgs),
+}
+
+/// The export bench's flags.
+#[derive(Debug, clap::Args)]
+struct BenchExportArgs {
+    /// The database to measure.
+    #[arg(long, value_parser = ["sqlite", "postgres"], default_value = "sqlite")]
+    db: String,
+    /// Members to export, 1 to 2000000.
+    #[arg(long = "n", value_name = "N", default_value_t = 1_000_000)]
+    n: usize,
+    /// The PostgreSQL server for --db postgres [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
+    #[arg(long, value_name = "URL")]
+    pg_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -191,5 +207,12 @@ async fn main() -> anyhow::Result<()> {
             ejia::site::bench_command::run(leptos_options, args).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
+        Some(Command::BenchExport(b)) => {
+            let pg_url = b
+                .pg_url
+                .or_else(|| std::env::var("EJIA_BENCH_PG_URL").ok())
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into());
+            ejia::site::bench_export::run(leptos_options, ejia::site::bench_export::Args { db: b.db, n: b.n, pg_url }).await
+        }
     }
 }

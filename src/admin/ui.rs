@@ -12,6 +12,8 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             <span class="me">{format!("{} · {}", admin.display_name, admin.org_name)}</span>
             <a href="/admin">{t(T::Queue)}</a>
             {admin.can_manage_admins().then(|| view! { <a href="/admin/admins">{t(T::Admins)}</a> })}
+            <a href="/admin/members">{t(T::RosterMembers)}</a>
+            {admin.can_manage_admins().then(|| view! { <a href="/admin/import">{t(T::ImportTitle)}</a> })}
             <a href="/admin/stats">{t(T::Progress)}</a>
             <a href="/admin/pool">{t(T::PoolTitle)}</a>
             <a href="/admin/transfers">{t(T::TransfersTitle)}</a>
@@ -24,6 +26,33 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             </form>
         </nav>
         <section class="card wide">{children()}</section>
+    }
+}
+
+/// The export form of a list screen: the screen's filters ride along as hidden fields; the
+/// format; and, for a role that may reveal, full numbers with a required reason.
+#[component]
+pub fn ExportForm(kind: &'static str, fields: Vec<(&'static str, String)>, can_reveal: bool, lang: Lang) -> impl IntoView {
+    let t = move |k: T| k.get(lang);
+    view! {
+        <details class="filter-box export-box">
+            <summary>{t(T::Export)}</summary>
+            <form method="post" action="/admin/exports" class="filters export-form">
+                <input type="hidden" name="kind" value=kind/>
+                {fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                <label for="x-format">{t(T::ExportFormatLabel)}</label>
+                <select id="x-format" name="format">
+                    <option value="xlsx">".xlsx"</option>
+                    <option value="csv">".csv"</option>
+                </select>
+                {can_reveal.then(|| view! {
+                    <label class="check"><input type="checkbox" name="reveal" value="1"/>{t(T::ExportFull)}</label>
+                    <label for="x-reason">{t(T::RevealReason)}</label>
+                    <input id="x-reason" name="reason" maxlength="100"/>
+                })}
+                <button type="submit" class="secondary">{t(T::Export)}</button>
+            </form>
+        </details>
     }
 }
 

@@ -36,6 +36,17 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
     let items = view.items.clone();
     let empty = items.is_empty();
     // Filters fold away on a phone, unless one is in use.
+    // The export carries the queue's current filters.
+    let export_fields = vec![
+        ("org", f.org.clone()),
+        ("status", f.status.clone()),
+        ("channel", f.channel.clone()),
+        ("from", f.from.clone()),
+        ("to", f.to.clone()),
+        ("overdue", f.overdue.clone()),
+        ("q", f.q.clone()),
+    ];
+    let can_reveal = view.admin.has(crate::admin::Role::Manager) || view.admin.has(crate::admin::Role::CityAdmin);
     let filtering = [&f.org, &f.channel, &f.from, &f.to, &f.q, &f.overdue].iter().any(|v| !v.is_empty())
         || f.status() != StatusFilter::Only(ApplicationStatus::Pending);
     view! {
@@ -81,6 +92,7 @@ pub fn QueuePage(view: QueueView, lang: Lang) -> impl IntoView {
                 <button type="submit" class="secondary">{t(T::Filter)}</button>
             </form>
             </details>
+            <crate::admin::ui::ExportForm kind="applications" fields=export_fields can_reveal=can_reveal lang=lang/>
             {empty.then(|| view! { <p class="hint">{t(T::NothingHere)}</p> })}
             {(can_review && !empty).then(|| view! { <super::keys::QueueKeys lang=lang/> })}
             {(can_review && !empty).then(|| view! {

@@ -40,6 +40,10 @@ pub enum Action {
     /// Accepted by the engine after 30 days without an answer.
     TransferAutoAccept,
     TransferCancel,
+    /// A roster export asked for (masked, or with full numbers and a reason) or finished.
+    Export,
+    /// A roster upload validated, or its valid rows imported.
+    Import,
     /// A chase (督办) by hand from the overdue list.
     Chase,
 }
@@ -68,6 +72,8 @@ impl Action {
             Action::TransferDecline => "transfer_decline",
             Action::TransferAutoAccept => "transfer_auto_accept",
             Action::TransferCancel => "transfer_cancel",
+            Action::Export => "export",
+            Action::Import => "import",
             Action::Chase => "chase",
         }
     }
@@ -117,6 +123,12 @@ pub enum Target {
     Calendar(String),
     Member(i64),
     Transfer(i64),
+    /// The members of a subtree (a search of the members list).
+    Members,
+    /// An export job.
+    Export(i64),
+    /// An import batch.
+    Import(i64),
     /// A union (a screen about it).
     Org(i64),
 }
@@ -133,6 +145,9 @@ impl std::fmt::Display for Target {
             Target::Calendar(c) => f.write_str(c),
             Target::Member(id) => write!(f, "member:{id}"),
             Target::Transfer(id) => write!(f, "transfer:{id}"),
+            Target::Members => f.write_str("members"),
+            Target::Export(id) => write!(f, "export:{id}"),
+            Target::Import(id) => write!(f, "import:{id}"),
         }
     }
 }

@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "review_security", include_str!("../../migrations/0006_review_security.sql")),
     (7, "command", include_str!("../../migrations/0007_command.sql")),
     (8, "transfers", include_str!("../../migrations/0008_transfers.sql")),
+    (9, "rosters", include_str!("../../migrations/0009_rosters.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -7,6 +7,8 @@ pub mod bench;
 #[cfg(feature = "ssr")]
 pub mod bench_command;
 #[cfg(feature = "ssr")]
+pub mod bench_export;
+#[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod generate;

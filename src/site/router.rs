@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, channel, command, join, review, transfer, workdays};
+    use crate::{admin, channel, command, join, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -107,6 +107,21 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/transfers/{id}/decline", post(transfer::http::decline_post))
         .route("/admin/transfers/{id}/cancel", post(transfer::http::cancel_post))
         // Rosters out and in.
+        .route("/admin/members", get(roster::http::members))
+        .route("/admin/exports", post(roster::http::export_post))
+        .route("/admin/exports/{id}", get(roster::http::export_get))
+        .route("/admin/exports/{id}/download", get(roster::http::download))
+        .route(
+            "/admin/import",
+            get(roster::http::import_get)
+                .post(roster::http::import_post)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::roster::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/admin/import/template.xlsx", get(roster::http::template_xlsx))
+        .route("/admin/import/template.csv", get(roster::http::template_csv))
+        .route("/admin/import/{id}", get(roster::http::batch_get))
+        .route("/admin/import/{id}/report.xlsx", get(roster::http::report))
+        .route("/admin/import/{id}/confirm", post(roster::http::confirm))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

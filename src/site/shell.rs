@@ -43,6 +43,9 @@ pub enum PageData {
     Transfers(crate::transfer::TransfersView),
     MemberTransfer(crate::transfer::MemberTransferView),
     // rosters
+    Members(crate::roster::MembersView),
+    Export(crate::roster::ExportView),
+    Import(crate::roster::ImportView),
 }
 
 impl PageData {
@@ -70,6 +73,9 @@ impl PageData {
             PageData::Transfers(_) => T::TransfersTitle,
             PageData::MemberTransfer(_) => T::MemberTransferTitle,
             // rosters
+            PageData::Members(_) => T::RosterMembers,
+            PageData::Export(_) => T::ExportTitle,
+            PageData::Import(_) => T::ImportTitle,
         }
     }
 
@@ -115,6 +121,9 @@ impl PageData {
         .or_else(|| take::<crate::transfer::TransfersView>(v).map(PageData::Transfers))
         .or_else(|| take::<crate::transfer::MemberTransferView>(v).map(PageData::MemberTransfer))
         // rosters
+        .or_else(|| take::<crate::roster::MembersView>(v).map(PageData::Members))
+        .or_else(|| take::<crate::roster::ExportView>(v).map(PageData::Export))
+        .or_else(|| take::<crate::roster::ImportView>(v).map(PageData::Import))
     }
 }
 
@@ -189,6 +198,9 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Transfers(v) => view! { <crate::transfer::ui::TransfersPage view=v lang=lang/> }.into_any(),
         PageData::MemberTransfer(v) => view! { <crate::transfer::ui::MemberTransferPage view=v lang=lang/> }.into_any(),
         // rosters
+        PageData::Members(v) => view! { <crate::roster::ui::MembersPage view=v lang=lang/> }.into_any(),
+        PageData::Export(v) => view! { <crate::roster::ui::ExportPage view=v lang=lang/> }.into_any(),
+        PageData::Import(v) => view! { <crate::roster::ui::ImportPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>
