@@ -51,6 +51,9 @@ struct BenchExportArgs {
     /// The PostgreSQL server for --db postgres [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
     #[arg(long, value_name = "URL")]
     pg_url: Option<String>,
+    /// One format only (each alone in its process gives its own peak memory).
+    #[arg(long, value_parser = ["xlsx", "csv", "both"], default_value = "both")]
+    format: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,7 +215,8 @@ async fn main() -> anyhow::Result<()> {
                 .pg_url
                 .or_else(|| std::env::var("EJIA_BENCH_PG_URL").ok())
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into());
-            ejia::site::bench_export::run(leptos_options, ejia::site::bench_export::Args { db: b.db, n: b.n, pg_url }).await
+            ejia::site::bench_export::run(leptos_options, ejia::site::bench_export::Args { db: b.db, n: b.n, pg_url, format: b.format })
+                .await
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct Args {
     pub db: String,
     pub n: usize,
     pub pg_url: String,
+    /// xlsx, csv, or both (one after the other in this process: the second's "above idle" then
+    /// starts from what the allocator kept of the first).
+    pub format: String,
 }
 
 /// Resident memory now and its high-water mark, in KiB (Linux; zeros elsewhere).
@@ -213,7 +216,11 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
         )
         .await?;
         tx.commit().await?;
-        for format in [ExportFormat::Xlsx, ExportFormat::Csv] {
+        let formats: Vec<ExportFormat> = match ExportFormat::parse(&args.format) {
+            Some(f) => vec![f],
+            None => vec![ExportFormat::Xlsx, ExportFormat::Csv],
+        };
+        for format in formats {
             one_export(&state, admin_id, root, format).await?;
         }
         state.db.pool.close().await;
