@@ -71,3 +71,15 @@ CREATE TABLE member_unions (
     transfer_id BIGINT REFERENCES transfers (id)
 );
 CREATE INDEX member_unions_member ON member_unions (member_id, since_at);
+
+-- The command centre's transfer figures per union and day, kept in the transaction of each
+-- move for every union up the tree: placements out of a pool (at the receiving side), members
+-- moved in from outside the union's subtree, members moved out of it.
+CREATE TABLE org_moves (
+    org_id BIGINT NOT NULL REFERENCES orgs (id),
+    day BIGINT NOT NULL,
+    placed BIGINT NOT NULL DEFAULT 0,
+    moved_in BIGINT NOT NULL DEFAULT 0,
+    moved_out BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, day)
+);

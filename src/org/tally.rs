@@ -82,6 +82,35 @@ pub async fn day(conn: &mut Conn, org_id: i64, at: i64, d: DayDelta) -> sqlx::Re
     .map(|_| ())
 }
 
+/// A member moved from one union to another (`to` None: out of the city) on the day of `at`:
+/// each union above the receiving side counts a move in, each above the sending side a move
+/// out — except the unions above both, for which nothing left their subtree; `placed` counts a
+/// placement out of a pool at every union above the receiving side.
+pub async fn moved(conn: &mut Conn, from: i64, to: Option<i64>, placed: bool, at: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO org_moves (org_id, day, placed, moved_in, moved_out)
+         SELECT org_id, CAST($4 AS BIGINT), SUM(p), SUM(i), SUM(o) FROM (
+             SELECT ancestor_id AS org_id, CAST($3 AS BIGINT) AS p,
+                    CASE WHEN ancestor_id IN (SELECT ancestor_id FROM org_closure WHERE descendant_id = $1) THEN 0 ELSE 1 END AS i,
+                    0 AS o
+             FROM org_closure WHERE descendant_id = $2
+             UNION ALL
+             SELECT ancestor_id, 0, 0,
+                    CASE WHEN ancestor_id IN (SELECT ancestor_id FROM org_closure WHERE descendant_id = $2) THEN 0 ELSE 1 END
+             FROM org_closure WHERE descendant_id = $1
+         ) d GROUP BY org_id ORDER BY org_id
+         ON CONFLICT (org_id, day) DO UPDATE SET placed = org_moves.placed + excluded.placed,
+             moved_in = org_moves.moved_in + excluded.moved_in, moved_out = org_moves.moved_out + excluded.moved_out",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(placed as i64)
+    .bind(local_day(at))
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 /// Recounts every total from the members and applications (after a bulk load, or to check).
 /// A decision counts on the day it was made; a returned application that came back corrected
 /// no longer carries its return, so after resubmissions the recount holds fewer decisions than

@@ -571,25 +571,26 @@ pub async fn counts(pool: &AnyPool, org_ids: &[i64], month_start: i64, now: i64)
             out.entry(*a).or_default().waiting += 1;
         }
     }
-    let moves: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT from_org_id, to_org_id, kind FROM transfers
-         WHERE decided_at >= $1 AND decided_at <= $2 AND status IN ('accepted', 'auto_accepted')",
-    )
-    .bind(month_start)
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
-    for (from, to, kind) in moves {
-        let (from_under, to_under) = (ancestors(Some(from)), ancestors(to));
-        for a in to_under {
-            let e = out.entry(*a).or_default();
-            e.placed += (kind == TransferKind::Pool.as_str()) as i64;
-            e.transferred_in += (!from_under.contains(a)) as i64;
+    // The month's moves from the running totals (one row per union and day).
+    let first_day = crate::org::tally::local_day(month_start);
+    for chunk in org_ids.chunks(500) {
+        let sql = format!(
+            "SELECT org_id, CAST(SUM(placed) AS BIGINT) AS placed, CAST(SUM(moved_in) AS BIGINT) AS moved_in,
+                    CAST(SUM(moved_out) AS BIGINT) AS moved_out
+             FROM org_moves WHERE org_id IN ({}) AND day >= ${} AND day <= ${} GROUP BY org_id",
+            placeholders(1, chunk.len()),
+            chunk.len() + 1,
+            chunk.len() + 2
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
         }
-        for a in from_under {
-            if !to_under.contains(a) {
-                out.entry(*a).or_default().transferred_out += 1;
-            }
+        for r in q.bind(first_day).bind(crate::org::tally::local_day(now)).fetch_all(pool).await? {
+            let e = out.entry(r.try_get("org_id")?).or_default();
+            e.placed = r.try_get("placed")?;
+            e.transferred_in = r.try_get("moved_in")?;
+            e.transferred_out = r.try_get("moved_out")?;
         }
     }
     Ok(out)

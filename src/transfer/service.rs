@@ -277,6 +277,7 @@ async fn out_of_city(
     )
     .await?;
     tally::members(&mut tx, &[tally::MemberDelta::removed(member.org_id, member.in_pool)]).await?;
+    tally::moved(&mut tx, member.org_id, None, false, now).await?;
     let to_words = T::OutsideCityPlace.fill(crate::i18n::Lang::Zh, &[place]);
     let params = serde_json::json!({
         "name": PersonName::mask_stored(&member.name),
@@ -331,6 +332,7 @@ pub async fn take_effect(tx: &mut WriteTx, t: &TransferRow, status: TransferStat
     )
     .await?;
     tally::members(tx, &[tally::MemberDelta::removed(t.from_org_id, t.from_pool), tally::MemberDelta::added(to, t.to_pool)]).await?;
+    tally::moved(tx, t.from_org_id, Some(to), t.kind == TransferKind::Pool, now).await?;
     let params = serde_json::json!({
         "name": PersonName::mask_stored(&t.name),
         "member_no": t.member_no,
