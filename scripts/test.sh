@@ -48,7 +48,7 @@ echo "the WASM dependency tree holds no server-only crate"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "== unit, property and integration tests (SQLite and PostgreSQL)"
-cargo test --features ssr --locked 2>&1 | tee -a "$log"
+cargo test --features ssr --locked --no-fail-fast 2>&1 | tee -a "$log"
 
 for mode in debug release; do
   echo "== end-to-end, $mode build"
