@@ -118,6 +118,7 @@ pub async fn moved(conn: &mut Conn, from: i64, to: Option<i64>, placed: bool, at
 pub async fn rebuild(conn: &mut Conn) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM org_tallies").execute(&mut *conn).await?;
     sqlx::query("DELETE FROM org_daily").execute(&mut *conn).await?;
+    // (Transfers' day totals, `org_moves`, are kept by the moves alone and stay as they are.)
     sqlx::query(
         "INSERT INTO org_tallies (org_id, members, pooled)
          SELECT c.ancestor_id, SUM(m.n), SUM(m.p) FROM org_closure c
@@ -127,14 +128,15 @@ pub async fn rebuild(conn: &mut Conn) -> sqlx::Result<()> {
     .execute(&mut *conn)
     .await?;
     // Joins by the day of approval, decisions by the day they were made; both under the
-    // application's union (members moved since then still count where they joined).
+    // application's union (members moved since then still count where they joined). Imported
+    // members joined, but nobody decided on them.
     sqlx::query(
         "INSERT INTO org_daily (org_id, day, joined, decided, on_time)
          SELECT c.ancestor_id, a.day, SUM(a.joined), SUM(a.decided), SUM(a.on_time) FROM org_closure c
          JOIN (SELECT org_id, (decided_at + 28800) / 86400 AS day,
                       SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS joined,
-                      COUNT(*) AS decided,
-                      SUM(CASE WHEN decided_at <= due_at THEN 1 ELSE 0 END) AS on_time
+                      SUM(CASE WHEN source = 'join' THEN 1 ELSE 0 END) AS decided,
+                      SUM(CASE WHEN source = 'join' AND decided_at <= due_at THEN 1 ELSE 0 END) AS on_time
                FROM applications WHERE decided_at IS NOT NULL GROUP BY org_id, (decided_at + 28800) / 86400) a
            ON a.org_id = c.descendant_id
          GROUP BY c.ancestor_id, a.day",
