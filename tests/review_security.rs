@@ -61,8 +61,8 @@ on_both_databases!(search_needs_a_whole_value_and_is_audited, |app: TestApp| asy
     let page = app.get_as(&cookie, "/admin?q=13800000002").await.text().await.unwrap();
     assert_eq!(hits(&page), (false, true), "a whole phone number");
     assert!(
-        page.contains("138****0002") && page.matches("13800000002").count() == 1,
-        "results stay masked (the number is only in the search box)"
+        page.contains("138****0002") && page.matches("13800000002").count() == page.matches("value=\"13800000002\"").count(),
+        "results stay masked (the number is only in what the admin typed: the search box and the export form's filters)"
     );
     let page = app.get_as(&cookie, &format!("/admin?q={}", IDS[1])).await.text().await.unwrap();
     assert_eq!(hits(&page), (false, true), "a whole ID number");
