@@ -1,5 +1,5 @@
 //! The command centre's pages: the board (with its breadcrumb) and the overdue list.
-use super::live::LiveBoard;
+use super::live::{BoardBody, LiveBoard};
 use super::{CommandView, OverdueView};
 use crate::admin::ui::AdminFrame;
 use crate::i18n::{Lang, T};
@@ -25,7 +25,8 @@ pub fn CommandPage(view: CommandView, lang: Lang) -> impl IntoView {
                 </ol>
             </nav>
             <p><a class="button secondary" href="/admin/command/overdue">{t(T::OverdueList)}</a></p>
-            <LiveBoard board=view.board.clone() lang=lang/>
+            <LiveBoard org=view.board.org_id lang=lang/>
+            <BoardBody board=view.board.clone() lang=lang/>
         </AdminFrame>
     }
 }
