@@ -54,3 +54,11 @@ done
 for db in sqlite postgres; do
   RUST_LOG=warn "$bin" bench-command --db $db --pg-url "$EJIA_TEST_PG_URL" --members "${BENCH_CITY_MEMBERS:-1000000}" --dashboards 200
 done
+
+# Rosters: one export of 1,000,000 members per format and database, each in a process of its own
+# (time and peak memory above idle).
+for db in sqlite postgres; do
+  for format in xlsx csv; do
+    RUST_LOG=warn "$bin" bench-export --db $db --pg-url "$EJIA_TEST_PG_URL" --n "${BENCH_EXPORT_N:-1000000}" --format $format
+  done
+done
