@@ -107,7 +107,7 @@ async fn import_targets(state: &AppState, admin: &AdminRow) -> AppResult<Option<
     if !city && own.is_none_or(|o| o.kind.is_federation()) {
         return Ok(None);
     }
-    Ok(Some(super::repo::import_targets(&state.db.pool, admin.org_id).await?))
+    Ok(Some(super::repo::imports::import_targets(&state.db.pool, admin.org_id).await?))
 }
 
 async fn import_page(state: &AppState, me: &SignedIn, error: Option<T>, batch: Option<super::BatchView>) -> AppResult<Response> {

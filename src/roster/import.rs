@@ -6,7 +6,7 @@
 //! and open applications (blind index). The valid rows wait sealed in a batch; the confirmation
 //! imports them in one transaction, each as an approved application and a member. Importing
 //! the same people again finds them members already: nothing changes.
-use super::repo::{self, NewBatch};
+use super::repo::{self, imports::NewBatch};
 use super::service::{RosterError, RosterResult};
 use super::{BatchStatus, BatchView, RowProblem, RowReport, IMPORT_BATCH_SECS, MAX_IMPORT_ROWS, MAX_UNZIPPED_BYTES, TEMPLATE_HEADER};
 use crate::domain::{IdNumber, Phone, PlateNumber, Ymd};
@@ -269,7 +269,7 @@ pub async fn upload(
     };
     drop(rows);
     // Against existing members and open applications.
-    let taken = repo::taken_blinds(&state.db.pool, &blinds).await?;
+    let taken = repo::imports::taken_blinds(&state.db.pool, &blinds).await?;
     if !taken.is_empty() {
         let mut gone = std::collections::HashSet::new();
         for (v, b) in checked.valid.iter().zip(&blinds) {
@@ -291,7 +291,7 @@ pub async fn upload(
     };
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let id = repo::insert_batch(
+    let id = repo::imports::insert_batch(
         &mut tx,
         NewBatch {
             batch_key: &batch_key,
@@ -321,7 +321,7 @@ pub async fn batch_view(
     id: i64,
 ) -> RosterResult<Option<(BatchView, Vec<RowReport>)>> {
     let mut conn = state.db.pool.acquire().await?;
-    let Some(b) = repo::batch(&mut conn, id).await? else { return Ok(None) };
+    let Some(b) = repo::imports::batch(&mut conn, id).await? else { return Ok(None) };
     if b.admin_id != admin.id {
         return Ok(None);
     }
@@ -358,14 +358,14 @@ pub enum Confirmed {
 pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip: &str, id: i64) -> RosterResult<Confirmed> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let Some(b) = repo::batch(&mut tx, id).await? else { return Ok(Confirmed::NotFound) };
+    let Some(b) = repo::imports::batch(&mut tx, id).await? else { return Ok(Confirmed::NotFound) };
     if b.admin_id != admin.id {
         return Ok(Confirmed::NotFound);
     }
     if b.status == BatchStatus::Validated && now >= b.expires_at {
         return Ok(Confirmed::Expired);
     }
-    if !repo::mark_imported(&mut tx, id, now).await? {
+    if !repo::imports::mark_imported(&mut tx, id, now).await? {
         return Ok(Confirmed::Already);
     }
     let rows: Vec<ValidRow> = {
@@ -389,9 +389,9 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
     for (blind, id_number, phone, r) in people {
         let key = crate::server::crypto::random_token();
         let (key_id, cipher) = state.keys.seal_id(&id_number, &format!("application:{key}"));
-        let inserted = repo::insert_imported(
+        let inserted = repo::imports::insert_imported(
             &mut tx,
-            repo::ImportedApplication {
+            repo::imports::ImportedApplication {
                 submission_key: &key,
                 name: &r.name,
                 id_cipher: cipher,
@@ -420,7 +420,7 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
     }
     // Member numbers follow the file's order.
     made.sort_unstable();
-    let numbers = repo::reserve_member_nos(&mut tx, b.org_id, &b.org_code, made.len() as i64).await?;
+    let numbers = repo::imports::reserve_member_nos(&mut tx, b.org_id, &b.org_code, made.len() as i64).await?;
     for ((_, app, joined), no) in made.iter().zip(&numbers) {
         crate::review::repo::insert_member(&mut tx, *app, b.org_id, no, false, *joined).await?;
     }
@@ -429,7 +429,7 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
         tally::members(&mut tx, &[tally::MemberDelta { org_id: b.org_id, members: imported, pooled: 0 }]).await?;
         tally::day(&mut tx, b.org_id, now, tally::DayDelta { joined: imported, ..tally::DayDelta::default() }).await?;
     }
-    repo::set_batch_counts(&mut tx, id, imported, skipped).await?;
+    repo::imports::set_batch_counts(&mut tx, id, imported, skipped).await?;
     let detail = format!("imported into org {}: {imported} members, {skipped} skipped", b.org_id);
     audit::record(&mut tx, state, now, admin.audit(audit::Action::Import, audit::Target::Import(id), ip, audit::Outcome::Ok, &detail))
         .await?;

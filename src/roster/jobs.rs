@@ -4,7 +4,7 @@
 //! progress the job's page shows, and audits the finished export with its row count. Files
 //! whose hour has passed are deleted by the same worker.
 use super::export::{self, FileWriter, WriteError};
-use super::repo::{self, ExportRow, Job};
+use super::repo::{self, jobs::Job, ExportRow};
 use super::service::{RosterError, RosterResult};
 use super::JobStatus;
 use crate::server::audit;
@@ -25,12 +25,12 @@ pub fn export_dir(state: &AppState) -> PathBuf {
 pub async fn tick(state: &AppState, owner: &str) -> RosterResult<usize> {
     sweep(state).await?;
     let mut ran = 0;
-    while let Some(job) = repo::claim_job(&state.db.pool, owner, state.now(), LEASE_SECS).await? {
+    while let Some(job) = repo::jobs::claim_job(&state.db.pool, owner, state.now(), LEASE_SECS).await? {
         let id = job.id;
         if let Err(e) = run_job(state, owner, job).await {
             tracing::error!(job = id, error = %e, "export failed");
             let mut tx = state.db.begin_write().await?;
-            repo::finish(&mut tx, id, owner, JobStatus::Failed, None, 0, state.now()).await?;
+            repo::jobs::finish(&mut tx, id, owner, JobStatus::Failed, None, 0, state.now()).await?;
             tx.commit().await?;
         }
         ran += 1;
@@ -52,15 +52,15 @@ pub async fn run(state: AppState) {
 /// Deletes the files of jobs past their hour and marks them expired; forgets the sealed rows
 /// of uploads never confirmed.
 pub async fn sweep(state: &AppState) -> RosterResult<usize> {
-    repo::purge_expired_batches(&state.db.pool, state.now()).await?;
-    let expired = repo::expired_jobs(&state.db.pool, state.now()).await?;
+    repo::imports::purge_expired_batches(&state.db.pool, state.now()).await?;
+    let expired = repo::jobs::expired_jobs(&state.db.pool, state.now()).await?;
     let dir = export_dir(state);
     for (id, file) in &expired {
         if let Some(name) = file {
             let _ = std::fs::remove_file(dir.join(name));
         }
         let _ = std::fs::remove_file(dir.join(part_name(*id)));
-        repo::mark_expired(&state.db.pool, *id).await?;
+        repo::jobs::mark_expired(&state.db.pool, *id).await?;
     }
     Ok(expired.len())
 }
@@ -113,7 +113,7 @@ pub async fn run_job(state: &AppState, owner: &str, job: Job) -> RosterResult<i6
         if tx.send(page).await.is_err() {
             break; // the writer stopped: its error is reported below
         }
-        if !repo::progress(&state.db.pool, job.id, owner, sent, state.now() + LEASE_SECS).await? {
+        if !repo::jobs::progress(&state.db.pool, job.id, owner, sent, state.now() + LEASE_SECS).await? {
             lost = true; // another worker took the job over
             break;
         }
@@ -134,7 +134,7 @@ pub async fn run_job(state: &AppState, owner: &str, job: Job) -> RosterResult<i6
     std::fs::rename(&part, dir.join(&file_name))?;
     let now = state.now();
     let mut db = state.db.begin_write().await?;
-    if !repo::finish(&mut db, job.id, owner, JobStatus::Done, Some(&file_name), rows, now).await? {
+    if !repo::jobs::finish(&mut db, job.id, owner, JobStatus::Done, Some(&file_name), rows, now).await? {
         drop(db);
         let _ = std::fs::remove_file(dir.join(&file_name));
         return Err(RosterError::Worker("lease lost".into()));

@@ -212,9 +212,9 @@ pub async fn request_export(state: &AppState, admin: &AdminRow, ip: &str, form: 
     let now = state.now();
     let token = random_token();
     let mut tx = state.db.begin_write().await?;
-    let id = repo::insert_job(
+    let id = repo::jobs::insert_job(
         &mut tx,
-        repo::NewJob {
+        repo::jobs::NewJob {
             admin_id: admin.id,
             org_id: admin.org_id,
             kind,
@@ -281,14 +281,14 @@ fn describe(s: &Scope) -> String {
     }
 }
 
-fn token_matches(job: &repo::Job, token: &str) -> bool {
+fn token_matches(job: &repo::jobs::Job, token: &str) -> bool {
     use subtle::ConstantTimeEq;
     token.len() == 22 && token_hash(token).as_bytes().ct_eq(job.token_hash.as_bytes()).into()
 }
 
 /// An export's page, for its requester only; `None` otherwise (the caller audits it).
 pub async fn export_view(state: &AppState, admin: &AdminRow, id: i64, token: &str) -> RosterResult<Option<ExportView>> {
-    let Some(job) = repo::job(&state.db.pool, id).await? else { return Ok(None) };
+    let Some(job) = repo::jobs::job(&state.db.pool, id).await? else { return Ok(None) };
     if job.admin_id != admin.id {
         return Ok(None);
     }
@@ -312,7 +312,7 @@ pub async fn export_view(state: &AppState, admin: &AdminRow, id: i64, token: &st
 
 /// The file of a finished export: for its requester, with the link's token, within the hour.
 pub async fn download(state: &AppState, admin: &AdminRow, id: i64, token: &str) -> RosterResult<Option<(PathBuf, String, ExportFormat)>> {
-    let Some(job) = repo::job(&state.db.pool, id).await? else { return Ok(None) };
+    let Some(job) = repo::jobs::job(&state.db.pool, id).await? else { return Ok(None) };
     let ok = job.admin_id == admin.id && job.status == JobStatus::Done && state.now() < job.expires_at && token_matches(&job, token);
     let Some(file) = job.file_name.filter(|_| ok) else { return Ok(None) };
     let path = super::jobs::export_dir(state).join(&file);

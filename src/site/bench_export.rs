@@ -54,7 +54,7 @@ async fn fill(state: &AppState, n: usize) -> anyhow::Result<()> {
         return Ok(());
     }
     let root: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL").fetch_one(&state.db.pool).await?;
-    let unions: Vec<i64> = roster_repo::import_targets(&state.db.pool, root).await?.into_iter().map(|o| o.id).collect();
+    let unions: Vec<i64> = roster_repo::imports::import_targets(&state.db.pool, root).await?.into_iter().map(|o| o.id).collect();
     anyhow::ensure!(!unions.is_empty(), "no union to put members in");
     let org_case = format!(
         "CASE n % {} {} END",
@@ -115,9 +115,9 @@ async fn one_export(state: &AppState, admin_id: i64, root: i64, format: ExportFo
     let total = roster_repo::count(&state.db.pool, ExportKind::Members, root, &scope).await?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let id = roster_repo::insert_job(
+    let id = roster_repo::jobs::insert_job(
         &mut tx,
-        roster_repo::NewJob {
+        roster_repo::jobs::NewJob {
             admin_id,
             org_id: root,
             kind: ExportKind::Members,
@@ -146,7 +146,7 @@ async fn one_export(state: &AppState, admin_id: i64, root: i64, format: ExportFo
     stop.store(true, Ordering::Relaxed);
     let _ = watcher.join();
     let (_, hwm) = rss_kib();
-    let job = roster_repo::job(&state.db.pool, id).await?.context("the job")?;
+    let job = roster_repo::jobs::job(&state.db.pool, id).await?.context("the job")?;
     anyhow::ensure!(ran == 1 && job.status == crate::roster::JobStatus::Done, "the export did not finish: {:?}", job.status);
     let file = crate::roster::jobs::export_dir(state).join(job.file_name.clone().unwrap_or_default());
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
