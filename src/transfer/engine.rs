@@ -42,7 +42,7 @@ pub fn level_at(cal: &Calendar, now: i64, created: i64, due: i64) -> Option<i64>
 pub async fn tick(state: &AppState) -> TransferResult<usize> {
     let now = state.now();
     let cal = state.calendar.get();
-    let candidates = repo::engine_candidates(&state.db.pool).await?;
+    let candidates = repo::steps::engine_candidates(&state.db.pool).await?;
     let mut done = 0;
     let mut steps = Vec::new();
     for (id, to_org, created, due, recorded) in candidates {
@@ -64,8 +64,8 @@ pub async fn tick(state: &AppState) -> TransferResult<usize> {
     let mut notify: BTreeMap<(i64, bool), (i64, i64)> = BTreeMap::new();
     for (id, to_org, due, first, level) in steps {
         for l in first..=level {
-            let target = repo::ancestor_within(&mut tx, to_org, l).await?;
-            if repo::record_step(&mut tx, id, l, target, now).await? {
+            let target = repo::steps::ancestor_within(&mut tx, to_org, l).await?;
+            if repo::steps::record_step(&mut tx, id, l, target, now).await? {
                 let entry = audit::Entry {
                     admin_id: None,
                     org_id: Some(target),
@@ -85,8 +85,8 @@ pub async fn tick(state: &AppState) -> TransferResult<usize> {
     }
     let mut messages = 0;
     for ((org_id, escalation), (count, due)) in &notify {
-        let org_name = repo::org_name(&mut tx, *org_id).await?;
-        for (roles, phone) in repo::admin_phones(&mut tx, *org_id).await? {
+        let org_name = repo::steps::org_name(&mut tx, *org_id).await?;
+        for (roles, phone) in repo::steps::admin_phones(&mut tx, *org_id).await? {
             let roles = Role::parse_list(&roles).unwrap_or_default();
             let wanted = roles.contains(&Role::Manager) || (!escalation && roles.contains(&Role::Reviewer));
             if !wanted {

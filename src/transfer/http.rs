@@ -46,10 +46,10 @@ fn done_notice(done: &str) -> Option<(T, bool)> {
 
 async fn pool_view(state: &AppState, me: &SignedIn, notice: Option<(T, bool)>) -> AppResult<Page<PoolView>> {
     let pool = &state.db.pool;
-    let (members, total) = repo::pooled(pool, me.admin.org_id, state.now()).await?;
+    let (members, total) = repo::pool::pooled(pool, me.admin.org_id, state.now()).await?;
     let mut sections = Vec::new();
-    for (pool_id, pool_name) in repo::pools_in(pool, me.admin.org_id).await? {
-        let choices = if me.admin.can_place() { repo::placements(pool, pool_id).await? } else { Vec::new() };
+    for (pool_id, pool_name) in repo::pool::pools_in(pool, me.admin.org_id).await? {
+        let choices = if me.admin.can_place() { repo::pool::placements(pool, pool_id).await? } else { Vec::new() };
         let members = members.iter().filter(|m| m.pool_id == pool_id).cloned().collect();
         sections.push(PoolSection { pool_id, pool_name, choices, members });
     }
@@ -128,7 +128,7 @@ async fn member_view(
         matches,
         pools: crate::org::repo::pools(&state.db.pool).await?.into_iter().map(|(o, _)| o).filter(|o| o.id != m.org_id).collect(),
         pending,
-        history: repo::history(&state.db.pool, m.id).await?,
+        history: repo::moves::history(&state.db.pool, m.id).await?,
         outside_to: outside_to.to_string(),
         notice,
     };

@@ -94,7 +94,7 @@ fn union_words(name: &str, pool: bool) -> String {
 
 /// Reviewers' and managers' phones of a union (managers only with `managers_only`).
 async fn staff_phones(tx: &mut WriteTx, org_id: i64, managers_only: bool) -> sqlx::Result<Vec<String>> {
-    let admins = repo::admin_phones(tx, org_id).await?;
+    let admins = repo::steps::admin_phones(tx, org_id).await?;
     Ok(admins
         .into_iter()
         .filter(|(roles, _)| {
@@ -258,12 +258,12 @@ async fn out_of_city(
         },
     )
     .await?;
-    if !repo::mark_transferred_out(&mut tx, member.id, member.org_id).await? {
+    if !repo::moves::mark_transferred_out(&mut tx, member.id, member.org_id).await? {
         return Ok(Proposed::Refused(T::NotTransferable));
     }
-    repo::record_move(
+    repo::moves::record_move(
         &mut tx,
-        repo::Move {
+        repo::moves::Move {
             member_id: member.id,
             joined_at: member.joined_at,
             from_org_id: member.org_id,
@@ -313,12 +313,12 @@ pub async fn take_effect(tx: &mut WriteTx, t: &TransferRow, status: TransferStat
     if !repo::settle(tx, t.id, status, now, by, None).await? {
         return Ok(false);
     }
-    if !repo::move_member(tx, t.member_id, t.from_org_id, to, t.to_pool, now).await? {
+    if !repo::moves::move_member(tx, t.member_id, t.from_org_id, to, t.to_pool, now).await? {
         return Ok(false);
     }
-    repo::record_move(
+    repo::moves::record_move(
         tx,
-        repo::Move {
+        repo::moves::Move {
             member_id: t.member_id,
             joined_at: t.joined_at,
             from_org_id: t.from_org_id,

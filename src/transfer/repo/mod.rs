@@ -1,9 +1,13 @@
 //! The SQL of the turnover pool and of transfers. Lists and look-ups are scoped by the admin's
 //! union through the closure table: a member or transfer outside the subtree does not exist.
-use super::{PooledMember, TransferCounts, TransferItem, TransferKind, TransferStatus, UnionSpell};
+pub mod moves;
+pub mod pool;
+pub mod steps;
+
+use super::{TransferCounts, TransferItem, TransferKind, TransferStatus};
 use crate::calendar::format_local;
 use crate::domain::{PersonName, Phone};
-use crate::org::{OrgChoice, OrgKind};
+use crate::org::OrgKind;
 use crate::server::db::{Backend, Conn};
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
@@ -11,7 +15,7 @@ use std::collections::HashMap;
 /// Rows a list shows at most.
 pub const LIST_LIMIT: i64 = 200;
 
-const PENDING: &str = "pending";
+pub(super) const PENDING: &str = "pending";
 
 fn bad(what: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what}").into())
@@ -262,207 +266,6 @@ pub async fn settle(
             .await?
             .rows_affected();
     Ok(changed == 1)
-}
-
-/// Moves an active member from `from` to `to` (the number stays); false when the member is not
-/// (or no longer) an active member of `from`.
-pub async fn move_member(conn: &mut Conn, member_id: i64, from: i64, to: i64, to_pool: bool, now: i64) -> sqlx::Result<bool> {
-    let changed =
-        sqlx::query("UPDATE members SET org_id = $1, in_pool = $2, pooled_since = $3 WHERE id = $4 AND org_id = $5 AND status = 'active'")
-            .bind(to)
-            .bind(to_pool as i64)
-            .bind(to_pool.then_some(now))
-            .bind(member_id)
-            .bind(from)
-            .execute(conn)
-            .await?
-            .rows_affected();
-    Ok(changed == 1)
-}
-
-/// Records an active member of `from` as transferred out of the city.
-pub async fn mark_transferred_out(conn: &mut Conn, member_id: i64, from: i64) -> sqlx::Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE members SET status = 'transferred_out', in_pool = 0, pooled_since = NULL WHERE id = $1 AND org_id = $2 AND status = 'active'",
-    )
-    .bind(member_id)
-    .bind(from)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(changed == 1)
-}
-
-/// The member's union history after a move: the spell at the union left is closed (written
-/// whole, from the joining, if the member never moved before) and the new one opened.
-pub struct Move<'a> {
-    pub member_id: i64,
-    pub joined_at: i64,
-    pub from_org_id: i64,
-    pub from_pool: bool,
-    pub to_org_id: Option<i64>,
-    pub to_pool: bool,
-    pub outside_to: Option<&'a str>,
-    pub transfer_id: i64,
-    pub at: i64,
-}
-
-pub async fn record_move(conn: &mut Conn, m: Move<'_>) -> sqlx::Result<()> {
-    let closed = sqlx::query("UPDATE member_unions SET until_at = $1 WHERE member_id = $2 AND until_at IS NULL")
-        .bind(m.at)
-        .bind(m.member_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if closed == 0 {
-        sqlx::query("INSERT INTO member_unions (member_id, org_id, in_pool, since_at, until_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(m.member_id)
-            .bind(m.from_org_id)
-            .bind(m.from_pool as i64)
-            .bind(m.joined_at)
-            .bind(m.at)
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query("INSERT INTO member_unions (member_id, org_id, in_pool, outside_to, since_at, transfer_id) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(m.member_id)
-        .bind(m.to_org_id)
-        .bind(m.to_pool as i64)
-        .bind(m.outside_to)
-        .bind(m.at)
-        .bind(m.transfer_id)
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// (union name, place outside the city, in a pool, since, until).
-type SpellRow = (Option<String>, Option<String>, i64, i64, Option<i64>);
-
-/// The unions a member belonged to, oldest first (empty when the member never moved).
-pub async fn history(pool: &AnyPool, member_id: i64) -> sqlx::Result<Vec<UnionSpell>> {
-    let rows: Vec<SpellRow> = sqlx::query_as(
-        "SELECT o.name, h.outside_to, h.in_pool, h.since_at, h.until_at FROM member_unions h LEFT JOIN orgs o ON o.id = h.org_id
-         WHERE h.member_id = $1 ORDER BY h.since_at, h.id",
-    )
-    .bind(member_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, outside, in_pool, since, until)| UnionSpell {
-            name: name.or(outside).unwrap_or_default(),
-            in_pool: in_pool != 0,
-            since: format_local(since),
-            until: until.map(format_local),
-        })
-        .collect())
-}
-
-/// The roles and phones of a union's admins who are not disabled and have a phone.
-pub async fn admin_phones(conn: &mut Conn, org_id: i64) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as("SELECT roles, phone FROM admins WHERE org_id = $1 AND disabled = 0 AND phone IS NOT NULL")
-        .bind(org_id)
-        .fetch_all(conn)
-        .await
-}
-
-pub async fn org_name(conn: &mut Conn, org_id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1").bind(org_id).fetch_one(conn).await
-}
-
-/// The union `levels` steps up from `org_id` (or the root, if the tree is shallower).
-pub async fn ancestor_within(conn: &mut Conn, org_id: i64, levels: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT ancestor_id FROM org_closure WHERE descendant_id = $1 AND distance <= $2 ORDER BY distance DESC LIMIT 1")
-        .bind(org_id)
-        .bind(levels)
-        .fetch_one(conn)
-        .await
-}
-
-/// Every pending transfer with the highest step recorded (-1: none): (transfer, receiving
-/// union, proposed at, due).
-pub async fn engine_candidates(pool: &AnyPool) -> sqlx::Result<Vec<(i64, i64, i64, i64, i64)>> {
-    sqlx::query_as(
-        "SELECT t.id, t.to_org_id, t.created_at, t.due_at, COALESCE((SELECT MAX(s.level) FROM transfer_steps s WHERE s.transfer_id = t.id), -1)
-         FROM transfers t WHERE t.status = $1 AND t.to_org_id IS NOT NULL ORDER BY t.due_at LIMIT 5000",
-    )
-    .bind(PENDING)
-    .fetch_all(pool)
-    .await
-}
-
-/// Records a reminder (level 0) or escalation step once; false when another worker already did.
-pub async fn record_step(conn: &mut Conn, transfer_id: i64, level: i64, org_id: i64, now: i64) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO transfer_steps (transfer_id, level, org_id, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (transfer_id, level) DO NOTHING",
-    )
-    .bind(transfer_id)
-    .bind(level)
-    .bind(org_id)
-    .bind(now)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
-}
-
-/// The turnover pools inside `root`'s subtree (deepest first: the counties, then the city).
-pub async fn pools_in(pool: &AnyPool, root: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT o.id, o.name FROM org_closure c JOIN orgs o ON o.id = c.descendant_id
-         WHERE c.ancestor_id = $1 AND o.has_pool = 1 ORDER BY o.depth DESC, o.region_code, o.id",
-    )
-    .bind(root)
-    .fetch_all(pool)
-    .await
-}
-
-/// Grassroots unions inside a pool's subtree: where its members can be placed.
-pub async fn placements(pool: &AnyPool, pool_org: i64) -> sqlx::Result<Vec<OrgChoice>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT o.id, o.name, c.distance FROM org_closure c JOIN orgs o ON o.id = c.descendant_id
-         WHERE c.ancestor_id = $1 AND o.kind NOT IN ('city', 'county') ORDER BY o.depth, o.code",
-    )
-    .bind(pool_org)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(id, name, depth)| OrgChoice { id, name, depth }).collect())
-}
-
-/// Pooled members of `root`'s subtree, longest waiting first; and how many there are.
-pub async fn pooled(pool: &AnyPool, root: i64, now: i64) -> sqlx::Result<(Vec<PooledMember>, i64)> {
-    let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT m.id, a.name, a.phone, m.member_no, m.org_id, COALESCE(m.pooled_since, m.joined_at) AS since,
-                (SELECT COUNT(*) FROM transfers t WHERE t.member_id = m.id AND t.status = 'pending') AS pending
-         FROM members m JOIN org_closure c ON c.descendant_id = m.org_id AND c.ancestor_id = $1
-         JOIN applications a ON a.id = m.application_id
-         WHERE m.in_pool = 1 AND m.status = 'active' ORDER BY since, m.id LIMIT {LIST_LIMIT}"
-    ))
-    .bind(root)
-    .fetch_all(pool)
-    .await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM members m JOIN org_closure c ON c.descendant_id = m.org_id AND c.ancestor_id = $1
-         WHERE m.in_pool = 1 AND m.status = 'active'",
-    )
-    .bind(root)
-    .fetch_one(pool)
-    .await?;
-    let members = rows
-        .into_iter()
-        .map(|(member_id, name, phone, member_no, pool_id, since, pending)| PooledMember {
-            member_id,
-            name_masked: PersonName::mask_stored(&name),
-            phone_masked: Phone::mask_stored(&phone),
-            member_no,
-            pool_id,
-            days_in_pool: (now - since).max(0) / 86_400,
-            pending: pending > 0,
-        })
-        .collect();
-    Ok((members, total))
 }
 
 /// Which transfers a list shows.
