@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, channel, command, join, review, roster, transfer, workdays};
+    use crate::{admin, channel, command, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -122,6 +122,12 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/import/{id}", get(roster::http::batch_get))
         .route("/admin/import/{id}/report.xlsx", get(roster::http::report))
         .route("/admin/import/{id}/confirm", post(roster::http::confirm))
+        // member
+        .route("/me/login", get(member::http::login_get).post(member::http::login_post))
+        .route("/me/logout", post(member::http::logout_post))
+        .route("/me", get(member::http::me_get))
+        .route("/me/card", get(member::card_http::card_get))
+        .route("/v/{code}", get(member::card_http::verify_get))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())
