@@ -445,6 +445,27 @@ dictionary! {
     CardUnknownWhy => "此码不是本平台签发的会员码，或已被改动。", "This code was not issued here, or it was altered.";
     CardNotMember => "不是有效会员码：持有人已不是会员", "Not a valid member code: the holder is no longer a member";
     CardCheckedAt => "核验时间：{}", "Checked at {}";
+    MyDataIntro => "以下是本平台保存的关于您的全部信息。身份证号仅显示部分，以防页面或文件外泄。", "Below is everything this platform keeps about you. The ID number shows only in part, in case the page or file leaks.";
+    BirthYear => "出生年份", "Year of birth";
+    ConsentGiven => "同意授权", "Consent given";
+    DownloadMyData => "下载我的信息（JSON）", "Download my data (JSON)";
+    CorrectMyData => "更正信息", "Correct my data";
+    SaveCorrection => "保存更正", "Save";
+    DataCorrected => "信息已更正。", "Your data was corrected.";
+    ChangePhone => "更换手机号", "Change mobile number";
+    NewPhone => "新手机号", "New mobile number";
+    CodeSentToNew => "验证码已发送到新手机号，5分钟内有效。", "A code went to the new number; valid for 5 minutes.";
+    PhoneChanged => "手机号已更换，今后请用新手机号登录。", "Mobile number changed: sign in with the new number from now on.";
+    PhoneSameAsNow => "这就是您当前的手机号", "This is your current number";
+    PhoneTaken => "该手机号已被其他会员或入会申请使用", "This number is used by another member or application";
+    LeaveTitle => "退出工会", "Leave the union";
+    LeaveExplain => "退出后您的会籍终止，姓名、手机号、身份证号、车牌号将被删除且无法恢复；统计所需的匿名数据（所属工会、时间、性别）保留。", "Leaving ends your membership; your name, mobile number, ID number and plate are deleted for good. Anonymous data the figures need (union, dates, sex) stays.";
+    LeaveTypeWord => "请输入“{}”确认", "Type “{}” to confirm";
+    LeaveConfirmNeeded => "请输入“退出”以确认", "Type “退出” to confirm";
+    LeaveConfirm => "确认退出并删除我的信息", "Leave and delete my data";
+    LeaveCancel => "不退出，返回", "Do not leave; go back";
+    LeaveDoneTitle => "已退出工会", "You have left the union";
+    LeaveDone => "您的会籍已终止，个人信息已删除。感谢您曾经的参与。", "Your membership has ended and your personal data is deleted. Thank you for having been with us.";
 
 }
 

@@ -131,3 +131,266 @@ on_both_databases!(sessions_time_out_idle_and_absolute, |app: TestApp| async mov
     app.clock.advance(ejia::member::auth::ABSOLUTE_SECS - used + 1);
     assert_eq!(app.get_as(&cookie, "/me").await.status(), 303, "a week is the most");
 });
+
+async fn card_key(app: &TestApp, member_id: i64) -> String {
+    sqlx::query_scalar("SELECT card_key FROM members WHERE id = $1").bind(member_id).fetch_one(&app.state.db.pool).await.unwrap()
+}
+
+fn card_code(app: &TestApp, key: &str, at: i64) -> String {
+    ejia::member::card::code(&app.state.keys, key, ejia::member::card::window_of(at))
+}
+
+async fn check(app: &TestApp, code: &str) -> String {
+    let res = app.get(&format!("/v/{code}")).await;
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    body(res).await
+}
+
+on_both_databases!(the_card_rotates_and_anyone_can_check_it, |app: TestApp| async move {
+    let member_id = member(&app).await;
+    let member_no: String =
+        sqlx::query_scalar("SELECT member_no FROM members WHERE id = $1").bind(member_id).fetch_one(&app.state.db.pool).await.unwrap();
+    let cookie = app.member_session(PHONE).await;
+    let res = app.get_as(&cookie, "/me/card").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = body(res).await;
+    assert_eq!(page.matches("id=\"card-code-").count(), 11, "the current code and the next ten");
+    assert_eq!(page.matches("<svg").count(), 11);
+    assert!(page.contains("http-equiv=\"refresh\""), "reloads itself without JavaScript");
+    let key = card_key(&app, member_id).await;
+    assert_eq!(key.len(), 32, "16 random bytes");
+    // Fresh: valid, the union and the masked name — nothing else.
+    let now = app.clock.now_for_test();
+    let code = card_code(&app, &key, now);
+    let page = check(&app, &code).await;
+    assert!(page.contains("有效会员") && page.contains("张*") && page.contains("东风街道"), "{page}");
+    for secret in [PHONE, "138****8000", member_no.as_str(), "张三", GOOD_ID, "11**"] {
+        assert!(!page.contains(secret), "the check page shows no {secret}");
+    }
+    // Good through the next minute, then expired.
+    app.clock.advance(60);
+    assert!(check(&app, &code).await.contains("有效会员"));
+    app.clock.advance(61);
+    let page = check(&app, &code).await;
+    assert!(page.contains("不是有效会员码：已过期") && !page.contains("张*"), "{page}");
+    // Forged: a flipped byte anywhere is unknown.
+    use base64::Engine;
+    let fresh = card_code(&app, &key, app.clock.now_for_test());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&fresh).unwrap();
+    for at in [0, 16, 20, 35] {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&b);
+        let page = check(&app, &forged).await;
+        assert!(page.contains("无法识别") && !page.contains("张*"), "byte {at}");
+    }
+    // Another member's card id with this card's tag: unknown.
+    let other = app.approved_member("340302-DF", &id_n(7), "13700137000").await;
+    let other_cookie = app.member_session("13700137000").await;
+    assert_eq!(app.get_as(&other_cookie, "/me/card").await.status(), 200);
+    let other_key = card_key(&app, other).await;
+    let mut b = bytes.clone();
+    b[..16].copy_from_slice(&hex_bytes(&other_key));
+    assert!(check(&app, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&b)).await.contains("无法识别"));
+    assert!(check(&app, "garbage").await.contains("无法识别"));
+    // The card page needs a session.
+    assert_eq!(app.get("/me/card").await.status(), 303);
+});
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// A valid ID number, different for each `n` (0–999).
+fn id_n(n: u32) -> String {
+    let first17 = format!("34030219900101{n:03}");
+    let check = ejia::domain::id_number::check_char(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
+on_both_databases!(my_data_shows_downloads_and_corrects, |app: TestApp| async move {
+    member(&app).await;
+    let cookie = app.member_session(PHONE).await;
+    let page = body(app.get_as(&cookie, "/me/data").await).await;
+    assert!(page.contains("张三") && page.contains(PHONE) && page.contains("11**************2X"), "{page}");
+    assert!(!page.contains(GOOD_ID));
+    let res = app.get_as(&cookie, "/me/data.json").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let json: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(json["name"], "张三");
+    assert_eq!(json["phone"], PHONE);
+    assert_eq!(json["id_number_masked"], "11**************2X");
+    assert!(json["union"].as_str().unwrap().contains("东风街道"));
+    assert!(!json.to_string().contains(GOOD_ID));
+    // A bad plate: the error beside the field, the input kept, nothing saved.
+    let res = app.post_as(&cookie, "/me/data/correct", &[("name", "张小三"), ("plate", "XYZ")]).await;
+    assert_eq!(res.status(), 200);
+    let page = body(res).await;
+    assert!(page.contains("value=\"XYZ\"") && page.contains("value=\"张小三\""), "input kept");
+    let err = &page[page.find("id=\"plate-error\"").unwrap()..];
+    assert!(!err[..err.find("</p>").unwrap()].contains("<!>"), "an error beside the plate: {err:.200}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications WHERE name = '张小三'").await, 0);
+    let res = app.post_as(&cookie, "/me/data/correct", &[("name", "张小三"), ("plate", "皖C12345")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/me/data?done=corrected");
+    let (name, plate): (String, Option<String>) =
+        sqlx::query_as("SELECT name, plate FROM applications").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((name.as_str(), plate.as_deref()), ("张小三", Some("皖C12345")));
+    // Another method without a session: not found.
+    assert_eq!(app.post_form("/me/data/correct", &[("name", "李四")]).await.status(), 404);
+});
+
+on_both_databases!(a_new_phone_number_needs_its_code, |app: TestApp| async move {
+    member(&app).await;
+    app.approved_member("340302-DF", &id_n(8), "13700137000").await;
+    let cookie = app.member_session(PHONE).await;
+    let taken = body(app.post_as(&cookie, "/me/data/phone", &[("phone", "13700137000"), ("intent", "send_code")]).await).await;
+    assert!(taken.contains("已被其他会员或入会申请使用") && !taken.contains("陈"), "taken, not by whom");
+    let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13600136000"), ("intent", "send_code")]).await;
+    assert!(body(res).await.contains("验证码已发送到新手机号"));
+    app.deliver().await;
+    let code = app.sms.last_code_of("13600136000", Template::PhoneChangeCode);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13600136000"), ("code", wrong), ("intent", "change")]).await;
+    assert!(body(res).await.contains("验证码不正确"));
+    let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13600136000"), ("code", &code), ("intent", "change")]).await;
+    assert_eq!(res.status(), 303);
+    // The old number no longer signs in (no code is sent to it); the new one does.
+    app.clock.advance(61);
+    assert_eq!(app.sign_in_code(PHONE).await, None);
+    app.clock.advance(61);
+    let new_cookie = app.member_session("13600136000").await;
+    assert_eq!(app.get_as(&new_cookie, "/me").await.status(), 200);
+});
+
+/// Every text of every table (as text), on either database.
+async fn all_text(app: &TestApp) -> Vec<(String, String, String)> {
+    use sqlx::Row;
+    let pool = &app.state.db.pool;
+    let columns: Vec<(String, String)> = match app.backend {
+        ejia::server::db::Backend::Sqlite => {
+            let tables: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            let mut out = Vec::new();
+            for t in tables {
+                for row in sqlx::query(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(pool).await.unwrap() {
+                    out.push((t.clone(), row.get::<String, _>(0)));
+                }
+            }
+            out
+        }
+        ejia::server::db::Backend::Postgres => {
+            sqlx::query_as("SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        }
+    };
+    let mut found = Vec::new();
+    for (t, c) in columns {
+        // Blobs (the sealed ID) are not text; the file scan below covers their bytes.
+        let not_blob =
+            if app.backend == ejia::server::db::Backend::Sqlite { format!(" AND typeof(\"{c}\") <> 'blob'") } else { String::new() };
+        let sql = format!("SELECT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL{not_blob}");
+        for row in sqlx::query(&sql).fetch_all(pool).await.unwrap() {
+            if let Ok(v) = row.try_get::<String, _>(0) {
+                found.push((t.clone(), c.clone(), v));
+            }
+        }
+    }
+    found
+}
+
+on_both_databases!(leaving_erases_the_person_everywhere, |app: TestApp| async move {
+    let member_id = member(&app).await;
+    let union = app.union_id("340302-DF").await;
+    let tally = || async {
+        sqlx::query_scalar::<_, i64>("SELECT members FROM org_tallies WHERE org_id = $1")
+            .bind(union)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap()
+    };
+    let before = tally().await;
+    let cookie = app.member_session(PHONE).await;
+    assert_eq!(app.post_as(&cookie, "/me/data/correct", &[("name", "张三"), ("plate", "皖C12345")]).await.status(), 303);
+    assert_eq!(app.get_as(&cookie, "/me/card").await.status(), 200);
+    let key = card_key(&app, member_id).await;
+    let code = card_code(&app, &key, app.clock.now_for_test());
+    let found = all_text(&app).await;
+    assert!(found.iter().any(|(_, _, v)| v.contains(PHONE)), "the scan sees the phone before");
+    // A confirmation step: without the word, nothing happens.
+    let page = app.get_as(&cookie, "/me/leave").await;
+    assert_eq!(page.status(), 200);
+    let res = app.post_as(&cookie, "/me/leave", &[("confirm", "好")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(body(res).await.contains("请输入“退出”以确认"));
+    assert_eq!(app.get_as(&cookie, "/me").await.status(), 200);
+    let res = app.post_as(&cookie, "/me/leave", &[("confirm", "退出")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/me/left");
+    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(body(app.get("/me/left").await).await.contains("已退出工会"));
+    // The session is dead, the card is no member's, the count dropped by one.
+    assert_eq!(app.get_as(&cookie, "/me").await.status(), 303);
+    assert!(check(&app, &code).await.contains("已不是会员"));
+    assert_eq!(tally().await, before - 1);
+    // Nothing of the person is left in any table.
+    for (t, c, v) in all_text(&app).await {
+        for secret in [PHONE, "张三", GOOD_ID, "皖C12345", "11**************2X", "138****8000"] {
+            assert!(!v.contains(secret), "{t}.{c} still holds {secret}: {v:.120}");
+        }
+    }
+    // What the figures need stays.
+    let (org, status, sex): (i64, String, String) =
+        sqlx::query_as("SELECT a.org_id, a.status, a.sex FROM applications a JOIN members m ON m.application_id = a.id WHERE m.id = $1")
+            .bind(member_id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((org, status.as_str(), sex.is_empty()), (union, "approved", false));
+    // The audit trail: that it happened, not who.
+    let (admin, ip, detail, target): (Option<i64>, String, String, String) =
+        sqlx::query_as("SELECT admin_id, ip, detail, target FROM audit_log WHERE action = 'member_left'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((admin, ip.as_str(), detail.as_str(), target), (None, "", "", format!("member:{member_id}")));
+    // SQLite: the database files themselves no longer hold the bytes.
+    if app.backend == ejia::server::db::Backend::Sqlite {
+        let path = app.state.config.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+        for file in [path.clone(), format!("{path}-wal")] {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            for secret in [PHONE, "张三", "皖C12345"] {
+                assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{file} still holds {secret}");
+            }
+        }
+    }
+    // Could join again one day: the open key is gone.
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications WHERE open_key IS NOT NULL").await, 0);
+});
+
+on_both_databases!(two_withdrawals_at_once_one_wins, |app: TestApp| async move {
+    member(&app).await;
+    let union = app.union_id("340302-DF").await;
+    let before: i64 =
+        sqlx::query_scalar("SELECT members FROM org_tallies WHERE org_id = $1").bind(union).fetch_one(&app.state.db.pool).await.unwrap();
+    let first = app.member_session(PHONE).await;
+    app.clock.advance(61);
+    let second = app.member_session(PHONE).await;
+    let (a, b) =
+        tokio::join!(app.post_as(&first, "/me/leave", &[("confirm", "退出")]), app.post_as(&second, "/me/leave", &[("confirm", "退出")]));
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert!(statuses.contains(&303), "{statuses:?}");
+    assert!(statuses.iter().all(|s| [303, 404].contains(s)), "the other: the same end or not found, {statuses:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'member_left'").await, 1);
+    let after: i64 =
+        sqlx::query_scalar("SELECT members FROM org_tallies WHERE org_id = $1").bind(union).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(after, before - 1, "counted down once");
+});

@@ -10,6 +10,13 @@ pub mod card;
 pub mod card_http;
 pub mod card_ui;
 #[cfg(feature = "ssr")]
+pub mod data;
+#[cfg(feature = "ssr")]
+pub mod data_http;
+pub mod data_ui;
+#[cfg(feature = "ssr")]
+pub mod erase;
+#[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -120,3 +120,102 @@ pub async fn by_card_key(pool: &AnyPool, card_key: &str) -> sqlx::Result<Option<
     .fetch_optional(pool)
     .await
 }
+
+/// Everything the member's application row holds, for the data page.
+#[derive(sqlx::FromRow)]
+pub struct PersonRow {
+    pub name: String,
+    pub phone: String,
+    pub id_masked: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub plate: Option<String>,
+    pub occupation: Option<String>,
+    pub consent_version: String,
+    pub consent_at: i64,
+    pub consent_ip: String,
+    pub submitted_at: i64,
+    pub source: String,
+    pub union_name: String,
+    pub in_pool: i64,
+    pub member_no: String,
+    pub status: String,
+    pub joined_at: i64,
+}
+
+pub async fn person(pool: &AnyPool, member_id: i64) -> sqlx::Result<Option<PersonRow>> {
+    sqlx::query_as(
+        "SELECT a.name, a.phone, a.id_masked, a.sex, a.birth_date, a.plate, a.occupation, a.consent_version, a.consent_at,
+                a.consent_ip, a.submitted_at, a.source, o.name AS union_name, m.in_pool, m.member_no, m.status, m.joined_at
+         FROM members m JOIN applications a ON a.id = m.application_id JOIN orgs o ON o.id = m.org_id
+         WHERE m.id = $1 AND m.left_at IS NULL",
+    )
+    .bind(member_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The member's sessions: (created, last seen, address).
+pub async fn sessions_of(pool: &AnyPool, member_id: i64) -> sqlx::Result<Vec<(i64, i64, String)>> {
+    sqlx::query_as("SELECT created_at, last_seen_at, ip FROM member_sessions WHERE member_id = $1 ORDER BY created_at DESC")
+        .bind(member_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Corrects name and plate on the member's application; false when there is no such live member.
+pub async fn correct(conn: &mut Conn, member_id: i64, name: &str, plate: Option<&str>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applications SET name = $1, plate = $2
+         WHERE id = (SELECT application_id FROM members WHERE id = $3 AND left_at IS NULL)",
+    )
+    .bind(name)
+    .bind(plate)
+    .bind(member_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether a phone is on another person's open application or live membership.
+pub async fn phone_taken(conn: &mut Conn, phone: &str, member_id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications a LEFT JOIN members m ON m.application_id = a.id
+         WHERE a.phone = $1 AND a.open_key IS NOT NULL AND (m.id IS NULL OR (m.left_at IS NULL AND m.id <> $2))",
+    )
+    .bind(phone)
+    .bind(member_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The member's current phone.
+pub async fn phone_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT a.phone FROM members m JOIN applications a ON a.id = m.application_id WHERE m.id = $1 AND m.left_at IS NULL")
+        .bind(member_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Moves the member's application to a new phone; false when the member is gone.
+pub async fn set_phone(conn: &mut Conn, member_id: i64, phone: &str) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE applications SET phone = $1 WHERE id = (SELECT application_id FROM members WHERE id = $2 AND left_at IS NULL)")
+            .bind(phone)
+            .bind(member_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Unions a member may ask to move to: every union that is not a federation.
+pub async fn receiving_unions(pool: &AnyPool) -> sqlx::Result<Vec<crate::org::OrgOption>> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT o.id, o.name, p.name FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
+         WHERE o.kind NOT IN ('city', 'county') ORDER BY o.depth, o.name LIMIT 500",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, name, parent)| crate::org::OrgOption { id, name, parent }).collect())
+}

@@ -96,3 +96,77 @@ pub struct CardCheckView {
     pub check: CardCheck,
     pub checked_at: String,
 }
+
+/// Everything stored about a member, as shown to them and downloaded (`/me/data.json`). The ID
+/// number is masked even here (the member knows it; a leaked page or file should not carry it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyData {
+    pub name: String,
+    pub phone: String,
+    pub id_number_masked: String,
+    pub sex: String,
+    pub birth_year: String,
+    pub plate: Option<String>,
+    pub occupation: Option<String>,
+    pub union: String,
+    pub in_pool: bool,
+    pub member_no: String,
+    pub member_status: String,
+    pub member_since: String,
+    pub source: String,
+    pub consent_version: String,
+    pub consent_at: String,
+    pub consent_ip: String,
+    pub submitted_at: String,
+    pub union_history: Vec<crate::transfer::UnionSpell>,
+    pub applications: Vec<MyItemData>,
+    pub transfers: Vec<MyItemData>,
+    /// Signed-in sessions: started, last seen, from where.
+    pub sessions: Vec<String>,
+}
+
+/// An application or a transfer in the download: plain words, no internal ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyItemData {
+    pub what: String,
+    pub union: String,
+    pub status: String,
+    pub at: String,
+}
+
+/// The forms of the data page, as posted (kept on an error) with their errors.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataForms {
+    pub name: String,
+    pub plate: String,
+    pub name_error: Option<T>,
+    pub plate_error: Option<T>,
+    pub new_phone: String,
+    pub phone_error: Option<T>,
+    pub code_error: Option<T>,
+    pub code_sent: bool,
+    pub transfer_to: String,
+    pub transfer_reason: String,
+    pub transfer_error: Option<T>,
+}
+
+/// 我的信息与权利.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataView {
+    pub data: MyData,
+    pub forms: DataForms,
+    /// Unions a transfer may go to.
+    pub unions: Vec<crate::org::OrgOption>,
+    pub notice: Option<T>,
+}
+
+/// The withdrawal page: the confirmation step, and its error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaveView {
+    pub error: Option<T>,
+    /// Shown after leaving (no session any more).
+    pub done: bool,
+}
+
+/// What the member types to confirm leaving.
+pub const LEAVE_WORD: &str = "退出";

@@ -46,6 +46,9 @@ pub enum Action {
     Import,
     /// A chase (督办) by hand from the overdue list.
     Chase,
+    // member
+    /// A member withdrew and was erased (the row says that it happened, not who).
+    MemberLeft,
 }
 
 impl Action {
@@ -75,6 +78,8 @@ impl Action {
             Action::Export => "export",
             Action::Import => "import",
             Action::Chase => "chase",
+            // member
+            Action::MemberLeft => "member_left",
         }
     }
 }

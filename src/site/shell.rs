@@ -51,6 +51,8 @@ pub enum PageData {
     Me(crate::member::MeView),
     Card(crate::member::CardView),
     CardCheck(crate::member::CardCheckView),
+    MyData(crate::member::DataView),
+    Leave(crate::member::LeaveView),
 }
 
 impl PageData {
@@ -86,6 +88,8 @@ impl PageData {
             PageData::Me(_) => T::MeTitle,
             PageData::Card(_) => T::CardTitle,
             PageData::CardCheck(_) => T::CardCheckTitle,
+            PageData::MyData(_) => T::MyDataTitle,
+            PageData::Leave(_) => T::LeaveTitle,
         }
     }
 
@@ -139,6 +143,8 @@ impl PageData {
         .or_else(|| take::<crate::member::MeView>(v).map(PageData::Me))
         .or_else(|| take::<crate::member::CardView>(v).map(PageData::Card))
         .or_else(|| take::<crate::member::CardCheckView>(v).map(PageData::CardCheck))
+        .or_else(|| take::<crate::member::DataView>(v).map(PageData::MyData))
+        .or_else(|| take::<crate::member::LeaveView>(v).map(PageData::Leave))
     }
 }
 
@@ -221,6 +227,8 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Me(v) => view! { <crate::member::ui::MePage view=v lang=lang/> }.into_any(),
         PageData::Card(v) => view! { <crate::member::card_ui::CardPage view=v lang=lang/> }.into_any(),
         PageData::CardCheck(v) => view! { <crate::member::card_ui::CardCheckPage view=v lang=lang/> }.into_any(),
+        PageData::MyData(v) => view! { <crate::member::data_ui::DataPage view=v lang=lang/> }.into_any(),
+        PageData::Leave(v) => view! { <crate::member::data_ui::LeavePage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>
