@@ -23,3 +23,21 @@ CREATE INDEX member_sessions_member ON member_sessions (member_id);
 
 -- Signing in looks a member up by phone.
 CREATE INDEX applications_phone ON applications (phone);
+
+-- A member's own ask for a transfer (会籍接转): it goes to the member's union, whose admins
+-- propose the transfer as usual (the receiving union then accepts or declines). `status`: open,
+-- proposed (a transfer was proposed for the member), cancelled (the member left). At most one
+-- open request per member: the unique index decides under races. `reason` is the member's own
+-- words, erased when they leave.
+CREATE TABLE transfer_requests (
+    id @ID@,
+    member_id BIGINT NOT NULL REFERENCES members (id),
+    from_org_id BIGINT NOT NULL REFERENCES orgs (id),
+    to_org_id BIGINT NOT NULL REFERENCES orgs (id),
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    handled_at BIGINT
+);
+CREATE UNIQUE INDEX transfer_requests_one_open ON transfer_requests (member_id) WHERE status = 'open';
+CREATE INDEX transfer_requests_from ON transfer_requests (from_org_id, status);

@@ -466,6 +466,21 @@ dictionary! {
     LeaveCancel => "不退出，返回", "Do not leave; go back";
     LeaveDoneTitle => "已退出工会", "You have left the union";
     LeaveDone => "您的会籍已终止，个人信息已删除。感谢您曾经的参与。", "Your membership has ended and your personal data is deleted. Thank you for having been with us.";
+    MemberRequests => "会员申请接转", "Members asking for a transfer";
+    RequestedUnion => "希望转入", "Wants to move to";
+    ProposeForRequest => "办理接转", "Propose the transfer";
+    RequestReasonNeeded => "请填写申请接转的原因", "Please give the reason for the transfer";
+    RequestAlreadyOpen => "您已有一份接转申请在办理中", "You already have a transfer request being handled";
+    AskTransfer => "申请会籍接转", "Ask for a membership transfer";
+    AskTransferIntro => "换了工作单位？选择新单位的工会并说明原因，由您所在的工会为您办理接转，会员号不变。", "Changed jobs? Choose the union at your new workplace and say why; your union then handles the transfer. Your member number stays.";
+    TransferTo => "转入工会", "Move to";
+    TransferReason => "原因", "Reason";
+    SendRequest => "提交申请", "Send the request";
+    TransferRequested => "接转申请已提交，您所在的工会将为您办理。", "Your request was sent: your union will handle the transfer.";
+    MeTransferRequest => "接转申请", "Transfer request";
+    RequestOpen => "待工会办理", "Waiting for your union";
+    RequestProposed => "已办理", "Handled";
+    RequestCancelled => "已取消", "Cancelled";
 
 }
 

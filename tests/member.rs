@@ -394,3 +394,40 @@ on_both_databases!(two_withdrawals_at_once_one_wins, |app: TestApp| async move {
         sqlx::query_scalar("SELECT members FROM org_tallies WHERE org_id = $1").bind(union).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(after, before - 1, "counted down once");
 });
+
+on_both_databases!(a_transfer_request_goes_to_the_members_union, |app: TestApp| async move {
+    let member_id = member(&app).await;
+    let cookie = app.member_session(PHONE).await;
+    let to = app.union_id("340303-TQ").await.to_string();
+    let own = app.union_id("340302-DF").await.to_string();
+    // The member's own union, no reason: errors beside the field, input kept.
+    let res = app.post_as(&cookie, "/me/data/transfer", &[("to", &own), ("reason", "换了工作")]).await;
+    assert_eq!(res.status(), 200);
+    assert!(body(res).await.contains("接收单位不能是会员当前所在单位"));
+    let res = app.post_as(&cookie, "/me/data/transfer", &[("to", &to), ("reason", "")]).await;
+    let page = body(res).await;
+    assert!(page.contains("请填写申请接转的原因") && page.contains(&format!("value=\"{to}\" selected")), "{page:.0}");
+    let res = app.post_as(&cookie, "/me/data/transfer", &[("to", &to), ("reason", "换到天桥街道的车队")]).await;
+    assert_eq!(res.status(), 303);
+    let again = body(app.post_as(&cookie, "/me/data/transfer", &[("to", &to), ("reason", "再来一次")]).await).await;
+    assert!(again.contains("已有一份接转申请"));
+    assert!(body(app.get_as(&cookie, "/me").await).await.contains("待工会办理"));
+    // The member's union sees it in its transfers list and proposes the transfer.
+    app.admin("340302-DF", "manager,reviewer", "df_mgr").await;
+    let admin = app.login("df_mgr").await;
+    let list = body(app.get_as(&admin, "/admin/transfers").await).await;
+    assert!(
+        list.contains("会员申请接转")
+            && list.contains("换到天桥街道的车队")
+            && list.contains(&format!("/admin/members/{member_id}/transfer"))
+    );
+    assert!(!list.contains("张三"));
+    let res = app.post_as(&admin, &format!("/admin/members/{member_id}/transfer"), &[("to", &to)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfer_requests WHERE status = 'proposed'").await, 1);
+    let me = body(app.get_as(&cookie, "/me").await).await;
+    assert!(me.contains("已办理") && me.contains("待接收"), "{me:.0}");
+    // Leaving cancels the pending transfer.
+    assert_eq!(app.post_as(&cookie, "/me/leave", &[("confirm", "退出")]).await.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers WHERE status = 'pending'").await, 0);
+});

@@ -37,6 +37,12 @@ pub async fn my_data(state: &AppState, member: &SignedMember) -> MemberResult<Op
             status: crate::transfer::TransferStatus::parse(&status).map(|s| zh(s.label())).unwrap_or(status),
             at: format_local(at),
         })
+        .chain(crate::transfer::requests::of_member(pool, member.member_id).await?.into_iter().map(|(union, status, at)| MyItemData {
+            what: zh(T::MeTransferRequest),
+            union,
+            status,
+            at: format_local(at),
+        }))
         .collect();
     let sessions = repo::sessions_of(pool, member.member_id)
         .await?
@@ -156,6 +162,7 @@ pub async fn withdraw(state: &AppState, member: &SignedMember) -> MemberResult<b
     erase::applications(&mut tx, leaving.application_id).await?;
     erase::phone(&mut tx, &leaving.phone).await?;
     erase::member_rows(&mut tx, member.member_id, now).await?;
+    crate::transfer::requests::settle(&mut tx, member.member_id, "cancelled", now).await?;
     // That it happened, and to which (now anonymous) row — no name, number or address.
     let entry = audit::Entry {
         admin_id: None,
@@ -174,4 +181,22 @@ pub async fn withdraw(state: &AppState, member: &SignedMember) -> MemberResult<b
     }
     tracing::info!(member_id = member.member_id, "member left; personal data erased");
     Ok(true)
+}
+
+/// Asks the member's union for a transfer to the chosen union.
+pub async fn ask_transfer(state: &AppState, member: &SignedMember, forms: &mut DataForms) -> MemberResult<bool> {
+    use crate::transfer::requests::{self, Requested};
+    let Ok(to) = forms.transfer_to.parse::<i64>() else {
+        forms.transfer_error = Some(T::ChooseUnion);
+        return Ok(false);
+    };
+    match requests::request(state, member.member_id, to, &forms.transfer_reason).await.map_err(|e| match e {
+        crate::transfer::service::TransferError::Db(e) => super::auth::MemberError::Db(e),
+    })? {
+        Requested::Done => Ok(true),
+        Requested::Refused(t) => {
+            forms.transfer_error = Some(t);
+            Ok(false)
+        }
+    }
 }

@@ -34,6 +34,7 @@ pub async fn data_get(State(state): State<AppState>, member: SignedMember, Query
     let notice = match q.done.as_str() {
         "corrected" => Some(T::DataCorrected),
         "phone" => Some(T::PhoneChanged),
+        "requested" => Some(T::TransferRequested),
         _ => None,
     };
     page(&state, &member, None, notice).await
@@ -89,6 +90,28 @@ pub async fn phone_post(State(state): State<AppState>, member: SignedMember, For
         return Ok(Redirect::to("/me/data?done=phone").into_response());
     } else {
         forms.code_sent = forms.code_error.is_some();
+    }
+    Ok(page(&state, &member, Some(forms), None).await?.into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    to: String,
+    reason: String,
+}
+
+pub async fn transfer_post(State(state): State<AppState>, member: SignedMember, Form(f): Form<TransferForm>) -> AppResult<Response> {
+    let Some(current) = data::my_data(&state, &member).await? else { return Err(AppError::NotFound) };
+    let mut forms = DataForms {
+        name: current.name,
+        plate: current.plate.unwrap_or_default(),
+        transfer_to: f.to.chars().take(20).collect(),
+        transfer_reason: f.reason.chars().take(crate::transfer::requests::MAX_REASON_CHARS).collect(),
+        ..DataForms::default()
+    };
+    if data::ask_transfer(&state, &member, &mut forms).await? {
+        return Ok(Redirect::to("/me/data?done=requested").into_response());
     }
     Ok(page(&state, &member, Some(forms), None).await?.into_response())
 }

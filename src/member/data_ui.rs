@@ -76,6 +76,28 @@ pub fn DataPage(view: DataView, lang: Lang) -> impl IntoView {
                 <button type="submit" name="intent" value="change" class="primary">{t(T::ChangePhone)}</button>
             </form>
 
+            <h2>{t(T::AskTransfer)}</h2>
+            <p class="hint">{t(T::AskTransferIntro)}</p>
+            <form method="post" action="/me/data/transfer" novalidate>
+                <div class="field">
+                    <label for="transfer-to">{t(T::TransferTo)}</label>
+                    <select id="transfer-to" name="to" aria-describedby="transfer-error">
+                        <option value="">{t(T::ChooseUnion)}</option>
+                        {view.unions.into_iter().map(|u| {
+                            let selected = u.id.to_string() == f.transfer_to;
+                            let label = match u.parent { Some(p) => format!("{}（{p}）", u.name), None => u.name };
+                            view! { <option value=u.id.to_string() selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="transfer-reason">{t(T::TransferReason)}</label>
+                    <textarea id="transfer-reason" name="reason" maxlength="200" rows="3">{f.transfer_reason.clone()}</textarea>
+                    <FieldError id="transfer-error" error=f.transfer_error lang=lang/>
+                </div>
+                <button type="submit" class="primary">{t(T::SendRequest)}</button>
+            </form>
+
             <h2>{t(T::LeaveTitle)}</h2>
             <p class="hint">{t(T::LeaveExplain)}</p>
             <a class="button secondary" href="/me/leave">{t(T::LeaveTitle)}</a>

@@ -61,6 +61,16 @@ pub async fn me_get(State(state): State<AppState>, member: SignedMember) -> AppR
         .into_iter()
         .map(|(union, status, at)| MyItem { what: T::MeApplication, detail: union, status: application_status(&status), at: fmt(at) })
         .collect();
+    let asked = crate::transfer::requests::of_member(pool, member.member_id).await?.into_iter().map(|(to, status, at)| MyItem {
+        what: T::MeTransferRequest,
+        detail: to,
+        status: match status.as_str() {
+            "open" => T::RequestOpen,
+            "proposed" => T::RequestProposed,
+            _ => T::RequestCancelled,
+        },
+        at: fmt(at),
+    });
     let requests = repo::transfers_of(pool, member.member_id)
         .await?
         .into_iter()
@@ -70,6 +80,7 @@ pub async fn me_get(State(state): State<AppState>, member: SignedMember) -> AppR
             status: transfer_status(&status),
             at: fmt(at),
         })
+        .chain(asked)
         .collect();
     let view = MeView {
         name_masked: crate::domain::PersonName::mask_stored(&name),

@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/data.json", get(member::data_http::data_json))
         .route("/me/data/correct", post(member::data_http::correct_post))
         .route("/me/data/phone", post(member::data_http::phone_post))
+        .route("/me/data/transfer", post(member::data_http::transfer_post))
         .route("/me/leave", get(member::data_http::leave_get).post(member::data_http::leave_post))
         .route("/me/left", get(member::data_http::left_get))
         .fallback_service(static_files)

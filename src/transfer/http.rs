@@ -178,6 +178,7 @@ async fn transfers_view(state: &AppState, me: &SignedIn, notice: Option<(T, bool
     let (pool, root, now) = (&state.db.pool, me.admin.org_id, state.now());
     Ok(Page::ok(TransfersView {
         admin: me.admin.info(),
+        requests: super::requests::open_in(pool, root).await?,
         incoming: repo::list(pool, root, repo::List::Incoming, now).await?,
         outgoing: repo::list(pool, root, repo::List::Outgoing, now).await?,
         history: repo::list(pool, root, repo::List::History, now).await?,

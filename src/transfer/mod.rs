@@ -11,6 +11,8 @@ pub mod http;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
+pub mod requests;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod types;
 pub mod ui;

@@ -197,6 +197,8 @@ pub async fn propose(
         Err(e) if is_unique_violation(&e) => return Ok(Proposed::Refused(T::AlreadyPendingTransfer)),
         Err(e) => return Err(e.into()),
     };
+    // A member who asked for a move has their request answered by this proposal.
+    super::requests::settle(&mut tx, member.id, "proposed", now).await?;
     // The receiving union hears of it now; the engine reminds and escalates later.
     let mut messages = 0;
     for phone in staff_phones(&mut tx, receiver.id, false).await? {
@@ -277,6 +279,7 @@ async fn out_of_city(
     )
     .await?;
     tally::members(&mut tx, &[tally::MemberDelta::removed(member.org_id, member.in_pool)]).await?;
+    super::requests::settle(&mut tx, member.id, "proposed", now).await?;
     tally::moved(&mut tx, member.org_id, None, false, now).await?;
     let to_words = T::OutsideCityPlace.fill(crate::i18n::Lang::Zh, &[place]);
     let params = serde_json::json!({

@@ -176,6 +176,8 @@ pub struct TransferItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransfersView {
     pub admin: AdminInfo,
+    /// Members' own requests for a transfer, waiting for their union to propose one.
+    pub requests: Vec<MemberRequest>,
     /// Waiting for an answer from a union of the subtree.
     pub incoming: Vec<TransferItem>,
     /// Sent from the subtree, waiting for the other side.
@@ -245,4 +247,16 @@ mod tests {
         assert_eq!(days_left(3600 + 5 * 60, Lang::Zh), "剩余 1 小时 5 分");
         assert!(days_left(i64::MIN, Lang::En).starts_with("overdue "));
     }
+}
+
+/// A member's own request for a transfer, as their union's admins see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRequest {
+    pub id: i64,
+    pub member_id: i64,
+    pub name_masked: String,
+    pub member_no: String,
+    pub to_name: String,
+    pub reason: String,
+    pub created_at: String,
 }

@@ -122,6 +122,22 @@ pub fn TransfersPage(view: TransfersView, lang: Lang) -> impl IntoView {
         <AdminFrame admin=view.admin.clone() lang=lang>
             <h1>{t(T::TransfersTitle)}</h1>
             {notice_view(view.notice, lang)}
+            {(!view.requests.is_empty()).then(|| view! {
+                <h2>{t(T::MemberRequests)}<small class="count">{format!(" {}", view.requests.len())}</small></h2>
+                <ul class="queue" aria-label=t(T::MemberRequests)>
+                    {view.requests.clone().into_iter().map(|r| view! {
+                        <li class="item plain member-request">
+                            <div class="who"><strong>{r.name_masked}</strong><span>{r.member_no}</span></div>
+                            <div>{T::LabelValue.fill(lang, &[t(T::RequestedUnion), &r.to_name])}</div>
+                            <div>{T::LabelValue.fill(lang, &[t(T::Reason), &r.reason])}</div>
+                            <div class="when">{r.created_at}</div>
+                            {can_place.then(|| view! {
+                                <div class="acts"><a class="button secondary" href=format!("/admin/members/{}/transfer", r.member_id)>{t(T::ProposeForRequest)}</a></div>
+                            })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
             <h2>{t(T::IncomingTransfers)}<small class="count">{format!(" {}", view.incoming.len())}</small></h2>
             {empty(no_in)}
             <ul class="queue" aria-label=t(T::IncomingTransfers)>
