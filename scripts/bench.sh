@@ -62,3 +62,8 @@ for db in sqlite postgres; do
     RUST_LOG=warn "$bin" bench-export --db $db --pg-url "$EJIA_TEST_PG_URL" --n "${BENCH_EXPORT_N:-1000000}" --format $format
   done
 done
+
+# member: the e-member card's public check (GET /v/{code}) over HTTP, latency and throughput.
+for db in sqlite postgres; do
+  RUST_LOG=warn "$bin" bench-card --db $db --pg-url "$EJIA_TEST_PG_URL" --members "${BENCH_CARD_MEMBERS:-10000}" --n "${BENCH_CARD_N:-20000}" --concurrency 50
+done

@@ -37,6 +37,28 @@ enum Command {
     /// county, and decision-to-dashboard latency over many open live dashboards (see README).
     #[command(name = "bench-command")]
     BenchCentre(BenchCommandArgs),
+    // member
+    /// Measure the e-member card's public check over HTTP: latency p50/p95/p99 and throughput
+    /// (see README).
+    #[command(name = "bench-card")]
+    BenchCard(BenchCardArgs),
+}
+
+// member
+#[derive(Debug, clap::Args)]
+struct BenchCardArgs {
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+    db: String,
+    #[arg(long, value_name = "URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pg_url: String,
+    /// Members holding a card.
+    #[arg(long, default_value_t = 10_000)]
+    members: usize,
+    /// Scans to time.
+    #[arg(long = "n", value_name = "N", default_value_t = 20_000)]
+    n: usize,
+    #[arg(long, default_value_t = 50)]
+    concurrency: usize,
 }
 
 /// The export bench's flags.
@@ -210,6 +232,12 @@ async fn main() -> anyhow::Result<()> {
             ejia::site::bench_command::run(leptos_options, args).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
+        // member
+        Some(Command::BenchCard(a)) => {
+            let args =
+                ejia::site::bench_card::Args { db: a.db, pg_url: a.pg_url, members: a.members, n: a.n, concurrency: a.concurrency };
+            ejia::site::bench_card::run(leptos_options, args).await
+        }
         Some(Command::BenchExport(b)) => {
             let pg_url = b
                 .pg_url

@@ -69,7 +69,7 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
 }
 
 /// The i-th of a series of distinct valid ID numbers.
-fn id_number(i: usize, today: Ymd) -> IdNumber {
+pub(super) fn id_number(i: usize, today: Ymd) -> IdNumber {
     let birth = Ymd::new(1970, 1, 1).expect("date").add_days(i as i64 % 10_000);
     let body = format!("340302{:04}{:02}{:02}{:03}", birth.year(), birth.month(), birth.day(), 100 + i / 10_000);
     let check = crate::domain::id_number::check_char(body.as_bytes()) as char;
@@ -77,7 +77,7 @@ fn id_number(i: usize, today: Ymd) -> IdNumber {
 }
 
 /// Runs `n` jobs over `concurrency` tasks; returns each job's latency and the wall time.
-async fn run_concurrently<F, Fut>(n: usize, concurrency: usize, job: F) -> anyhow::Result<(Vec<Duration>, Duration)>
+pub(super) async fn run_concurrently<F, Fut>(n: usize, concurrency: usize, job: F) -> anyhow::Result<(Vec<Duration>, Duration)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,

@@ -5,6 +5,8 @@
 #[cfg(feature = "ssr")]
 pub mod bench;
 #[cfg(feature = "ssr")]
+pub mod bench_card;
+#[cfg(feature = "ssr")]
 pub mod bench_command;
 #[cfg(feature = "ssr")]
 pub mod bench_export;

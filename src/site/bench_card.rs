@@ -1,0 +1,139 @@
+//! `ejia bench-card`: the e-member card's public check (`GET /v/{code}`) over HTTP — latency
+//! p50/p95/p99 and throughput at a given concurrency — on a fresh database holding many members,
+//! each scan a different member's fresh code. Production set-up otherwise (real clock, workers).
+use super::bench::{bench_config, id_number, percentile, run_concurrently};
+use crate::server::clock::SystemClock;
+use crate::server::crypto::random_token;
+use anyhow::Context;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct Args {
+    pub db: String,
+    pub pg_url: String,
+    pub members: usize,
+    pub n: usize,
+    pub concurrency: usize,
+}
+
+/// Members made directly (applications approved long ago), each with a card id.
+async fn members(state: &crate::server::state::AppState, n: usize) -> anyhow::Result<Vec<String>> {
+    let org = crate::org::repo::by_code(&state.db.pool, "340300-HY01-LY").await?.context("demo union")?.id;
+    let (today, now) = (state.today(), state.now());
+    let mut keys = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut tx = state.db.begin_write().await?;
+        for &i in chunk {
+            let id = id_number(300_000 + i, today);
+            let key = random_token();
+            let (key_id, cipher) = state.keys.seal_id(&id, &format!("application:{key}"));
+            let application = crate::join::repo::insert(
+                &mut tx,
+                crate::join::repo::NewApplication {
+                    submission_key: &key,
+                    name: "王师傅",
+                    id_cipher: cipher,
+                    id_key_id: key_id,
+                    id_blind: &state.keys.blind_index(&id),
+                    id_masked: &id.masked(),
+                    birth_date: id.birth_date().to_string(),
+                    sex: crate::domain::Sex::Male,
+                    phone: &format!("136{i:08}"),
+                    org_id: org,
+                    in_pool: false,
+                    channel_id: None,
+                    occupation: None,
+                    plate: None,
+                    consent_ip: "127.0.0.1",
+                    now,
+                    due_at: now,
+                    due_provisional: false,
+                },
+            )
+            .await?;
+            let card = crate::member::card::new_card_id();
+            sqlx::query(
+                "INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at, card_key) VALUES ($1, $2, $3, 0, $4, $5)",
+            )
+            .bind(application)
+            .bind(org)
+            .bind(format!("B{i:09}"))
+            .bind(now)
+            .bind(&card)
+            .execute(&mut *tx)
+            .await?;
+            keys.push(card);
+        }
+        tx.commit().await?;
+    }
+    Ok(keys)
+}
+
+pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.members >= 1 && args.n >= 1 && args.concurrency >= 1, "--members, --n and --concurrency must be positive");
+    let tmp = std::env::temp_dir().join(format!("ejia-bench-card-{}", random_token()));
+    std::fs::create_dir_all(&tmp)?;
+    let (database_url, pg_db) = match args.db.as_str() {
+        "sqlite" => (format!("sqlite://{}/bench.db?mode=rwc", tmp.display()), None),
+        "postgres" => {
+            use sqlx::Connection;
+            let name = format!("ejia_bench_card_{}", random_token().to_lowercase().replace(['-', '_'], ""));
+            let mut admin = sqlx::PgConnection::connect(&args.pg_url).await.context("connecting to PostgreSQL")?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+            let base = args.pg_url.rsplit_once('/').context("PostgreSQL URL has a database")?.0;
+            (format!("{base}/{name}"), Some(name))
+        }
+        other => anyhow::bail!("--db {other}: use sqlite or postgres"),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut config = bench_config(database_url, format!("http://{addr}"), tmp.clone());
+    // No code is sent here; the approval messages of set-up go to a local log.
+    config.sms_provider = "log".into();
+    let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), None).await?;
+    let workers = super::startup::spawn_workers(&state);
+    tokio::spawn(super::router::serve(listener, state.clone()));
+    let keys = members(&state, args.members).await?;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let base = format!("http://{addr}");
+
+    // Each scan: another member's code of this minute (made by the client, as a phone shows it).
+    let (h, b, st, keys) = (http.clone(), base.clone(), state.clone(), Arc::new(keys));
+    let (mut lat, wall) = run_concurrently(args.n, args.concurrency, move |i| {
+        let (h, b, st, keys) = (h.clone(), b.clone(), st.clone(), keys.clone());
+        async move {
+            let code = crate::member::card::code(&st.keys, &keys[i % keys.len()], crate::member::card::window_of(st.now()));
+            let res = h.get(format!("{b}/v/{code}")).send().await?;
+            anyhow::ensure!(res.status() == 200, "check {i} answered {}", res.status());
+            let page = res.text().await?;
+            anyhow::ensure!(page.contains("有效会员"), "check {i} did not say valid");
+            Ok(())
+        }
+    })
+    .await?;
+    lat.sort();
+    println!(
+        "card check bench, {} — {} scans of {} members' fresh codes at {} concurrent over HTTP (GET /v/{{code}})",
+        args.db, args.n, args.members, args.concurrency
+    );
+    println!("  throughput           {:>8.0} /s   ({:.2} s)", args.n as f64 / wall.as_secs_f64(), wall.as_secs_f64());
+    println!(
+        "  latency              p50 {:.1} ms   p95 {:.1} ms   p99 {:.1} ms   max {:.1} ms",
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.95),
+        percentile(&lat, 0.99),
+        percentile(&lat, 1.0)
+    );
+
+    workers.abort();
+    let _ = workers.await;
+    state.db.pool.close().await;
+    if let Some(name) = pg_db {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&args.pg_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
