@@ -234,8 +234,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
         // member
         Some(Command::BenchCard(a)) => {
-            let args =
-                ejia::site::bench_card::Args { db: a.db, pg_url: a.pg_url, members: a.members, n: a.n, concurrency: a.concurrency };
+            let args = ejia::site::bench_card::Args { db: a.db, pg_url: a.pg_url, members: a.members, n: a.n, concurrency: a.concurrency };
             ejia::site::bench_card::run(leptos_options, args).await
         }
         Some(Command::BenchExport(b)) => {

@@ -6,7 +6,7 @@
 use super::repo::{self, AdminRow};
 use super::AdminInfo;
 use crate::server::audit::{Action, Outcome, Target};
-use crate::server::cookie::{url_escape, SessionCookie};
+use crate::server::cookie::{url_escape, Kept, SessionCookie};
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -68,7 +68,8 @@ fn dummy_hash() -> &'static str {
 }
 
 /// The admin session cookie (`__Host-ejia_admin` over HTTPS).
-pub const COOKIE: SessionCookie = SessionCookie { base: "ejia_admin", max_age_secs: ABSOLUTE_SECS };
+pub const COOKIE: SessionCookie =
+    SessionCookie { base: "ejia_admin", table: "sessions", idle_secs: IDLE_SECS, max_age_secs: ABSOLUTE_SECS };
 
 pub fn session_cookie(state: &AppState, token: &str) -> String {
     COOKIE.set(state, token)
@@ -196,28 +197,20 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> AdminResult<Optio
     let now = state.now();
     let hash = token_hash(&token);
     let Some((row, created_at, last_seen)) = repo::session(&state.db.pool, &hash).await? else { return Ok(None) };
-    if row.disabled || now - last_seen > IDLE_SECS || now - created_at > ABSOLUTE_SECS {
-        let mut tx = state.db.begin_write().await?;
-        repo::delete_session(&mut tx, &hash).await?;
-        tx.commit().await?;
-        return Ok(None);
-    }
-    if now - last_seen >= 60 {
-        // At most one write a minute per session.
-        let mut tx = state.db.begin_write().await?;
-        repo::touch_session(&mut tx, &hash, row.id, now).await?;
-        tx.commit().await?;
+    match COOKIE.keep(&state.db, &hash, created_at, last_seen, now, !row.disabled).await? {
+        Kept::Dead => return Ok(None),
+        Kept::Alive { touched: true } => {
+            let mut tx = state.db.begin_write().await?;
+            repo::touch_admin(&mut tx, row.id, now).await?;
+            tx.commit().await?;
+        }
+        Kept::Alive { touched: false } => {}
     }
     Ok(Some((row, hash)))
 }
 
 pub async fn logout(state: &AppState, headers: &HeaderMap) -> AdminResult<()> {
-    if let Some(token) = COOKIE.token(state, headers) {
-        let mut tx = state.db.begin_write().await?;
-        repo::delete_session(&mut tx, &token_hash(&token)).await?;
-        tx.commit().await?;
-    }
-    Ok(())
+    Ok(COOKIE.end(state, headers).await?)
 }
 
 /// A signed-in admin, for handlers; without a live session the browser goes to the login page.

@@ -150,17 +150,8 @@ pub async fn session(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<(A
     row.map(|r| Ok((from_row(&r)?, r.try_get("s_created")?, r.try_get("s_seen")?))).transpose()
 }
 
-pub async fn touch_session(conn: &mut Conn, token_hash: &str, admin_id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(&mut *conn).await?;
-    touch_admin(conn, admin_id, now).await
-}
-
 pub async fn touch_admin(conn: &mut Conn, admin_id: i64, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE admins SET last_active_at = $1 WHERE id = $2").bind(now).bind(admin_id).execute(conn).await.map(|_| ())
-}
-
-pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await.map(|_| ())
 }
 
 /// Records a sign-in attempt as a failure before its password is checked (a success deletes

@@ -35,6 +35,25 @@ pub async fn solve(conn: &mut Conn, keys: &Keyring, id: &str, answer: &str, now:
     Ok(keys.mac_matches(&["captcha", id, &answer], &mac))
 }
 
+/// A posted answer (if any) to a check: `Ok(true)` solved, `Ok(false)` none posted, `Err` a
+/// wrong answer — with a fresh check to show instead.
+pub async fn check_posted(
+    conn: &mut Conn,
+    keys: &Keyring,
+    id: &str,
+    answer: &str,
+    ip: &str,
+    now: i64,
+) -> sqlx::Result<Result<bool, Captcha>> {
+    if id.is_empty() {
+        return Ok(Ok(false));
+    }
+    if solve(conn, keys, id, answer, now).await? {
+        return Ok(Ok(true));
+    }
+    Ok(Err(create(conn, keys, ip, now).await?))
+}
+
 /// The skeleton of each digit: polylines in a box 1 wide and 2 high (two variants for some).
 fn skeleton(digit: u8, variant: bool) -> Vec<Vec<(f32, f32)>> {
     let v = |pts: &[(f32, f32)]| pts.to_vec();

@@ -48,18 +48,16 @@ pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> JoinResul
     };
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let mut captcha_solved = false;
-    if !form.captcha_id.is_empty() {
-        captcha_solved = captcha::solve(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, now).await?;
-        if !captcha_solved {
-            let fresh = captcha::create(&mut tx, &state.keys, ip, now).await?;
+    let captcha_solved = match captcha::check_posted(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, ip, now).await? {
+        Ok(solved) => solved,
+        Err(fresh) => {
             tx.commit().await?;
             return Ok(JoinOutcome::Invalid {
                 errors: vec![FieldError { field: Field::Captcha, text: T::CaptchaWrong }],
                 captcha: Some(fresh),
             });
         }
-    }
+    };
     let request = codes::CodeRequest { purpose: codes::Purpose::Join, phone: &phone, ip, captcha_solved, deliver: true };
     let issued = codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, request, now).await?;
     let outcome = match issued {

@@ -10,7 +10,7 @@ use super::types::{intent, LoginForm, LoginView};
 use crate::i18n::T;
 use crate::join::codes::{self, CodeRequest, Issue, Purpose, Verify};
 use crate::join::{captcha, validate};
-use crate::server::cookie::{url_escape, SessionCookie};
+use crate::server::cookie::{url_escape, Kept, SessionCookie};
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
@@ -28,7 +28,8 @@ pub const IDLE_SECS: i64 = 24 * 3600;
 pub const ABSOLUTE_SECS: i64 = 7 * 86_400;
 
 /// The member session cookie (`__Host-ejia_member` over HTTPS), apart from the admin's.
-pub const COOKIE: SessionCookie = SessionCookie { base: "ejia_member", max_age_secs: ABSOLUTE_SECS };
+pub const COOKIE: SessionCookie =
+    SessionCookie { base: "ejia_member", table: "member_sessions", idle_secs: IDLE_SECS, max_age_secs: ABSOLUTE_SECS };
 
 /// A fault of ours on the member side (a refusal is an outcome, not this).
 #[derive(Debug, thiserror::Error)]
@@ -80,15 +81,13 @@ async fn send_code(state: &AppState, form: &LoginForm, ip: &str) -> MemberResult
     };
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let mut captcha_solved = false;
-    if !form.captcha_id.is_empty() {
-        captcha_solved = captcha::solve(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, now).await?;
-        if !captcha_solved {
-            view.captcha = Some(captcha::create(&mut tx, &state.keys, ip, now).await?);
+    let captcha_solved = match captcha::check_posted(&mut tx, &state.keys, &form.captcha_id, &form.captcha_answer, ip, now).await? {
+        Ok(solved) => solved,
+        Err(fresh) => {
             tx.commit().await?;
-            return Ok(LoginView { captcha_error: Some(T::CaptchaWrong), ..view });
+            return Ok(LoginView { captcha: Some(fresh), captcha_error: Some(T::CaptchaWrong), ..view });
         }
-    }
+    };
     let deliver = repo::live_member_by_phone(&mut tx, phone.as_str()).await?.is_some();
     let request = CodeRequest { purpose: Purpose::SignIn, phone: &phone, ip, captcha_solved, deliver };
     match codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, request, now).await? {
@@ -146,27 +145,14 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> MemberResult<Opti
     let hash = token_hash(&token);
     let Some(row) = repo::session(&state.db.pool, &hash).await? else { return Ok(None) };
     let (_, _, _, created_at, last_seen) = row;
-    if now - last_seen > IDLE_SECS || now - created_at > ABSOLUTE_SECS {
-        let mut tx = state.db.begin_write().await?;
-        repo::delete_session(&mut tx, &hash).await?;
-        tx.commit().await?;
+    if COOKIE.keep(&state.db, &hash, created_at, last_seen, now, true).await? == Kept::Dead {
         return Ok(None);
-    }
-    if now - last_seen >= 60 {
-        let mut tx = state.db.begin_write().await?;
-        repo::touch_session(&mut tx, &hash, now).await?;
-        tx.commit().await?;
     }
     Ok(Some((row, hash)))
 }
 
 pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> MemberResult<()> {
-    if let Some(token) = COOKIE.token(state, headers) {
-        let mut tx = state.db.begin_write().await?;
-        repo::delete_session(&mut tx, &token_hash(&token)).await?;
-        tx.commit().await?;
-    }
-    Ok(())
+    Ok(COOKIE.end(state, headers).await?)
 }
 
 /// A signed-in member, for handlers. Without a live session a GET goes to the sign-in page

@@ -29,9 +29,9 @@ pub async fn card_get(State(state): State<AppState>, member: SignedMember) -> Ap
     let mut codes = Vec::new();
     if valid {
         for w in first..=first + card::AHEAD {
-            let link = format!("{}/v/{}", state.config.public_url, card::code(&state.keys, &key, w));
-            let svg = crate::channel::qr_svg(&link).map_err(anyhow::Error::from)?;
-            codes.push(CardCode { starts_at: w * card::WINDOW_SECS, svg });
+            let check = format!("/v/{}", card::code(&state.keys, &key, w));
+            let svg = crate::channel::qr_svg(&format!("{}{check}", state.config.public_url)).map_err(anyhow::Error::from)?;
+            codes.push(CardCode { starts_at: w * card::WINDOW_SECS, check, svg });
         }
     }
     let view = CardView { name_masked: PersonName::mask_stored(&name), union, valid, codes, server_now: now };

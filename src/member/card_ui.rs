@@ -16,7 +16,8 @@ pub fn CardPage(view: CardView, lang: Lang) -> impl IntoView {
         .codes
         .into_iter()
         .enumerate()
-        .map(|(i, c)| view! { <div class="qr card-qr" id=format!("card-code-{i}") hidden={i > 0} inner_html=c.svg></div> })
+        // `data-check`: the address the QR code holds (for tests and a reader that cannot scan).
+        .map(|(i, c)| view! { <div class="qr card-qr" id=format!("card-code-{i}") data-check=c.check hidden={i > 0} inner_html=c.svg></div> })
         .collect_view();
     view! {
         <super::ui::MemberNav lang=lang/>

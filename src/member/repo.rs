@@ -37,19 +37,6 @@ pub async fn session(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<Se
     .await
 }
 
-pub async fn touch_session(conn: &mut Conn, token_hash: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE member_sessions SET last_seen_at = $1 WHERE token_hash = $2")
-        .bind(now)
-        .bind(token_hash)
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM member_sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await.map(|_| ())
-}
-
 /// Ends every session of a member (leaving, a new phone number).
 pub async fn delete_sessions_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM member_sessions WHERE member_id = $1").bind(member_id).execute(conn).await.map(|_| ())

@@ -61,6 +61,8 @@ pub struct MeView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardCode {
     pub starts_at: i64,
+    /// The check page's path (`/v/{code}`); the QR code holds it as a full address.
+    pub check: String,
     pub svg: String,
 }
 

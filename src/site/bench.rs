@@ -255,22 +255,43 @@ pub(super) fn bench_config(database_url: String, public_url: String, dir: std::p
     }
 }
 
+/// A fresh database for one run: a SQLite file in `tmp`, or a new PostgreSQL database named
+/// `<prefix>_<random>` (returned, to drop afterwards).
+pub(super) async fn fresh_database(
+    db: &str,
+    pg_url: &str,
+    tmp: &std::path::Path,
+    prefix: &str,
+) -> anyhow::Result<(String, Option<String>)> {
+    match db {
+        "sqlite" => Ok((format!("sqlite://{}/bench.db?mode=rwc", tmp.display()), None)),
+        "postgres" => {
+            use sqlx::Connection;
+            let name = format!("{prefix}_{}", random_token().to_lowercase().replace(['-', '_'], ""));
+            let mut admin = sqlx::PgConnection::connect(pg_url).await.context("connecting to PostgreSQL")?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+            let base = pg_url.rsplit_once('/').context("PostgreSQL URL has a database")?.0;
+            Ok((format!("{base}/{name}"), Some(name)))
+        }
+        other => anyhow::bail!("--db {other}: use sqlite or postgres"),
+    }
+}
+
+/// Drops what `fresh_database` made on PostgreSQL (best effort: the run's figures are printed).
+pub(super) async fn drop_database(pg_url: &str, name: Option<String>) {
+    if let Some(name) = name {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(pg_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+        }
+    }
+}
+
 pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String]) -> anyhow::Result<()> {
     let args = parse_args(args)?;
     let tmp = std::env::temp_dir().join(format!("ejia-bench-{}", random_token()));
     std::fs::create_dir_all(&tmp)?;
-    let (database_url, pg_db) = match args.db.as_str() {
-        "sqlite" => (format!("sqlite://{}/bench.db?mode=rwc", tmp.display()), None),
-        "postgres" => {
-            use sqlx::Connection;
-            let name = format!("ejia_bench_{}", random_token().to_lowercase().replace(['-', '_'], ""));
-            let mut admin = sqlx::PgConnection::connect(&args.pg_url).await.context("connecting to PostgreSQL")?;
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
-            let base = args.pg_url.rsplit_once('/').context("PostgreSQL URL has a database")?.0;
-            (format!("{base}/{name}"), Some(name))
-        }
-        other => anyhow::bail!("--db {other}: use sqlite or postgres"),
-    };
+    let (database_url, pg_db) = fresh_database(&args.db, &args.pg_url, &tmp, "ejia_bench").await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let config = bench_config(database_url, format!("http://{addr}"), tmp.clone());
@@ -387,12 +408,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     workers.abort();
     let _ = workers.await; // stopped before its pool closes
     state.db.pool.close().await;
-    if let Some(name) = pg_db {
-        use sqlx::Connection;
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&args.pg_url).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-        }
-    }
+    drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

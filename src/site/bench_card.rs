@@ -1,7 +1,7 @@
 //! `ejia bench-card`: the e-member card's public check (`GET /v/{code}`) over HTTP — latency
 //! p50/p95/p99 and throughput at a given concurrency — on a fresh database holding many members,
 //! each scan a different member's fresh code. Production set-up otherwise (real clock, workers).
-use super::bench::{bench_config, id_number, percentile, run_concurrently};
+use super::bench::{bench_config, drop_database, fresh_database, id_number, percentile, run_concurrently};
 use crate::server::clock::SystemClock;
 use crate::server::crypto::random_token;
 use anyhow::Context;
@@ -73,18 +73,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
     anyhow::ensure!(args.members >= 1 && args.n >= 1 && args.concurrency >= 1, "--members, --n and --concurrency must be positive");
     let tmp = std::env::temp_dir().join(format!("ejia-bench-card-{}", random_token()));
     std::fs::create_dir_all(&tmp)?;
-    let (database_url, pg_db) = match args.db.as_str() {
-        "sqlite" => (format!("sqlite://{}/bench.db?mode=rwc", tmp.display()), None),
-        "postgres" => {
-            use sqlx::Connection;
-            let name = format!("ejia_bench_card_{}", random_token().to_lowercase().replace(['-', '_'], ""));
-            let mut admin = sqlx::PgConnection::connect(&args.pg_url).await.context("connecting to PostgreSQL")?;
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
-            let base = args.pg_url.rsplit_once('/').context("PostgreSQL URL has a database")?.0;
-            (format!("{base}/{name}"), Some(name))
-        }
-        other => anyhow::bail!("--db {other}: use sqlite or postgres"),
-    };
+    let (database_url, pg_db) = fresh_database(&args.db, &args.pg_url, &tmp, "ejia_bench_card").await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let mut config = bench_config(database_url, format!("http://{addr}"), tmp.clone());
@@ -128,12 +117,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
     workers.abort();
     let _ = workers.await;
     state.db.pool.close().await;
-    if let Some(name) = pg_db {
-        use sqlx::Connection;
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&args.pg_url).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-        }
-    }
+    drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

@@ -31,7 +31,7 @@ impl SmsProvider for LogProvider {
             "text": message.template.render(&message.params),
             "correlation_id": message.correlation_id,
         });
-        if message.template == Template::JoinCode {
+        if matches!(message.template, Template::JoinCode | Template::SignInCode | Template::PhoneChangeCode) {
             line["code"] = message.params["code"].clone();
         }
         let _guard = self.lock.lock().await;
