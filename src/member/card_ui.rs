@@ -42,10 +42,10 @@ pub fn CardPage(view: CardView, lang: Lang) -> impl IntoView {
 }
 
 /// Shows the code of the current minute (by the server's time, carried over from the page) and
-/// counts down to the next; reloads when the page's codes run out.
+/// counts down to the next; reloads when the page's codes run out. It writes into the page's
+/// elements directly (no reactive view): the less it adds to the one WASM bundle, the better.
 #[island]
 pub fn CardClock(first: i64, count: usize, server_now: i64, lang: Lang) -> impl IntoView {
-    let left = RwSignal::new((first + 60 - server_now).clamp(1, 60));
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         let loaded = js_sys::Date::now();
@@ -57,21 +57,23 @@ pub fn CardClock(first: i64, count: usize, server_now: i64, lang: Lang) -> impl 
                 let _ = window.location().reload();
                 return;
             }
-            if let Some(doc) = window.document() {
-                for i in 0..count {
-                    if let Some(el) = doc.get_element_by_id(&format!("card-code-{i}")) {
-                        let _ = if i == current { el.remove_attribute("hidden") } else { el.set_attribute("hidden", "") };
-                    }
+            let Some(doc) = window.document() else { return };
+            for i in 0..count {
+                if let Some(el) = doc.get_element_by_id(&format!("card-code-{i}")) {
+                    let _ = if i == current { el.remove_attribute("hidden") } else { el.set_attribute("hidden", "") };
                 }
             }
-            left.set(60 - now.rem_euclid(60));
+            if let Some(el) = doc.get_element_by_id("card-countdown") {
+                el.set_text_content(Some(&T::CardChangesIn.fill(lang, &[&(60 - now.rem_euclid(60)).to_string()])));
+            }
         };
         tick();
         let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = count;
-    view! { <p class="countdown" aria-live="off">{move || T::CardChangesIn.fill(lang, &[&left.get().to_string()])}</p> }
+    let left = (first + 60 - server_now).clamp(1, 60);
+    view! { <p class="countdown" id="card-countdown" aria-live="off">{T::CardChangesIn.fill(lang, &[&left.to_string()])}</p> }
 }
 
 #[component]
