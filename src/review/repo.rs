@@ -257,8 +257,14 @@ pub async fn insert_member(
         .map(|_| ())
 }
 
-pub async fn delete_member(conn: &mut Conn, application_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM members WHERE application_id = $1").bind(application_id).execute(conn).await.map(|_| ())
+/// Takes back the membership an approval made: false when it is no longer the approval's alone
+/// — the member has left, signed in or holds something (a row elsewhere refers to it).
+pub async fn delete_member(conn: &mut Conn, application_id: i64) -> sqlx::Result<bool> {
+    match sqlx::query("DELETE FROM members WHERE application_id = $1 AND left_at IS NULL").bind(application_id).execute(conn).await {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        Err(e) if crate::server::db::is_foreign_key_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Records a decision on a pending application — one conditional write; false when it was no

@@ -189,7 +189,10 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     }
     let approved = action == Action::Approve.as_str();
     if approved {
-        repo::delete_member(&mut tx, id).await?;
+        if !repo::delete_member(&mut tx, id).await? {
+            // The membership is in use already (signed in, a benefit granted, left): it stands.
+            return Ok(Undone::TooLate);
+        }
         tally::members(&mut tx, &[tally::MemberDelta::removed(d.org_id, d.item.in_pool)]).await?;
     }
     // Taken back on the day it was counted.

@@ -123,7 +123,7 @@ fn from_part(kind: ExportKind) -> &'static str {
     match kind {
         ExportKind::Members => {
             "FROM members m JOIN applications a ON a.id = m.application_id JOIN orgs o ON o.id = m.org_id
-             WHERE m.org_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $1)"
+             WHERE m.left_at IS NULL AND m.org_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $1)"
         }
         ExportKind::Applications => {
             "FROM applications a JOIN orgs o ON o.id = a.org_id LEFT JOIN channels ch ON ch.id = a.channel_id

@@ -40,7 +40,7 @@ pub async fn member_in(conn: &mut Conn, root: i64, member_id: i64) -> sqlx::Resu
     let row = sqlx::query(
         "SELECT m.id, m.org_id, o.name AS org_name, m.member_no, m.in_pool, m.status, m.joined_at, a.name, a.phone
          FROM members m JOIN org_closure c ON c.descendant_id = m.org_id AND c.ancestor_id = $1
-         JOIN orgs o ON o.id = m.org_id JOIN applications a ON a.id = m.application_id WHERE m.id = $2",
+         JOIN orgs o ON o.id = m.org_id JOIN applications a ON a.id = m.application_id WHERE m.id = $2 AND m.left_at IS NULL",
     )
     .bind(root)
     .bind(member_id)

@@ -35,14 +35,14 @@ pub async fn pooled(pool: &AnyPool, root: i64, now: i64) -> sqlx::Result<(Vec<Po
                 (SELECT COUNT(*) FROM transfers t WHERE t.member_id = m.id AND t.status = 'pending') AS pending
          FROM members m JOIN org_closure c ON c.descendant_id = m.org_id AND c.ancestor_id = $1
          JOIN applications a ON a.id = m.application_id
-         WHERE m.in_pool = 1 AND m.status = 'active' ORDER BY since, m.id LIMIT {LIST_LIMIT}"
+         WHERE m.in_pool = 1 AND m.status = 'active' AND m.left_at IS NULL ORDER BY since, m.id LIMIT {LIST_LIMIT}"
     ))
     .bind(root)
     .fetch_all(pool)
     .await?;
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM members m JOIN org_closure c ON c.descendant_id = m.org_id AND c.ancestor_id = $1
-         WHERE m.in_pool = 1 AND m.status = 'active'",
+         WHERE m.in_pool = 1 AND m.status = 'active' AND m.left_at IS NULL",
     )
     .bind(root)
     .fetch_one(pool)
