@@ -46,6 +46,13 @@ pub enum Action {
     Import,
     /// A chase (督办) by hand from the overdue list.
     Chase,
+    // benefits
+    /// A partner, merchant or campaign registered by the city admin.
+    BenefitSetup,
+    /// A coupon redeemed at a merchant's counter.
+    Redeem,
+    /// A mistaken redemption reversed, with its reason.
+    RedeemReverse,
 }
 
 impl Action {
@@ -75,6 +82,10 @@ impl Action {
             Action::Export => "export",
             Action::Import => "import",
             Action::Chase => "chase",
+            // benefits
+            Action::BenefitSetup => "benefit_setup",
+            Action::Redeem => "redeem",
+            Action::RedeemReverse => "redeem_reverse",
         }
     }
 }
@@ -131,6 +142,12 @@ pub enum Target {
     Import(i64),
     /// A union (a screen about it).
     Org(i64),
+    // benefits
+    Partner(i64),
+    Merchant(i64),
+    Campaign(i64),
+    Coupon(i64),
+    Redemption(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -148,6 +165,12 @@ impl std::fmt::Display for Target {
             Target::Members => f.write_str("members"),
             Target::Export(id) => write!(f, "export:{id}"),
             Target::Import(id) => write!(f, "import:{id}"),
+            // benefits
+            Target::Partner(id) => write!(f, "partner:{id}"),
+            Target::Merchant(id) => write!(f, "merchant:{id}"),
+            Target::Campaign(id) => write!(f, "campaign:{id}"),
+            Target::Coupon(id) => write!(f, "coupon:{id}"),
+            Target::Redemption(id) => write!(f, "redemption:{id}"),
         }
     }
 }

@@ -68,6 +68,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "command", include_str!("../../migrations/0007_command.sql")),
     (8, "transfers", include_str!("../../migrations/0008_transfers.sql")),
     (9, "rosters", include_str!("../../migrations/0009_rosters.sql")),
+    (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -46,6 +46,13 @@ pub enum PageData {
     Members(crate::roster::MembersView),
     Export(crate::roster::ExportView),
     Import(crate::roster::ImportView),
+    // benefits
+    BenefitsAdmin(crate::benefit::BenefitsAdminView),
+    Campaign(crate::benefit::CampaignView),
+    MerchantHome(crate::benefit::MerchantHomeView),
+    Redeem(crate::benefit::RedeemView),
+    MyBenefits(crate::benefit::MyBenefitsView),
+    CouponCode(crate::benefit::CouponCodeView),
 }
 
 impl PageData {
@@ -76,6 +83,13 @@ impl PageData {
             PageData::Members(_) => T::RosterMembers,
             PageData::Export(_) => T::ExportTitle,
             PageData::Import(_) => T::ImportTitle,
+            // benefits
+            PageData::BenefitsAdmin(_) => T::BenefitsAdmin,
+            PageData::Campaign(_) => T::Campaign,
+            PageData::MerchantHome(_) => T::MerchantTitle,
+            PageData::Redeem(_) => T::RedeemTitle,
+            PageData::MyBenefits(_) => T::MyBenefits,
+            PageData::CouponCode(_) => T::UseCoupon,
         }
     }
 
@@ -124,6 +138,13 @@ impl PageData {
         .or_else(|| take::<crate::roster::MembersView>(v).map(PageData::Members))
         .or_else(|| take::<crate::roster::ExportView>(v).map(PageData::Export))
         .or_else(|| take::<crate::roster::ImportView>(v).map(PageData::Import))
+        // benefits
+        .or_else(|| take::<crate::benefit::BenefitsAdminView>(v).map(PageData::BenefitsAdmin))
+        .or_else(|| take::<crate::benefit::CampaignView>(v).map(PageData::Campaign))
+        .or_else(|| take::<crate::benefit::MerchantHomeView>(v).map(PageData::MerchantHome))
+        .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
+        .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
+        .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
     }
 }
 
@@ -201,6 +222,13 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Members(v) => view! { <crate::roster::ui::MembersPage view=v lang=lang/> }.into_any(),
         PageData::Export(v) => view! { <crate::roster::ui::ExportPage view=v lang=lang/> }.into_any(),
         PageData::Import(v) => view! { <crate::roster::ui::ImportPage view=v lang=lang/> }.into_any(),
+        // benefits
+        PageData::BenefitsAdmin(v) => view! { <crate::benefit::ui::BenefitsAdminPage view=v lang=lang/> }.into_any(),
+        PageData::Campaign(v) => view! { <crate::benefit::ui::CampaignPage view=v lang=lang/> }.into_any(),
+        PageData::MerchantHome(v) => view! { <crate::benefit::ui::MerchantHomePage view=v lang=lang/> }.into_any(),
+        PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
+        PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
+        PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -64,10 +64,13 @@ pub enum Template {
     /// To a union's reviewers: a leader chased an overdue application by hand (督办). Params:
     /// `by` (the chasing union), `org` (the reviewing union).
     Chase,
+    // benefits
+    /// To a new member: a welcome pack was granted. Params: `title`, `link`.
+    WelcomePack,
 }
 
 impl Template {
-    pub const ALL: [Template; 13] = [
+    pub const ALL: [Template; 14] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -81,6 +84,8 @@ impl Template {
         Template::TransferDone,
         Template::TransferDeclined,
         Template::Chase,
+        // benefits
+        Template::WelcomePack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +103,8 @@ impl Template {
             Template::TransferDone => "transfer_done",
             Template::TransferDeclined => "transfer_declined",
             Template::Chase => "chase",
+            // benefits
+            Template::WelcomePack => "welcome_pack",
         }
     }
 
@@ -121,6 +128,8 @@ impl Template {
             Template::TransferDone => &["name", "member_no", "from", "to"],
             Template::TransferDeclined => &["name", "member_no", "to", "reason"],
             Template::Chase => &["by", "org"],
+            // benefits
+            Template::WelcomePack => &["title", "link"],
         }
     }
 
@@ -171,6 +180,8 @@ impl Template {
                 p("reason")
             ),
             Template::Chase => format!("【工会E家】督办：{}督办{}超期未审核的入会申请，请立即登录办理。", p("by"), p("org")),
+            // benefits
+            Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
         }
     }
 }
