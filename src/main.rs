@@ -37,6 +37,22 @@ enum Command {
     /// county, and decision-to-dashboard latency over many open live dashboards (see README).
     #[command(name = "bench-command")]
     BenchCentre(BenchCommandArgs),
+    // benefits
+    /// Measure claiming under load: 1,000 concurrent claims on a stock of 100 (exact count) and
+    /// claims per second, on SQLite, PostgreSQL and two instances on one PostgreSQL (see README).
+    #[command(name = "bench-claims")]
+    BenchClaims(BenchClaimsArgs),
+}
+
+/// The claims bench's flags.
+#[derive(Debug, clap::Args)]
+struct BenchClaimsArgs {
+    /// Members claiming at once.
+    #[arg(long = "n", value_name = "N", default_value_t = 1000)]
+    n: usize,
+    /// The PostgreSQL server [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
+    #[arg(long, value_name = "URL")]
+    pg_url: Option<String>,
 }
 
 /// The export bench's flags.
@@ -210,6 +226,14 @@ async fn main() -> anyhow::Result<()> {
             ejia::site::bench_command::run(leptos_options, args).await
         }
         Some(Command::Bench(bench)) => ejia::site::bench::run(leptos_options, &bench.to_args()).await,
+        // benefits
+        Some(Command::BenchClaims(b)) => {
+            let pg_url = b
+                .pg_url
+                .or_else(|| std::env::var("EJIA_BENCH_PG_URL").ok())
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into());
+            ejia::site::bench_claims::run(leptos_options, pg_url, b.n).await
+        }
         Some(Command::BenchExport(b)) => {
             let pg_url = b
                 .pg_url

@@ -75,7 +75,7 @@ pub struct NewCampaign<'a> {
     pub target_occupation: Option<&'a str>,
     pub new_member_days: Option<i64>,
     pub welcome: bool,
-    pub created_by: i64,
+    pub created_by: Option<i64>,
 }
 
 pub async fn insert_campaign(conn: &mut Conn, c: &NewCampaign<'_>, merchants: &[i64], now: i64) -> sqlx::Result<i64> {

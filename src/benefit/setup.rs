@@ -144,7 +144,7 @@ pub async fn add_campaign(state: &AppState, me: &AdminRow, ip: &str, f: &Campaig
         target_occupation: (!occupation.is_empty()).then_some(occupation.as_str()),
         new_member_days,
         welcome: f.welcome == "1",
-        created_by: me.id,
+        created_by: Some(me.id),
     };
     let now = state.now();
     let mut tx = state.db.begin_write().await?;

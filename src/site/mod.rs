@@ -6,6 +6,9 @@
 pub mod bench;
 #[cfg(feature = "ssr")]
 pub mod bench_command;
+// benefits
+#[cfg(feature = "ssr")]
+pub mod bench_claims;
 #[cfg(feature = "ssr")]
 pub mod bench_export;
 #[cfg(feature = "ssr")]
