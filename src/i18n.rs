@@ -482,7 +482,6 @@ dictionary! {
     RedeemWait => "错误次数过多，请于 {} 后再试。", "Too many wrong codes: try again after {}.";
     Cancel => "取消", "Cancel";
     MyBenefits => "我的福利", "My benefits";
-    BackToMe => "返回我的", "Back to my page";
     OpenToMe => "可领取", "Open to me";
     NothingOpen => "暂无可领取的福利。", "Nothing to claim at the moment.";
     MyCoupons => "我的券", "My coupons";
@@ -503,6 +502,37 @@ dictionary! {
     ShowCode => "出示核销码", "Show the code";
     RedeemQr => "核销二维码", "Redemption QR code";
     CodeValidUntil => "{} 前有效，仅可使用一次；重新出示将使旧码失效。", "Valid until {}, once; a new code replaces this one.";
+
+    // member
+    MeLogin => "会员登录", "Member sign-in";
+    MeLoginIntro => "用入会时的手机号和短信验证码登录。", "Sign in with the mobile number you joined with and an SMS code.";
+    MeSignIn => "登录", "Sign in";
+    MeLoginHint => "只有会员的手机号会收到验证码。", "Only a member's number receives the code.";
+    MeTitle => "我的", "Me";
+    CardTitle => "电子会员证", "E-member card";
+    MeBenefits => "我的权益", "My benefits";
+    MyDataTitle => "我的信息与权利", "My data and rights";
+    MeNothing => "暂无。", "None yet.";
+    UntilNow => "至今", "now";
+    MemberNo => "会员号", "Member number";
+    MemberSince => "入会时间", "Member since";
+    ShowCard => "出示电子会员证", "Show my e-member card";
+    MyApplications => "我的入会申请", "My applications";
+    MyRequests => "我的申请事项", "My requests";
+    MeApplication => "入会申请", "Application to join";
+    MeTransfer => "会籍接转", "Membership transfer";
+    CardHint => "请向商户或工作人员出示此码，扫码即可核验。二维码每分钟更换，截图无效。", "Show this code to the merchant or officer: scanning it checks the card. It changes every minute; a screenshot is no good.";
+    CardChangesIn => "{}秒后更新", "Changes in {} s";
+    CardNotValid => "您的会籍已转出本市，电子会员证不再有效。", "Your membership moved out of the city: the e-member card is no longer valid.";
+    CardCheckTitle => "会员证核验", "Member card check";
+    CardValid => "有效会员", "Valid member";
+    CardUnion => "所属工会", "Union";
+    CardExpired => "不是有效会员码：已过期", "Not a valid member code: expired";
+    CardExpiredWhy => "会员码每分钟更换，此码已超过有效时间（可能是截图或旧页面）。请会员刷新电子会员证后重新扫码。", "The code changes every minute and this one is past its time (a screenshot or an old page). Ask the member to refresh the card and scan again.";
+    CardUnknown => "不是有效会员码：无法识别", "Not a valid member code: unknown";
+    CardUnknownWhy => "此码不是本平台签发的会员码，或已被改动。", "This code was not issued here, or it was altered.";
+    CardNotMember => "不是有效会员码：持有人已不是会员", "Not a valid member code: the holder is no longer a member";
+    CardCheckedAt => "核验时间：{}", "Checked at {}";
 
 }
 

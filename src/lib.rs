@@ -13,6 +13,7 @@ pub mod command;
 pub mod domain;
 pub mod i18n;
 pub mod join;
+pub mod member;
 pub mod org;
 pub mod review;
 pub mod roster;

@@ -6,13 +6,14 @@
 use super::repo::{self, AdminRow};
 use super::AdminInfo;
 use crate::server::audit::{Action, Outcome, Target};
+use crate::server::cookie::{url_escape, SessionCookie};
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::OnceLock;
 
@@ -66,37 +67,15 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("not a real password").expect("hashing works"))
 }
 
-/// The session cookie: `__Host-` and Secure when served over HTTPS (always in production).
-pub fn cookie_name(state: &AppState) -> &'static str {
-    if secure(state) {
-        "__Host-ejia_admin"
-    } else {
-        "ejia_admin"
-    }
-}
-
-fn secure(state: &AppState) -> bool {
-    state.config.production || state.config.public_url.starts_with("https://")
-}
+/// The admin session cookie (`__Host-ejia_admin` over HTTPS).
+pub const COOKIE: SessionCookie = SessionCookie { base: "ejia_admin", max_age_secs: ABSOLUTE_SECS };
 
 pub fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = if secure(state) { "; Secure" } else { "" };
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_SECS}{secure}", cookie_name(state))
+    COOKIE.set(state, token)
 }
 
 pub fn clear_cookie(state: &AppState) -> String {
-    let secure = if secure(state) { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(state))
-}
-
-fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')).map(str::to_string))
-        .filter(|t| t.len() == 22)
+    COOKIE.clear(state)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -213,7 +192,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: &str) -
 
 /// The admin behind a request's session cookie, if the session is alive; refreshes its idle clock.
 pub async fn current(state: &AppState, headers: &HeaderMap) -> AdminResult<Option<(AdminRow, String)>> {
-    let Some(token) = token_from(headers, cookie_name(state)) else { return Ok(None) };
+    let Some(token) = COOKIE.token(state, headers) else { return Ok(None) };
     let now = state.now();
     let hash = token_hash(&token);
     let Some((row, created_at, last_seen)) = repo::session(&state.db.pool, &hash).await? else { return Ok(None) };
@@ -233,7 +212,7 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> AdminResult<Optio
 }
 
 pub async fn logout(state: &AppState, headers: &HeaderMap) -> AdminResult<()> {
-    if let Some(token) = token_from(headers, cookie_name(state)) {
+    if let Some(token) = COOKIE.token(state, headers) {
         let mut tx = state.db.begin_write().await?;
         repo::delete_session(&mut tx, &token_hash(&token)).await?;
         tx.commit().await?;
@@ -364,15 +343,6 @@ impl<R: Requirement> Allowed<R> {
     pub fn signed_in(self) -> SignedIn {
         SignedIn { admin: self.admin, ip: self.ip }
     }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl From<AdminError> for crate::server::error::AppError {

@@ -5,9 +5,8 @@
 //! granted on approval; the city admin's figures.
 #[cfg(feature = "ssr")]
 pub mod http;
-// The member's pages need the member session (merged from the member area).
-// #[cfg(feature = "ssr")]
-// pub mod me;
+#[cfg(feature = "ssr")]
+pub mod me;
 #[cfg(feature = "ssr")]
 pub mod redeem;
 #[cfg(feature = "ssr")]

@@ -303,8 +303,8 @@ pub fn MyBenefitsPage(view: MyBenefitsView, lang: Lang) -> impl IntoView {
     let none_open = view.open.is_empty();
     let none_mine = view.coupons.is_empty();
     view! {
+        <crate::member::ui::MemberNav lang=lang/>
         <section class="card">
-            <p><a href="/me">{t(T::BackToMe)}</a></p>
             <h1>{t(T::MyBenefits)}</h1>
             {notice_view(view.notice, lang)}
             <h2>{t(T::OpenToMe)}</h2>
@@ -348,8 +348,8 @@ pub fn CouponCodePage(view: CouponCodeView, lang: Lang) -> impl IntoView {
     let usable = c.state == CouponState::Unused;
     let action = format!("/me/benefits/coupons/{}/code", c.id);
     view! {
+        <crate::member::ui::MemberNav lang=lang/>
         <section class="card">
-            <p><a href="/me/benefits">{t(T::MyBenefits)}</a></p>
             <h1>{c.title.clone()}</h1>
             <p class="state">{t(c.state.label())}</p>
             <p>{format!("{} {} · {}", t(T::RedeemUntil), c.redeem_until, c.merchants)}</p>

@@ -15,7 +15,48 @@ use crate::server::outbox;
 use crate::server::sms::Template;
 use rand::Rng;
 
-pub const PURPOSE_JOIN: &str = "join";
+/// What a code unlocks. The MAC binds it, so a code sent for one purpose never opens another;
+/// the sending limits count every purpose together (one phone, one network).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Joining (the application form).
+    Join,
+    /// A member signing in.
+    SignIn,
+    /// A member moving to a new phone number (the code goes to the new number).
+    PhoneChange,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Join => "join",
+            Purpose::SignIn => "sign_in",
+            Purpose::PhoneChange => "phone_change",
+        }
+    }
+
+    fn template(self) -> Template {
+        match self {
+            Purpose::Join => Template::JoinCode,
+            Purpose::SignIn => Template::SignInCode,
+            Purpose::PhoneChange => Template::PhoneChangeCode,
+        }
+    }
+}
+
+/// One request for a code.
+pub struct CodeRequest<'a> {
+    pub purpose: Purpose,
+    pub phone: &'a Phone,
+    pub ip: &'a str,
+    /// A solved picture check lets a busy network past the soft per-IP limit (never the hard one).
+    pub captcha_solved: bool,
+    /// False: everything is recorded and counted as for a real send, but no SMS leaves — for a
+    /// number that must not learn (nor let anyone learn) that it is unknown.
+    pub deliver: bool,
+}
+
 pub const CODE_TTL_SECS: i64 = 300;
 pub const MAX_WRONG_TRIES: i64 = 5;
 
@@ -54,20 +95,17 @@ use super::repo::codes::{self as stored, Counted};
 pub const LOCK_NETWORK: &str = "ejia/network";
 pub const LOCK_PHONE: &str = "ejia/phone";
 
-/// Issues a code and enqueues its SMS, inside the caller's write transaction. `captcha_solved`
-/// lets a busy network past the soft per-IP limit (never past the hard one). Addresses count by
+/// Issues a code and enqueues its SMS, inside the caller's write transaction. Addresses count by
 /// network (`ip_key`: an IPv6 /64 is one network).
-#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     conn: &mut WriteTx,
     backend: Backend,
     keys: &Keyring,
     limits: &Limits,
-    phone: &Phone,
-    ip: &str,
-    captcha_solved: bool,
+    req: CodeRequest<'_>,
     now: i64,
 ) -> sqlx::Result<Issue> {
+    let CodeRequest { purpose, phone, ip, captcha_solved, deliver } = req;
     let network = ip_key(ip);
     // Serialise sends from one network and to one phone across instances, in that order.
     lock(conn, backend, LOCK_NETWORK, &network).await?;
@@ -91,10 +129,10 @@ pub async fn issue(
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     // A new code replaces any earlier one for the same phone and purpose.
-    let code_mac = keys.mac(&[PURPOSE_JOIN, p, &code]);
+    let code_mac = keys.mac(&[purpose.as_str(), p, &code]);
     let new = stored::NewCode {
         phone: p,
-        purpose: PURPOSE_JOIN,
+        purpose: purpose.as_str(),
         code_mac: &code_mac,
         ip,
         ip_key: &network,
@@ -102,22 +140,24 @@ pub async fn issue(
         expires_at: now + CODE_TTL_SECS,
     };
     stored::replace(conn, new).await?;
-    outbox::enqueue(conn, now, p, Template::JoinCode, serde_json::json!({ "code": code })).await?;
+    if deliver {
+        outbox::enqueue(conn, now, p, purpose.template(), serde_json::json!({ "code": code })).await?;
+    }
     Ok(Issue::Sent)
 }
 
 /// Checks a typed code against the phone's live code; counts a wrong try. The caller holds the
 /// phone's lock (`lock(…, LOCK_PHONE, phone)`) and consumes a good code in the same transaction
 /// as what it unlocks.
-pub async fn verify(conn: &mut Conn, keys: &Keyring, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<Verify> {
-    let Some(row) = stored::live(conn, phone.as_str(), PURPOSE_JOIN).await? else { return Ok(Verify::Missing) };
+pub async fn verify(conn: &mut Conn, keys: &Keyring, purpose: Purpose, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<Verify> {
+    let Some(row) = stored::live(conn, phone.as_str(), purpose.as_str()).await? else { return Ok(Verify::Missing) };
     if row.expires_at <= now {
         return Ok(Verify::Expired);
     }
     if row.wrong_tries >= MAX_WRONG_TRIES {
         return Ok(Verify::TooManyTries);
     }
-    if keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &row.code_mac) {
+    if keys.mac_matches(&[purpose.as_str(), phone.as_str(), code.as_str()], &row.code_mac) {
         return Ok(Verify::Ok { code_id: row.id });
     }
     let counted = stored::count_wrong_try(conn, row.id, MAX_WRONG_TRIES).await?;
@@ -133,8 +173,8 @@ pub async fn mark_used(conn: &mut Conn, code_id: i64, now: i64) -> sqlx::Result<
 /// code would still be live: the twin of the post it was spent on. A miss counts a wrong try
 /// against that code, so a replay cannot search its code space.
 pub async fn twin_matches(conn: &mut Conn, keys: &Keyring, code_id: i64, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<bool> {
-    let Some(row) = stored::by_id(conn, code_id, PURPOSE_JOIN).await? else { return Ok(false) };
-    let same = keys.mac_matches(&[PURPOSE_JOIN, phone.as_str(), code.as_str()], &row.code_mac);
+    let Some(row) = stored::by_id(conn, code_id, Purpose::Join.as_str()).await? else { return Ok(false) };
+    let same = keys.mac_matches(&[Purpose::Join.as_str(), phone.as_str(), code.as_str()], &row.code_mac);
     if same && row.phone == phone.as_str() && row.expires_at > now && row.wrong_tries < MAX_WRONG_TRIES {
         return Ok(true);
     }

@@ -60,7 +60,8 @@ pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> JoinResul
             });
         }
     }
-    let issued = codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, &phone, ip, captcha_solved, now).await?;
+    let request = codes::CodeRequest { purpose: codes::Purpose::Join, phone: &phone, ip, captcha_solved, deliver: true };
+    let issued = codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, request, now).await?;
     let outcome = match issued {
         Issue::Sent => JoinOutcome::CodeSent { resend_after: RESEND_SECS },
         Issue::Refused(text) => invalid(Field::Code, text),
@@ -162,7 +163,7 @@ async fn try_submit(
         // Anything else with a spent key is a post of its own, judged like any other.
         key = random_token();
     }
-    let code_id = match codes::verify(&mut tx, &state.keys, &p.phone, &p.code, now).await? {
+    let code_id = match codes::verify(&mut tx, &state.keys, codes::Purpose::Join, &p.phone, &p.code, now).await? {
         Verify::Ok { code_id } => code_id,
         other => {
             tx.commit().await?; // keeps the counted wrong try

@@ -68,6 +68,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "command", include_str!("../../migrations/0007_command.sql")),
     (8, "transfers", include_str!("../../migrations/0008_transfers.sql")),
     (9, "rosters", include_str!("../../migrations/0009_rosters.sql")),
+    // member
+    (10, "members", include_str!("../../migrations/0010_members.sql")),
     (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
 ];
 
@@ -94,6 +96,9 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Deleted and overwritten content is zeroed in the file, so erased
+                        // personal data does not linger in free pages (see `checkpoint`).
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                     }
                     Ok(())
                 })
@@ -143,6 +148,16 @@ impl Db {
             }
             Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None, keys: self.keys.clone() }),
         }
+    }
+
+    /// After an erasure on SQLite: copies the WAL into the database file and truncates it, so
+    /// the erased bytes are gone from both files (with `secure_delete`). Nothing on PostgreSQL,
+    /// whose dead tuples go at the next vacuum.
+    pub async fn checkpoint(&self) -> sqlx::Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// Reachable and answering (for health checks).

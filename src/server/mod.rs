@@ -5,6 +5,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod clock;
 pub mod config;
+pub mod cookie;
 pub mod crypto;
 pub mod db;
 pub mod error;

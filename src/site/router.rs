@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, join, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -122,6 +122,12 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/import/{id}", get(roster::http::batch_get))
         .route("/admin/import/{id}/report.xlsx", get(roster::http::report))
         .route("/admin/import/{id}/confirm", post(roster::http::confirm))
+        // member
+        .route("/me/login", get(member::http::login_get).post(member::http::login_post))
+        .route("/me/logout", post(member::http::logout_post))
+        .route("/me", get(member::http::me_get))
+        .route("/me/card", get(member::card_http::card_get))
+        .route("/v/{code}", get(member::card_http::verify_get))
         // benefits
         .route("/admin/benefits", get(benefit::http::admin_get))
         .route("/admin/benefits/partners", post(benefit::http::partner_post))
@@ -131,6 +137,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/benefits/{id}", get(benefit::http::campaign_get))
         .route("/admin/benefits/{id}/export", get(benefit::http::export))
         .route("/admin/benefits/redemptions/{id}/reverse", post(benefit::http::admin_reverse))
+        .route("/me/benefits", get(benefit::me::my_get))
+        .route("/me/benefits/{id}/claim", post(benefit::me::claim_post))
+        .route("/me/benefits/coupons/{id}", get(benefit::me::coupon_get))
+        .route("/me/benefits/coupons/{id}/code", post(benefit::me::code_post))
         .route("/merchant", get(benefit::http::merchant_get))
         .route("/merchant/staff", post(benefit::http::merchant_staff_post))
         .route("/merchant/redeem", get(benefit::http::redeem_get).post(benefit::http::redeem_post))

@@ -46,6 +46,11 @@ pub enum PageData {
     Members(crate::roster::MembersView),
     Export(crate::roster::ExportView),
     Import(crate::roster::ImportView),
+    // member
+    MemberLogin(crate::member::LoginView),
+    Me(crate::member::MeView),
+    Card(crate::member::CardView),
+    CardCheck(crate::member::CardCheckView),
     // benefits
     BenefitsAdmin(crate::benefit::BenefitsAdminView),
     Campaign(crate::benefit::CampaignView),
@@ -83,6 +88,11 @@ impl PageData {
             PageData::Members(_) => T::RosterMembers,
             PageData::Export(_) => T::ExportTitle,
             PageData::Import(_) => T::ImportTitle,
+            // member
+            PageData::MemberLogin(_) => T::MeLogin,
+            PageData::Me(_) => T::MeTitle,
+            PageData::Card(_) => T::CardTitle,
+            PageData::CardCheck(_) => T::CardCheckTitle,
             // benefits
             PageData::BenefitsAdmin(_) => T::BenefitsAdmin,
             PageData::Campaign(_) => T::Campaign,
@@ -138,6 +148,11 @@ impl PageData {
         .or_else(|| take::<crate::roster::MembersView>(v).map(PageData::Members))
         .or_else(|| take::<crate::roster::ExportView>(v).map(PageData::Export))
         .or_else(|| take::<crate::roster::ImportView>(v).map(PageData::Import))
+        // member
+        .or_else(|| take::<crate::member::LoginView>(v).map(PageData::MemberLogin))
+        .or_else(|| take::<crate::member::MeView>(v).map(PageData::Me))
+        .or_else(|| take::<crate::member::CardView>(v).map(PageData::Card))
+        .or_else(|| take::<crate::member::CardCheckView>(v).map(PageData::CardCheck))
         // benefits
         .or_else(|| take::<crate::benefit::BenefitsAdminView>(v).map(PageData::BenefitsAdmin))
         .or_else(|| take::<crate::benefit::CampaignView>(v).map(PageData::Campaign))
@@ -152,7 +167,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = use_context::<Lang>().unwrap_or_default();
     let page = use_context::<PageData>().unwrap_or(PageData::NotFound);
     // Only pages with islands load WebAssembly: the join form, and the queue's keyboard keys.
-    let islands = matches!(page, PageData::Join(_) | PageData::Queue(_) | PageData::Command(_));
+    let islands = matches!(page, PageData::Join(_) | PageData::Queue(_) | PageData::Command(_) | PageData::Card(_));
     let title = format!("{} · {}", page.title().get(lang), T::AppName.get(lang));
     let description = page.description().get(lang);
     let css = use_context::<StylesheetHref>()
@@ -222,6 +237,11 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Members(v) => view! { <crate::roster::ui::MembersPage view=v lang=lang/> }.into_any(),
         PageData::Export(v) => view! { <crate::roster::ui::ExportPage view=v lang=lang/> }.into_any(),
         PageData::Import(v) => view! { <crate::roster::ui::ImportPage view=v lang=lang/> }.into_any(),
+        // member
+        PageData::MemberLogin(v) => view! { <crate::member::ui::LoginPage view=v lang=lang/> }.into_any(),
+        PageData::Me(v) => view! { <crate::member::ui::MePage view=v lang=lang/> }.into_any(),
+        PageData::Card(v) => view! { <crate::member::card_ui::CardPage view=v lang=lang/> }.into_any(),
+        PageData::CardCheck(v) => view! { <crate::member::card_ui::CardCheckPage view=v lang=lang/> }.into_any(),
         // benefits
         PageData::BenefitsAdmin(v) => view! { <crate::benefit::ui::BenefitsAdminPage view=v lang=lang/> }.into_any(),
         PageData::Campaign(v) => view! { <crate::benefit::ui::CampaignPage view=v lang=lang/> }.into_any(),

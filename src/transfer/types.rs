@@ -199,7 +199,7 @@ pub struct MemberFacts {
 }
 
 /// One union of a member's history: its name (or where outside the city), from, until.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnionSpell {
     pub name: String,
     pub in_pool: bool,

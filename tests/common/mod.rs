@@ -54,7 +54,11 @@ impl FakeSms {
         self.sent.lock().unwrap().iter().filter(|m| m.to == to && m.template == template).cloned().collect()
     }
     pub fn last_code(&self, to: &str) -> String {
-        let m = self.messages(to, Template::JoinCode).pop().expect("a code was sent");
+        self.last_code_of(to, Template::JoinCode)
+    }
+    /// The code in the last message of this template to `to`.
+    pub fn last_code_of(&self, to: &str, template: Template) -> String {
+        let m = self.messages(to, template).pop().expect("a code was sent");
         m.params["code"].as_str().unwrap().to_string()
     }
 }
@@ -312,5 +316,56 @@ impl TestApp {
 
     pub async fn status_of(&self, application: i64) -> String {
         sqlx::query_scalar("SELECT status FROM applications WHERE id = $1").bind(application).fetch_one(&self.state.db.pool).await.unwrap()
+    }
+}
+
+// member
+impl TestApp {
+    /// A member: an application at the union with this code, approved by a reviewer of the
+    /// city; returns the member's id.
+    pub async fn approved_member(&self, org_code: &str, id_number: &str, phone: &str) -> i64 {
+        let application = self.application_at(org_code, id_number, phone).await;
+        if self.count("SELECT COUNT(*) FROM admins WHERE username = 'member_approver'").await == 0 {
+            self.admin("340300", "reviewer", "member_approver").await;
+        }
+        let cookie = self.login("member_approver").await;
+        let res = self.post_as(&cookie, &format!("/admin/a/{application}/decide"), &[("action", "approve")]).await;
+        assert_eq!(res.status(), 303, "approving application {application}");
+        sqlx::query_scalar("SELECT id FROM members WHERE application_id = $1")
+            .bind(application)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Asks for a sign-in code for `phone` as a browser without JavaScript would; returns the
+    /// code as read from the (fake) SMS, if one was sent.
+    pub async fn sign_in_code(&self, phone: &str) -> Option<String> {
+        let before = self.sms.messages(phone, Template::SignInCode).len();
+        let res = self.post_form("/me/login", &[("phone", phone), ("intent", "send_code")]).await;
+        assert_eq!(res.status(), 200, "asking a sign-in code for {phone}");
+        self.deliver().await;
+        let sent = self.sms.messages(phone, Template::SignInCode);
+        (sent.len() > before).then(|| sent.last().unwrap().params["code"].as_str().unwrap().to_string())
+    }
+
+    /// Signs the member with this phone in through the real SMS-code flow; returns the Cookie
+    /// header value of the member session.
+    pub async fn member_session(&self, phone: &str) -> String {
+        // One code a minute per phone, whatever it is for: the clock moves past the join code.
+        let recent = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sms_codes WHERE phone = $1 AND created_at > $2")
+            .bind(phone)
+            .bind(self.clock.now_for_test() - 60)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap();
+        if recent > 0 {
+            self.clock.advance(61);
+        }
+        let code = self.sign_in_code(phone).await.expect("a member's number gets a code");
+        let res = self.post_form("/me/login", &[("phone", phone), ("code", &code), ("intent", "sign_in"), ("next", "/me")]).await;
+        assert_eq!(res.status(), 303, "{phone} signs in");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        cookie.split(';').next().unwrap().to_string()
     }
 }

@@ -64,13 +64,18 @@ pub enum Template {
     /// To a union's reviewers: a leader chased an overdue application by hand (督办). Params:
     /// `by` (the chasing union), `org` (the reviewing union).
     Chase,
+    // member
+    /// A one-time code for a member signing in. Params: `code`.
+    SignInCode,
+    /// A one-time code sent to a member's new phone number. Params: `code`.
+    PhoneChangeCode,
     // benefits
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
 }
 
 impl Template {
-    pub const ALL: [Template; 14] = [
+    pub const ALL: [Template; 16] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -84,6 +89,9 @@ impl Template {
         Template::TransferDone,
         Template::TransferDeclined,
         Template::Chase,
+        // member
+        Template::SignInCode,
+        Template::PhoneChangeCode,
         // benefits
         Template::WelcomePack,
     ];
@@ -103,6 +111,9 @@ impl Template {
             Template::TransferDone => "transfer_done",
             Template::TransferDeclined => "transfer_declined",
             Template::Chase => "chase",
+            // member
+            Template::SignInCode => "sign_in_code",
+            Template::PhoneChangeCode => "phone_change_code",
             // benefits
             Template::WelcomePack => "welcome_pack",
         }
@@ -116,7 +127,7 @@ impl Template {
     /// position, Alibaba as a JSON object under these names.
     pub fn param_names(self) -> &'static [&'static str] {
         match self {
-            Template::JoinCode => &["code"],
+            Template::JoinCode | Template::SignInCode | Template::PhoneChangeCode => &["code"],
             Template::Received => &["name", "due", "link"],
             Template::StatusLinkAgain => &["link"],
             Template::Approved => &["name", "member_no", "link"],
@@ -180,6 +191,11 @@ impl Template {
                 p("reason")
             ),
             Template::Chase => format!("【工会E家】督办：{}督办{}超期未审核的入会申请，请立即登录办理。", p("by"), p("org")),
+            // member
+            Template::SignInCode => format!("【工会E家】您的登录验证码为{}，5分钟内有效。请勿告诉他人。", p("code")),
+            Template::PhoneChangeCode => {
+                format!("【工会E家】您正在把会员手机号更换为本号码，验证码为{}，5分钟内有效。如非本人操作，请忽略本短信。", p("code"))
+            }
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
         }
