@@ -353,11 +353,11 @@ pub fn CouponCodePage(view: CouponCodeView, lang: Lang) -> impl IntoView {
             <h1>{c.title.clone()}</h1>
             <p class="state">{t(c.state.label())}</p>
             <p>{format!("{} {} · {}", t(T::RedeemUntil), c.redeem_until, c.merchants)}</p>
-            {view.code.map(|(svg, digits, until)| view! {
+            {view.code.map(|(svg, digits, until)| { let raw = digits.replace(' ', ""); view! {
                 <div class="qr" inner_html=svg role="img" aria-label=t(T::RedeemQr)></div>
-                <p class="digits" data-digits>{digits}</p>
+                <p class="digits" data-digits=raw>{digits}</p>
                 <p class="hint">{T::CodeValidUntil.fill(lang, &[&until])}</p>
-            })}
+            }})}
             {usable.then(|| view! {
                 <form method="post" action=action>
                     <button type="submit" class="primary">{t(T::ShowCode)}</button>
