@@ -3,18 +3,10 @@
 use super::{
     BenefitsAdminView, CampaignView, CouponCodeView, CouponState, MerchantHomeView, MyBenefitsView, RedeemView, RedemptionItem, Scenario,
 };
-use crate::admin::ui::AdminFrame;
+use crate::admin::ui::{notice_view, AdminFrame};
 use crate::admin::AdminInfo;
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-
-fn notice_view(notice: Option<(T, bool)>, lang: Lang) -> impl IntoView {
-    notice.map(|(t, ok)| {
-        let class = if ok { "notice ok" } else { "notice error" };
-        let role = if ok { "status" } else { "alert" };
-        view! { <p class=class role=role>{t.get(lang)}</p> }
-    })
-}
 
 /// A labelled input; its error, if it is the one named, right under it.
 fn field(id: &'static str, label: T, value: String, kind: &'static str, error: Option<(&'static str, T)>, lang: Lang) -> impl IntoView {
