@@ -66,4 +66,4 @@ done
 # benefits
 # Claims: 1,000 members claim at once over HTTP — exactly 100 on a stock of 100, and claims per
 # second — on SQLite, PostgreSQL, and two instances on one PostgreSQL.
-RUST_LOG=warn "$bin" bench-claims --pg-url "$EJIA_TEST_PG_URL" --n "${BENCH_CLAIMS_N:-1000}"
+RUST_LOG=off "$bin" bench-claims --pg-url "$EJIA_TEST_PG_URL" --n "${BENCH_CLAIMS_N:-1000}"

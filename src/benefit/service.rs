@@ -72,33 +72,43 @@ impl Claimed {
     }
 }
 
-/// One claim: in one transaction, under a lock on (campaign, member) — on PostgreSQL an
-/// advisory lock, on SQLite the write gate — the window, target and limit are checked, the
-/// stock taken by one conditional write (row count checked) and the coupon written.
+/// One claim. Who the member is and what the campaign asks are read first; then, in one
+/// transaction under a lock on (campaign, member) — on PostgreSQL an advisory lock, on SQLite
+/// the write gate — the per-member limit is checked, the coupon written and, last, the stock
+/// taken by one conditional write (row count checked; none left: the coupon is rolled back).
+/// Taking the stock last keeps the campaign row locked only for that write and the commit.
 pub async fn claim(state: &AppState, member_id: i64, campaign_id: i64) -> BenefitResult<Claimed> {
     let now = state.now();
-    let mut tx = state.db.begin_write().await?;
-    crate::join::repo::codes::lock(&mut tx, state.db.backend, "benefit-claim", &format!("{campaign_id}:{member_id}")).await?;
-    let Some(m) = repo::member(&mut tx, member_id).await? else { return Ok(Claimed::Gone) };
-    if !m.live {
-        return Ok(Claimed::Gone);
-    }
-    let Some(c) = repo::campaign(&mut tx, campaign_id).await? else { return Ok(Claimed::NotEligible) };
-    if c.welcome || !targets(&mut tx, &c, &m, now).await? {
-        return Ok(Claimed::NotEligible);
-    }
+    let c = {
+        let mut conn = state.db.pool.acquire().await?;
+        let Some(m) = repo::member(&mut conn, member_id).await? else { return Ok(Claimed::Gone) };
+        if !m.live {
+            return Ok(Claimed::Gone);
+        }
+        let Some(c) = repo::campaign(&mut conn, campaign_id).await? else { return Ok(Claimed::NotEligible) };
+        if c.welcome || !targets(&mut conn, &c, &m, now).await? {
+            return Ok(Claimed::NotEligible);
+        }
+        c
+    };
     if now < c.claim_from || now > c.claim_until {
         return Ok(Claimed::NotOpen);
     }
+    if c.claimed >= c.stock {
+        // Stock only goes down: a sold-out campaign needs no lock to say so.
+        return Ok(Claimed::SoldOut);
+    }
+    let mut tx = state.db.begin_write().await?;
+    crate::join::repo::codes::lock(&mut tx, state.db.backend, "benefit-claim", &format!("{campaign_id}:{member_id}")).await?;
     if repo::held(&mut tx, campaign_id, member_id).await? >= c.per_member {
         return Ok(Claimed::OverLimit);
-    }
-    if !repo::take_stock(&mut tx, campaign_id).await? {
-        return Ok(Claimed::SoldOut);
     }
     let Some(coupon) = repo::insert_coupon(&mut tx, campaign_id, member_id, false, now).await? else {
         return Ok(Claimed::SoldOut);
     };
+    if !repo::take_stock(&mut tx, campaign_id).await? {
+        return Ok(Claimed::SoldOut);
+    }
     tx.commit().await?;
     Ok(Claimed::Ok(coupon))
 }

@@ -130,7 +130,8 @@ async fn instance(
     let mut config = bench_config(database_url.to_string(), format!("http://{addr}"), dir.to_path_buf());
     config.data_key = Some(key.to_string());
     config.seed_demo = true;
-    config.max_connections = 10;
+    config.sms_provider = "log".into();
+    config.max_connections = 20;
     let state = super::startup::build_state(config, options.clone(), Arc::new(SystemClock), None).await?;
     tokio::spawn(super::router::serve(listener, state.clone()));
     Ok((state, format!("http://{addr}")))
