@@ -138,7 +138,7 @@ async fn campaign_view(state: &AppState, me: &AdminRow, id: i64, notice: Option<
     let lines = repo::figures(&state.db.pool, id).await?;
     let view = CampaignView {
         admin: me.info(),
-        merchants: repo::merchant_names(&state.db.pool, id).await?,
+        merchants: repo::merchant_names(&mut conn, id).await?,
         redeemed: lines.iter().map(|l| l.redeemed).sum(),
         lines,
         redemptions: repo::codes::redemptions(&mut conn, None, Some(id)).await?,

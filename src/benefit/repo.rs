@@ -160,12 +160,13 @@ pub async fn live_welcome(conn: &mut Conn, now: i64) -> sqlx::Result<Vec<Campaig
 }
 
 /// The merchants' names of a campaign, joined with "、".
-pub async fn merchant_names(pool: &AnyPool, campaign_id: i64) -> sqlx::Result<Vec<String>> {
+/// On the caller's connection: a page that holds one must not wait for a second one.
+pub async fn merchant_names(conn: &mut Conn, campaign_id: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT m.name FROM campaign_merchants cm JOIN merchants m ON m.id = cm.merchant_id WHERE cm.campaign_id = $1 ORDER BY m.name",
     )
     .bind(campaign_id)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 

@@ -136,7 +136,7 @@ pub async fn mine(state: &AppState, member_id: i64) -> BenefitResult<(Vec<OpenCa
                 kind: c.kind,
                 left: (c.stock - c.claimed).max(0),
                 until: format_local(c.claim_until),
-                merchants: joined(repo::merchant_names(&state.db.pool, c.id).await?),
+                merchants: joined(repo::merchant_names(&mut conn, c.id).await?),
                 mine,
                 per_member: c.per_member,
             });
@@ -150,7 +150,7 @@ pub async fn mine(state: &AppState, member_id: i64) -> BenefitResult<(Vec<OpenCa
             kind: c.kind,
             state: CouponState::of(&status, !m.live, c.redeem_until, now),
             redeem_until: format_local(c.redeem_until),
-            merchants: joined(repo::merchant_names(&state.db.pool, c.id).await?),
+            merchants: joined(repo::merchant_names(&mut conn, c.id).await?),
         });
     }
     Ok((open, coupons))

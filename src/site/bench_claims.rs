@@ -88,13 +88,14 @@ async fn campaign(state: &AppState, stock: i64) -> anyhow::Result<i64> {
     Ok(id)
 }
 
-/// One round: every cookie claims at once, spread over the instances; (successes, time, latencies).
+/// One round: every cookie claims at once, spread over the instances; (successes, answers "busy"
+/// (a 5xx: no database connection free in time), time, latencies).
 async fn round(
     http: &reqwest::Client,
     bases: &[String],
     cookies: &[String],
     campaign: i64,
-) -> anyhow::Result<(usize, Duration, Vec<Duration>)> {
+) -> anyhow::Result<(usize, usize, Duration, Vec<Duration>)> {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(cookies.len());
     for (k, cookie) in cookies.iter().enumerate() {
@@ -103,20 +104,21 @@ async fn round(
             let t = Instant::now();
             let res =
                 http.post(format!("{base}/me/benefits/{campaign}/claim")).header("cookie", cookie).header("origin", &base).send().await?;
-            let ok = res.status() == 303;
+            let (ok, busy) = (res.status() == 303, res.status().is_server_error());
             res.bytes().await?;
-            anyhow::Ok((ok, t.elapsed()))
+            anyhow::Ok((ok, busy, t.elapsed()))
         }));
     }
-    let (mut ok, mut lat) = (0, Vec::new());
+    let (mut ok, mut busy, mut lat) = (0, 0, Vec::new());
     for t in tasks {
-        let (good, d) = t.await??;
+        let (good, refused, d) = t.await??;
         ok += good as usize;
+        busy += refused as usize;
         lat.push(d);
     }
     let took = started.elapsed();
     lat.sort();
-    Ok((ok, took, lat))
+    Ok((ok, busy, took, lat))
 }
 
 async fn instance(
@@ -170,13 +172,13 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, pg_url: String, 
         }
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(n).build()?;
         let scarce = campaign(state, 100).await?;
-        let (ok, took, _) = round(&http, &bases, &cookies, scarce).await?;
+        let (ok, busy, took, _) = round(&http, &bases, &cookies, scarce).await?;
         let stored: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM coupons WHERE campaign_id = $1").bind(scarce).fetch_one(&state.db.pool).await?;
         let plenty = campaign(state, n as i64).await?;
-        let (all, took_all, lat) = round(&http, &bases, &cookies, plenty).await?;
+        let (all, busy_all, took_all, lat) = round(&http, &bases, &cookies, plenty).await?;
         println!(
-            "  {label:<22} stock 100: {ok} claimed, {stored} coupons stored ({}) in {:.2} s   stock {n}: {all} claimed, {:.0} claims/s, p50 {:.0} ms p95 {:.0} ms",
+            "  {label:<22} stock 100: {ok} claimed, {stored} coupons stored ({}), {busy} answered busy, in {:.2} s   stock {n}: {all} claimed ({busy_all} busy), {:.0} claims/s, p50 {:.0} ms p95 {:.0} ms",
             if ok == 100 && stored == 100 { "exact" } else { "WRONG" },
             took.as_secs_f64(),
             all as f64 / took_all.as_secs_f64(),
