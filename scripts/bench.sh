@@ -67,3 +67,7 @@ done
 for db in sqlite postgres; do
   RUST_LOG=warn "$bin" bench-card --db $db --pg-url "$EJIA_TEST_PG_URL" --members "${BENCH_CARD_MEMBERS:-10000}" --n "${BENCH_CARD_N:-20000}" --concurrency 50
 done
+# benefits
+# Claims: 1,000 members claim at once over HTTP — exactly 100 on a stock of 100, and claims per
+# second — on SQLite, PostgreSQL, and two instances on one PostgreSQL.
+RUST_LOG=off "$bin" bench-claims --pg-url "$EJIA_TEST_PG_URL" --n "${BENCH_CLAIMS_N:-1000}"

@@ -20,6 +20,8 @@ pub mod roster;
 pub mod site;
 pub mod transfer;
 pub mod workdays;
+// benefits
+pub mod benefit;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

@@ -42,6 +42,11 @@ enum Command {
     /// (see README).
     #[command(name = "bench-card")]
     BenchCard(BenchCardArgs),
+    // benefits
+    /// Measure claiming under load: 1,000 concurrent claims on a stock of 100 (exact count) and
+    /// claims per second, on SQLite, PostgreSQL and two instances on one PostgreSQL (see README).
+    #[command(name = "bench-claims")]
+    BenchClaims(BenchClaimsArgs),
 }
 
 // member
@@ -59,6 +64,17 @@ struct BenchCardArgs {
     n: usize,
     #[arg(long, default_value_t = 50)]
     concurrency: usize,
+}
+
+/// The claims bench's flags.
+#[derive(Debug, clap::Args)]
+struct BenchClaimsArgs {
+    /// Members claiming at once.
+    #[arg(long = "n", value_name = "N", default_value_t = 1000)]
+    n: usize,
+    /// The PostgreSQL server [default: $EJIA_BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test].
+    #[arg(long, value_name = "URL")]
+    pg_url: Option<String>,
 }
 
 /// The export bench's flags.
@@ -236,6 +252,14 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::BenchCard(a)) => {
             let args = ejia::site::bench_card::Args { db: a.db, pg_url: a.pg_url, members: a.members, n: a.n, concurrency: a.concurrency };
             ejia::site::bench_card::run(leptos_options, args).await
+        }
+        // benefits
+        Some(Command::BenchClaims(b)) => {
+            let pg_url = b
+                .pg_url
+                .or_else(|| std::env::var("EJIA_BENCH_PG_URL").ok())
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into());
+            ejia::site::bench_claims::run(leptos_options, pg_url, b.n).await
         }
         Some(Command::BenchExport(b)) => {
             let pg_url = b

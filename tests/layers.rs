@@ -21,6 +21,8 @@ fn allowed_areas() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("command", &["org", "admin", "review", "transfer"][..]),
         // member
         ("member", &["org", "channel", "join", "admin", "review", "transfer"][..]),
+        // benefits
+        ("benefit", &["org", "channel", "join", "admin", "review", "transfer", "roster", "command", "workdays", "member"][..]),
     ])
 }
 

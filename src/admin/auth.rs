@@ -239,6 +239,9 @@ impl FromRequestParts<AppState> for SignedIn {
 /// What a route asks of the signed-in admin's roles.
 pub trait Requirement: Send + Sync + 'static {
     const NAME: &'static str;
+    /// The merchant screens' requirements say yes; every union screen's stays no, so a merchant
+    /// account is refused there even if a role check were too loose.
+    const FOR_MERCHANTS: bool = false;
     fn allows(admin: &AdminInfo) -> bool;
 }
 
@@ -316,7 +319,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Allowed<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let SignedIn { admin, ip } = SignedIn::from_request_parts(parts, state).await?;
-        if R::allows(&admin) {
+        if R::FOR_MERCHANTS == admin.is_merchant() && R::allows(&admin) {
             return Ok(Allowed { admin, ip, _requirement: std::marker::PhantomData });
         }
         let target = Target::Route(format!("{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path())));

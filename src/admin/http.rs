@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// After sign-in the browser goes back where it was asked to sign in — inside the admin
-/// screens only; anything else goes to the queue.
+/// screens (or the merchant screens) only; anything else goes to the queue.
 fn safe_next(next: &str) -> String {
-    safe_local_path(next, Some("/admin")).unwrap_or_else(|| "/admin".into())
+    safe_local_path(next, Some("/admin")).or_else(|| safe_local_path(next, Some("/merchant"))).unwrap_or_else(|| "/admin".into())
 }
 
 #[derive(Deserialize, Default)]
@@ -40,8 +40,13 @@ pub struct LoginForm {
 
 pub async fn login_post(State(state): State<AppState>, ClientIp(ip): ClientIp, Form(form): Form<LoginForm>) -> AppResult<Response> {
     let (error, stopped_until) = match auth::login(&state, &form.username, &form.password, &ip).await? {
-        LoginOutcome::Ok { token, .. } => {
-            let mut res = Redirect::to(&safe_next(&form.next)).into_response();
+        LoginOutcome::Ok { token, admin } => {
+            // A merchant's account lands on the merchant screens (the only ones it reaches).
+            let to = match admin.merchant_id {
+                Some(_) => safe_local_path(&form.next, Some("/merchant")).unwrap_or_else(|| "/merchant".into()),
+                None => safe_local_path(&form.next, Some("/admin")).unwrap_or_else(|| "/admin".into()),
+            };
+            let mut res = Redirect::to(&to).into_response();
             res.headers_mut()
                 .insert(header::SET_COOKIE, HeaderValue::from_str(&auth::session_cookie(&state, &token)).map_err(anyhow::Error::from)?);
             return Ok(res);

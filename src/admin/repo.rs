@@ -39,7 +39,7 @@ impl std::ops::Deref for AdminRow {
 }
 
 const COLUMNS: &str =
-    "a.id, a.username, a.display_name, a.org_id, o.name AS org_name, a.roles, a.password_hash, a.phone, a.disabled, a.last_active_at";
+    "a.id, a.username, a.display_name, a.org_id, o.name AS org_name, a.roles, a.password_hash, a.phone, a.disabled, a.last_active_at, a.merchant_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<AdminRow> {
     Ok(AdminRow {
@@ -49,7 +49,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<AdminRow> {
             display_name: r.try_get("display_name")?,
             org_id: r.try_get("org_id")?,
             org_name: r.try_get("org_name")?,
-            roles: Role::parse_list(&r.try_get::<String, _>("roles")?).unwrap_or_default(),
+            roles: Role::parse_stored_list(&r.try_get::<String, _>("roles")?),
+            merchant_id: r.try_get("merchant_id")?,
         },
         password_hash: r.try_get("password_hash")?,
         phone: r.try_get("phone")?,
@@ -111,6 +112,12 @@ pub async fn insert(conn: &mut Conn, a: NewAdmin<'_>, now: i64) -> sqlx::Result<
     .bind(now)
     .fetch_one(conn)
     .await
+}
+
+/// Binds a new account to a merchant (the benefit area's staff accounts), in its creating
+/// transaction.
+pub async fn bind_merchant(conn: &mut Conn, id: i64, merchant_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE admins SET merchant_id = $1 WHERE id = $2").bind(merchant_id).bind(id).execute(conn).await.map(|_| ())
 }
 
 /// Disables an account and ends all its sessions.

@@ -42,6 +42,34 @@ pub async fn create_admin(
     ip: &str,
     input: NewAdminInput,
 ) -> super::auth::AdminResult<Result<i64, T>> {
+    create(state, creator, ip, input, None).await
+}
+
+/// Creates a staff account bound to a merchant (merchant roles only): by the city admin, or by
+/// that merchant's own manager (staff only). The benefit area checks the merchant exists.
+pub async fn create_merchant_account(
+    state: &AppState,
+    me: &AdminRow,
+    ip: &str,
+    input: NewAdminInput,
+    merchant_id: i64,
+) -> super::auth::AdminResult<Result<i64, T>> {
+    create(state, Creator::Admin(me), ip, input, Some(merchant_id)).await
+}
+
+fn may_create_for_merchant(me: &AdminRow, roles: &[Role], merchant_id: i64) -> bool {
+    let merchant_roles = !roles.is_empty() && roles.iter().all(|r| matches!(r, Role::MerchantStaff | Role::MerchantManager));
+    let own_manager = me.merchant_id == Some(merchant_id) && me.has(Role::MerchantManager) && roles == [Role::MerchantStaff];
+    merchant_roles && (me.has(Role::CityAdmin) || own_manager)
+}
+
+async fn create(
+    state: &AppState,
+    creator: Creator<'_>,
+    ip: &str,
+    input: NewAdminInput,
+    merchant: Option<i64>,
+) -> super::auth::AdminResult<Result<i64, T>> {
     let now = state.now();
     let username = input.username.trim().to_lowercase();
     let roles = input.roles;
@@ -54,9 +82,11 @@ pub async fn create_admin(
         }
     };
     let org = crate::org::repo::get(&state.db.pool, input.org_id).await?;
-    let allowed = match creator {
-        Creator::Operator => org.is_some(),
-        Creator::Admin(me) => {
+    let allowed = match (creator, merchant) {
+        (Creator::Admin(me), Some(m)) => org.is_some() && input.org_id == me.org_id && may_create_for_merchant(me, &roles, m),
+        (Creator::Operator, Some(_)) => false,
+        (Creator::Operator, None) => org.is_some(),
+        (Creator::Admin(me), None) => {
             me.can_manage_admins()
                 && !roles.is_empty()
                 && roles.iter().all(|r| me.has(*r))
@@ -109,6 +139,9 @@ pub async fn create_admin(
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(m) = merchant {
+        repo::bind_merchant(&mut tx, id, m).await?;
+    }
     audit::record(&mut tx, state, now, entry(creator, input.org_id, Target::Admin(id), ip, Outcome::Ok, &Role::join(&roles))).await?;
     tx.commit().await?;
     Ok(Ok(id))

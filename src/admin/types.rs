@@ -12,10 +12,20 @@ pub enum Role {
     CityAdmin,
     /// Read-only: sees queues and progress.
     Leader,
+    // benefits
+    /// Merchant staff: redeems coupons at its own merchant; reaches the merchant screens only.
+    MerchantStaff,
+    /// Merchant manager: as staff, and reverses mistaken redemptions and adds staff.
+    MerchantManager,
 }
 
 impl Role {
+    /// The union roles: what the registry and the operator's command grant.
     pub const ALL: [Role; 4] = [Role::Reviewer, Role::Manager, Role::CityAdmin, Role::Leader];
+    /// Every role an account row may hold: the union roles and the merchant roles (granted only
+    /// by the benefit area, to accounts bound to a merchant).
+    pub const STORED: [Role; 6] =
+        [Role::Reviewer, Role::Manager, Role::CityAdmin, Role::Leader, Role::MerchantStaff, Role::MerchantManager];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -23,7 +33,14 @@ impl Role {
             Role::Manager => "manager",
             Role::CityAdmin => "city_admin",
             Role::Leader => "leader",
+            Role::MerchantStaff => "merchant_staff",
+            Role::MerchantManager => "merchant_manager",
         }
+    }
+
+    /// A role as stored in an account row (merchant roles included).
+    pub fn parse_stored_list(s: &str) -> Vec<Role> {
+        s.split(',').filter_map(|p| Role::STORED.into_iter().find(|r| r.as_str() == p.trim())).collect()
     }
 
     pub fn parse(s: &str) -> Option<Role> {
@@ -36,6 +53,8 @@ impl Role {
             Role::Manager => T::RoleManager,
             Role::CityAdmin => T::RoleCityAdmin,
             Role::Leader => T::RoleLeader,
+            Role::MerchantStaff => T::RoleMerchantStaff,
+            Role::MerchantManager => T::RoleMerchantManager,
         }
     }
 
@@ -121,11 +140,19 @@ pub struct AdminInfo {
     pub org_id: i64,
     pub org_name: String,
     pub roles: Vec<Role>,
+    /// Set for a merchant's staff account: it reaches that merchant's screens and nothing else.
+    pub merchant_id: Option<i64>,
 }
 
 impl AdminInfo {
+    /// A union role is held only by an account bound to no merchant, so a merchant account
+    /// meets no union screen's requirement whatever its row says.
     pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
+        let merchant_role = matches!(role, Role::MerchantStaff | Role::MerchantManager);
+        merchant_role == self.merchant_id.is_some() && self.roles.contains(&role)
+    }
+    pub fn is_merchant(&self) -> bool {
+        self.merchant_id.is_some()
     }
     pub fn can_review(&self) -> bool {
         self.has(Role::Reviewer) || self.has(Role::Manager)

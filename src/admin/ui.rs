@@ -4,6 +4,15 @@ use super::{AdminInfo, AdminsView, AuditView, LoginView, Role};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
 
+/// A notice after a post: done (a status) or refused (an alert).
+pub fn notice_view(notice: Option<(T, bool)>, lang: Lang) -> impl IntoView {
+    notice.map(|(t, ok)| {
+        let class = if ok { "notice ok" } else { "notice error" };
+        let role = if ok { "status" } else { "alert" };
+        view! { <p class=class role=role>{t.get(lang)}</p> }
+    })
+}
+
 #[component]
 pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl IntoView {
     let t = move |k: T| k.get(lang);
@@ -21,6 +30,7 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
                 .then(|| view! { <a href="/admin/command">{t(T::CommandCentre)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/calendar">{t(T::CalendarTitle)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/audit">{t(T::Audit)}</a> })}
+            {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/benefits">{t(T::BenefitsAdmin)}</a> })}
             <form method="post" action="/admin/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>
             </form>

@@ -49,6 +49,13 @@ pub enum Action {
     // member
     /// A member withdrew and was erased (the row says that it happened, not who).
     MemberLeft,
+    // benefits
+    /// A partner, merchant or campaign registered by the city admin.
+    BenefitSetup,
+    /// A coupon redeemed at a merchant's counter.
+    Redeem,
+    /// A mistaken redemption reversed, with its reason.
+    RedeemReverse,
 }
 
 impl Action {
@@ -80,6 +87,10 @@ impl Action {
             Action::Chase => "chase",
             // member
             Action::MemberLeft => "member_left",
+            // benefits
+            Action::BenefitSetup => "benefit_setup",
+            Action::Redeem => "redeem",
+            Action::RedeemReverse => "redeem_reverse",
         }
     }
 }
@@ -136,6 +147,12 @@ pub enum Target {
     Import(i64),
     /// A union (a screen about it).
     Org(i64),
+    // benefits
+    Partner(i64),
+    Merchant(i64),
+    Campaign(i64),
+    Coupon(i64),
+    Redemption(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -153,6 +170,12 @@ impl std::fmt::Display for Target {
             Target::Members => f.write_str("members"),
             Target::Export(id) => write!(f, "export:{id}"),
             Target::Import(id) => write!(f, "import:{id}"),
+            // benefits
+            Target::Partner(id) => write!(f, "partner:{id}"),
+            Target::Merchant(id) => write!(f, "merchant:{id}"),
+            Target::Campaign(id) => write!(f, "campaign:{id}"),
+            Target::Coupon(id) => write!(f, "coupon:{id}"),
+            Target::Redemption(id) => write!(f, "redemption:{id}"),
         }
     }
 }

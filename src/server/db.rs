@@ -70,6 +70,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "rosters", include_str!("../../migrations/0009_rosters.sql")),
     // member
     (10, "members", include_str!("../../migrations/0010_members.sql")),
+    (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

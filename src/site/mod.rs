@@ -8,6 +8,9 @@ pub mod bench;
 pub mod bench_card;
 #[cfg(feature = "ssr")]
 pub mod bench_command;
+// benefits
+#[cfg(feature = "ssr")]
+pub mod bench_claims;
 #[cfg(feature = "ssr")]
 pub mod bench_export;
 #[cfg(feature = "ssr")]

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, channel, command, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -135,6 +135,23 @@ pub fn router(state: AppState) -> Router {
         .route("/me/data/transfer", post(member::data_http::transfer_post))
         .route("/me/leave", get(member::data_http::leave_get).post(member::data_http::leave_post))
         .route("/me/left", get(member::data_http::left_get))
+        // benefits
+        .route("/admin/benefits", get(benefit::http::admin_get))
+        .route("/admin/benefits/partners", post(benefit::http::partner_post))
+        .route("/admin/benefits/merchants", post(benefit::http::merchant_post))
+        .route("/admin/benefits/staff", post(benefit::http::staff_post))
+        .route("/admin/benefits/campaigns", post(benefit::http::campaign_post))
+        .route("/admin/benefits/{id}", get(benefit::http::campaign_get))
+        .route("/admin/benefits/{id}/export", get(benefit::http::export))
+        .route("/admin/benefits/redemptions/{id}/reverse", post(benefit::http::admin_reverse))
+        .route("/me/benefits", get(benefit::me::my_get))
+        .route("/me/benefits/{id}/claim", post(benefit::me::claim_post))
+        .route("/me/benefits/coupons/{id}", get(benefit::me::coupon_get))
+        .route("/me/benefits/coupons/{id}/code", post(benefit::me::code_post))
+        .route("/merchant", get(benefit::http::merchant_get))
+        .route("/merchant/staff", post(benefit::http::merchant_staff_post))
+        .route("/merchant/redeem", get(benefit::http::redeem_get).post(benefit::http::redeem_post))
+        .route("/merchant/redemptions/{id}/reverse", post(benefit::http::merchant_reverse))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -53,6 +53,13 @@ pub enum PageData {
     CardCheck(crate::member::CardCheckView),
     MyData(crate::member::DataView),
     Leave(crate::member::LeaveView),
+    // benefits
+    BenefitsAdmin(crate::benefit::BenefitsAdminView),
+    Campaign(crate::benefit::CampaignView),
+    MerchantHome(crate::benefit::MerchantHomeView),
+    Redeem(crate::benefit::RedeemView),
+    MyBenefits(crate::benefit::MyBenefitsView),
+    CouponCode(crate::benefit::CouponCodeView),
 }
 
 impl PageData {
@@ -90,6 +97,13 @@ impl PageData {
             PageData::CardCheck(_) => T::CardCheckTitle,
             PageData::MyData(_) => T::MyDataTitle,
             PageData::Leave(_) => T::LeaveTitle,
+            // benefits
+            PageData::BenefitsAdmin(_) => T::BenefitsAdmin,
+            PageData::Campaign(_) => T::Campaign,
+            PageData::MerchantHome(_) => T::MerchantTitle,
+            PageData::Redeem(_) => T::RedeemTitle,
+            PageData::MyBenefits(_) => T::MyBenefits,
+            PageData::CouponCode(_) => T::UseCoupon,
         }
     }
 
@@ -145,6 +159,13 @@ impl PageData {
         .or_else(|| take::<crate::member::CardCheckView>(v).map(PageData::CardCheck))
         .or_else(|| take::<crate::member::DataView>(v).map(PageData::MyData))
         .or_else(|| take::<crate::member::LeaveView>(v).map(PageData::Leave))
+        // benefits
+        .or_else(|| take::<crate::benefit::BenefitsAdminView>(v).map(PageData::BenefitsAdmin))
+        .or_else(|| take::<crate::benefit::CampaignView>(v).map(PageData::Campaign))
+        .or_else(|| take::<crate::benefit::MerchantHomeView>(v).map(PageData::MerchantHome))
+        .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
+        .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
+        .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
     }
 }
 
@@ -229,6 +250,13 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::CardCheck(v) => view! { <crate::member::card_ui::CardCheckPage view=v lang=lang/> }.into_any(),
         PageData::MyData(v) => view! { <crate::member::data_ui::DataPage view=v lang=lang/> }.into_any(),
         PageData::Leave(v) => view! { <crate::member::data_ui::LeavePage view=v lang=lang/> }.into_any(),
+        // benefits
+        PageData::BenefitsAdmin(v) => view! { <crate::benefit::ui::BenefitsAdminPage view=v lang=lang/> }.into_any(),
+        PageData::Campaign(v) => view! { <crate::benefit::ui::CampaignPage view=v lang=lang/> }.into_any(),
+        PageData::MerchantHome(v) => view! { <crate::benefit::ui::MerchantHomePage view=v lang=lang/> }.into_any(),
+        PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
+        PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
+        PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -62,12 +62,15 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let engine = tokio::spawn(crate::review::engine::run(state.clone()));
     let transfers = tokio::spawn(crate::transfer::engine::run(state.clone()));
     let exports = tokio::spawn(crate::roster::jobs::run(state.clone()));
+    // benefits
+    let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
         let _stop_engine_with_us = AbortOnDrop(engine);
         let _stop_transfers_with_us = AbortOnDrop(transfers);
         let _stop_exports_with_us = AbortOnDrop(exports);
+        let _stop_welcome_with_us = AbortOnDrop(welcome);
         dispatcher.run().await
     })
 }

@@ -1,17 +1,9 @@
 //! Pool and transfer pages: server-rendered plain forms that work without JavaScript, a card
 //! list on a phone and the same list wider on a desk.
 use super::{days_left, MemberTransferView, PoolView, TransferItem, TransferStatus, TransfersView};
-use crate::admin::ui::AdminFrame;
+use crate::admin::ui::{notice_view, AdminFrame};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-
-fn notice_view(notice: Option<(T, bool)>, lang: Lang) -> impl IntoView {
-    notice.map(|(t, ok)| {
-        let class = if ok { "notice ok" } else { "notice error" };
-        let role = if ok { "status" } else { "alert" };
-        view! { <p class=class role=role>{t.get(lang)}</p> }
-    })
-}
 
 fn in_pool(name: &str, pool: bool, lang: Lang) -> String {
     if pool {

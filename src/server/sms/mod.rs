@@ -69,10 +69,13 @@ pub enum Template {
     SignInCode,
     /// A one-time code sent to a member's new phone number. Params: `code`.
     PhoneChangeCode,
+    // benefits
+    /// To a new member: a welcome pack was granted. Params: `title`, `link`.
+    WelcomePack,
 }
 
 impl Template {
-    pub const ALL: [Template; 15] = [
+    pub const ALL: [Template; 16] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -89,6 +92,8 @@ impl Template {
         // member
         Template::SignInCode,
         Template::PhoneChangeCode,
+        // benefits
+        Template::WelcomePack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +114,8 @@ impl Template {
             // member
             Template::SignInCode => "sign_in_code",
             Template::PhoneChangeCode => "phone_change_code",
+            // benefits
+            Template::WelcomePack => "welcome_pack",
         }
     }
 
@@ -132,6 +139,8 @@ impl Template {
             Template::TransferDone => &["name", "member_no", "from", "to"],
             Template::TransferDeclined => &["name", "member_no", "to", "reason"],
             Template::Chase => &["by", "org"],
+            // benefits
+            Template::WelcomePack => &["title", "link"],
         }
     }
 
@@ -187,6 +196,8 @@ impl Template {
             Template::PhoneChangeCode => {
                 format!("【工会E家】您正在把会员手机号更换为本号码，验证码为{}，5分钟内有效。如非本人操作，请忽略本短信。", p("code"))
             }
+            // benefits
+            Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
         }
     }
 }
