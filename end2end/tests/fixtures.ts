@@ -60,12 +60,18 @@ export function messagesTo(phone: string): { text: string, template: string }[] 
 }
 
 
+/** A name no other test uses: 陈 and two characters drawn at random. */
+export function randomName(): string {
+  const pool = '一二三四五六七八九十甲乙丙丁戊己庚辛壬癸春夏秋冬东南西北';
+  return '陈' + pool[rand(pool.length)] + pool[rand(pool.length)];
+}
+
 /** A driver applies with no fixed workplace, into `county`'s turnover pool; returns the phone
  * and the status page's address. */
-export async function driverApplies(page: Page, county: string): Promise<{ phone: string, status: string }> {
+export async function driverApplies(page: Page, county: string, name = '陈师傅'): Promise<{ phone: string, status: string }> {
   const phone = randomPhone();
   await page.goto('/join');
-  await page.getByLabel('姓名').fill('陈师傅');
+  await page.getByLabel('姓名').fill(name);
   await page.getByLabel('身份证号').fill(randomId());
   await page.getByLabel('手机号').fill(phone);
   await page.getByRole('button', { name: '获取验证码' }).click();
