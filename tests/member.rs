@@ -431,3 +431,22 @@ on_both_databases!(a_transfer_request_goes_to_the_members_union, |app: TestApp| 
     assert_eq!(app.post_as(&cookie, "/me/leave", &[("confirm", "退出")]).await.status(), 303);
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers WHERE status = 'pending'").await, 0);
 });
+
+on_both_databases!(an_approval_in_use_is_no_longer_undone, |app: TestApp| async move {
+    // The application waits past the join code's minute; then the approval, and at once the new
+    // member signs in — inside the reviewer's undo window.
+    let application = app.application_at("340302-DF", GOOD_ID, PHONE).await;
+    app.clock.advance(61);
+    app.admin("340300", "reviewer", "quick_undo").await;
+    let reviewer = app.login("quick_undo").await;
+    let res = app.post_as(&reviewer, &format!("/admin/a/{application}/decide"), &[("action", "approve")]).await;
+    assert_eq!(res.status(), 303);
+    let member = app.member_session(PHONE).await;
+    assert_eq!(app.get_as(&member, "/me").await.status(), 200, "signed in as the new member");
+    // The undo is refused with the too-late answer; the membership and its session stand.
+    let page = body(app.post_as(&reviewer, &format!("/admin/a/{application}/undo"), &[]).await).await;
+    assert!(page.contains("已无法撤销"), "{page}");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM members WHERE application_id = {application}")).await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM decisions WHERE action = 'undo'").await, 0);
+    assert_eq!(app.get_as(&member, "/me").await.status(), 200);
+});
