@@ -77,7 +77,7 @@ test.describe('a member in the pocket', () => {
     await expect(page.getByText('验证码已发送')).toBeVisible();
     await page.getByLabel('验证码', { exact: true }).fill(await signInCode(phone, before));
     await page.getByRole('button', { name: '登录' }).click();
-    await expect(page.getByRole('heading', { name: '我的' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: '我的', exact: true })).toBeVisible();
     await expect(page.getByText('陈**').first()).toBeVisible();
 
     // The card: one QR code on screen; another phone checks it.

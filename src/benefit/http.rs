@@ -314,6 +314,8 @@ async fn redeem_view(state: &AppState, me: &AdminRow, digits: String, looked: Op
 #[serde(default)]
 pub struct TokenQuery {
     t: String,
+    /// `redeemed` after a confirmed redemption (Post/Redirect/Get): the success line.
+    done: String,
 }
 
 /// The typing form; with `?t=` (the QR scanned by the phone's camera) the coupon to confirm.
@@ -321,6 +323,8 @@ pub struct TokenQuery {
 pub async fn redeem_get(State(state): State<AppState>, me: Allowed<MerchantSide>, Query(q): Query<TokenQuery>) -> AppResult<Response> {
     let looked = match CodeInput::parse_token(&q.t) {
         Some(code) => Some(redeem::at_counter(&state, &me.admin, &me.ip, &code, false).await?),
+        // The id is not shown: the line only says the last confirm went through.
+        None if q.t.is_empty() && q.done == "redeemed" => Some(Looked::Redeemed(0)),
         None if q.t.is_empty() => None,
         None => Some(Looked::NotFound),
     };
