@@ -1,0 +1,18 @@
+//! The dictionary's entries, one list for each part of the site; `super::gather!` makes them
+//! one `T`. A key stands in one list only.
+#[macro_use]
+mod site;
+#[macro_use]
+mod join;
+#[macro_use]
+mod review;
+#[macro_use]
+mod command;
+#[macro_use]
+mod transfer;
+#[macro_use]
+mod roster;
+#[macro_use]
+mod benefit;
+#[macro_use]
+mod member;
