@@ -247,8 +247,18 @@ on_both_databases!(a_new_phone_number_needs_its_code, |app: TestApp| async move 
     member(&app).await;
     app.approved_member("340302-DF", &id_n(8), "13700137000").await;
     let cookie = app.member_session(PHONE).await;
+    // A second device of the same member (e.g. the old phone, lost).
+    app.clock.advance(61);
+    let other_device = app.member_session(PHONE).await;
+    // Asking a code for a number says nothing about whose it is: the same answer as any number.
     let taken = body(app.post_as(&cookie, "/me/data/phone", &[("phone", "13700137000"), ("intent", "send_code")]).await).await;
-    assert!(taken.contains("已被其他会员或入会申请使用") && !taken.contains("陈"), "taken, not by whom");
+    assert!(taken.contains("验证码已发送到新手机号") && !taken.contains("已被其他会员"), "no lookup of numbers: {taken:.200}");
+    // Only whoever holds that number learns, with its code, that it is taken (and not by whom).
+    app.deliver().await;
+    let their_code = app.sms.last_code_of("13700137000", Template::PhoneChangeCode);
+    let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13700137000"), ("code", &their_code), ("intent", "change")]).await;
+    let page = body(res).await;
+    assert!(page.contains("已被其他会员或入会申请使用") && !page.contains("陈"), "taken, not by whom");
     let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13600136000"), ("intent", "send_code")]).await;
     assert!(body(res).await.contains("验证码已发送到新手机号"));
     app.deliver().await;
@@ -258,6 +268,15 @@ on_both_databases!(a_new_phone_number_needs_its_code, |app: TestApp| async move 
     assert!(body(res).await.contains("验证码不正确"));
     let res = app.post_as(&cookie, "/me/data/phone", &[("phone", "13600136000"), ("code", &code), ("intent", "change")]).await;
     assert_eq!(res.status(), 303);
+    // Every earlier session ended (the lost phone's too); this device goes on with a new one.
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    let fresh = set.split(';').next().unwrap().to_string();
+    assert_eq!(app.get_as(&other_device, "/me").await.status(), 303, "the other device is signed out");
+    assert_eq!(app.get_as(&cookie, "/me").await.status(), 303, "the old session is gone");
+    assert_eq!(app.get_as(&fresh, "/me").await.status(), 200, "this device goes on");
+    // The old number's codes and messages are erased.
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM sms_codes WHERE phone = '{PHONE}'")).await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE to_phone = '{PHONE}'")).await, 0);
     // The old number no longer signs in (no code is sent to it); the new one does.
     app.clock.advance(61);
     assert_eq!(app.sign_in_code(PHONE).await, None);

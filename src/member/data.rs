@@ -11,6 +11,7 @@ use crate::join::codes::{self, CodeRequest, Issue, Purpose, Verify};
 use crate::join::validate;
 use crate::org::tally;
 use crate::server::audit;
+use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
 
 /// Everything stored about the member, in plain words.
@@ -101,10 +102,8 @@ pub async fn send_phone_code(state: &AppState, member: &SignedMember, forms: &mu
         forms.phone_error = Some(T::PhoneSameAsNow);
         return Ok(());
     }
-    if repo::phone_taken(&mut tx, phone.as_str(), member.member_id).await? {
-        forms.phone_error = Some(T::PhoneTaken);
-        return Ok(());
-    }
+    // Whether the number is someone else's is said only to whoever holds it (after its code):
+    // asked here, it would let any member look numbers up, unsent and uncounted.
     let request = CodeRequest { purpose: Purpose::PhoneChange, phone: &phone, ip: &member.ip, captcha_solved: false, deliver: true };
     match codes::issue(&mut tx, state.db.backend, &state.keys, &state.config.limits, request, now).await? {
         Issue::Sent => forms.code_sent = true,
@@ -118,14 +117,16 @@ pub async fn send_phone_code(state: &AppState, member: &SignedMember, forms: &mu
     Ok(())
 }
 
-/// Moves the member to the new number with the code sent there; the old number no longer signs in.
-pub async fn change_phone(state: &AppState, member: &SignedMember, forms: &mut DataForms, code: &str) -> MemberResult<bool> {
+/// Moves the member to the new number with the code sent there; the old number no longer signs
+/// in, its codes and messages are erased, and every session ends (one on a lost old phone
+/// too): `Some(token)` is this device's new session.
+pub async fn change_phone(state: &AppState, member: &SignedMember, forms: &mut DataForms, code: &str) -> MemberResult<Option<String>> {
     let (phone, code) = match (validate::phone(&forms.new_phone), validate::code(code)) {
         (Ok(p), Ok(c)) => (p, c),
         (p, c) => {
             forms.phone_error = p.err();
             forms.code_error = c.err();
-            return Ok(false);
+            return Ok(None);
         }
     };
     let now = state.now();
@@ -136,19 +137,26 @@ pub async fn change_phone(state: &AppState, member: &SignedMember, forms: &mut D
         other => {
             tx.commit().await?;
             forms.code_error = other.error_text();
-            return Ok(false);
+            return Ok(None);
         }
     };
     if repo::phone_taken(&mut tx, phone.as_str(), member.member_id).await? {
         forms.phone_error = Some(T::PhoneTaken);
-        return Ok(false);
+        return Ok(None);
     }
+    let old = repo::phone_of(&mut tx, member.member_id).await?;
     if !codes::mark_used(&mut tx, code_id, now).await? || !repo::set_phone(&mut tx, member.member_id, phone.as_str()).await? {
         forms.code_error = Some(T::ErrCodeMissing);
-        return Ok(false);
+        return Ok(None);
     }
+    if let Some(old) = old {
+        erase::phone(&mut tx, &old).await?;
+    }
+    repo::delete_sessions_of(&mut tx, member.member_id).await?;
+    let token = random_token();
+    repo::create_session(&mut tx, &token_hash(&token), member.member_id, &member.ip, now).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(token))
 }
 
 /// Withdraws the member: false when they had left already (a second tap, another device).
@@ -159,8 +167,9 @@ pub async fn withdraw(state: &AppState, member: &SignedMember) -> MemberResult<b
     if leaving.active {
         tally::members(&mut tx, &[tally::MemberDelta::removed(leaving.org_id, leaving.in_pool)]).await?;
     }
-    erase::applications(&mut tx, leaving.application_id).await?;
-    erase::phone(&mut tx, &leaving.phone).await?;
+    for phone in erase::applications(&mut tx, leaving.application_id).await? {
+        erase::phone(&mut tx, &phone).await?;
+    }
     erase::member_rows(&mut tx, member.member_id, now).await?;
     crate::transfer::requests::settle(&mut tx, member.member_id, "cancelled", now).await?;
     // That it happened, and to which (now anonymous) row — no name, number or address.

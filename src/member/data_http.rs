@@ -86,8 +86,12 @@ pub async fn phone_post(State(state): State<AppState>, member: SignedMember, For
     };
     if f.intent == "send_code" {
         data::send_phone_code(&state, &member, &mut forms).await?;
-    } else if data::change_phone(&state, &member, &mut forms, &f.code).await? {
-        return Ok(Redirect::to("/me/data?done=phone").into_response());
+    } else if let Some(token) = data::change_phone(&state, &member, &mut forms, &f.code).await? {
+        // Every session ended with the old number; this device goes on with a new one.
+        let mut res = Redirect::to("/me/data?done=phone").into_response();
+        let cookie = HeaderValue::from_str(&auth::COOKIE.set(&state, &token)).map_err(anyhow::Error::from)?;
+        res.headers_mut().insert(header::SET_COOKIE, cookie);
+        return Ok(res);
     } else {
         forms.code_sent = forms.code_error.is_some();
     }

@@ -10,7 +10,6 @@ pub struct Leaving {
     pub in_pool: bool,
     pub active: bool,
     pub application_id: i64,
-    pub phone: String,
 }
 
 /// Marks the member as left: one conditional write; `None` when they had left already.
@@ -24,26 +23,22 @@ pub async fn mark_left(conn: &mut Conn, member_id: i64, now: i64) -> sqlx::Resul
     if done != 1 {
         return Ok(None);
     }
-    let (org_id, in_pool, status, application_id, phone): (i64, i64, String, i64, String) = sqlx::query_as(
-        "SELECT m.org_id, m.in_pool, m.status, m.application_id, a.phone FROM members m JOIN applications a ON a.id = m.application_id
-         WHERE m.id = $1",
-    )
-    .bind(member_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(Some(Leaving { org_id, in_pool: in_pool != 0, active: status == "active", application_id, phone }))
+    let (org_id, in_pool, status, application_id): (i64, i64, String, i64) =
+        sqlx::query_as("SELECT org_id, in_pool, status, application_id FROM members WHERE id = $1").bind(member_id).fetch_one(conn).await?;
+    Ok(Some(Leaving { org_id, in_pool: in_pool != 0, active: status == "active", application_id }))
 }
 
 /// Overwrites the person's data on every application of theirs (same blind index): name,
-/// phone, plate, the sealed ID, its index and mask, the birth date, the consent's address. The
-/// open key goes, so the person could join again one day.
-pub async fn applications(conn: &mut Conn, application_id: i64) -> sqlx::Result<Vec<i64>> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM applications WHERE id_blind = (SELECT id_blind FROM applications WHERE id = $1) OR id = $1")
+/// phone, plate, the sealed ID, its index and mask, the birth date, the consent's address, and
+/// the reasons reviewers wrote about them. The open key goes, so the person could join again
+/// one day. Returns the phone numbers those applications carried, for `phone` to erase.
+pub async fn applications(conn: &mut Conn, application_id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, phone FROM applications WHERE id_blind = (SELECT id_blind FROM applications WHERE id = $1) OR id = $1")
             .bind(application_id)
             .fetch_all(&mut *conn)
             .await?;
-    for id in &ids {
+    for (id, _) in &rows {
         sqlx::query(
             "UPDATE applications SET name = '', phone = '', plate = NULL, id_cipher = $2, id_blind = '', id_masked = '',
                  birth_date = '', open_key = NULL, consent_ip = '', decision_reason = NULL WHERE id = $1",
@@ -52,9 +47,13 @@ pub async fn applications(conn: &mut Conn, application_id: i64) -> sqlx::Result<
         .bind(Vec::<u8>::new())
         .execute(&mut *conn)
         .await?;
+        sqlx::query("UPDATE decisions SET reason = NULL WHERE application_id = $1").bind(id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM status_tokens WHERE application_id = $1").bind(id).execute(&mut *conn).await?;
     }
-    Ok(ids)
+    let mut phones: Vec<String> = rows.into_iter().map(|(_, phone)| phone).filter(|p| !p.is_empty()).collect();
+    phones.sort();
+    phones.dedup();
+    Ok(phones)
 }
 
 /// Codes and messages of the phone: codes deleted; messages not yet sent cancelled; every
@@ -74,13 +73,15 @@ pub async fn phone(conn: &mut Conn, phone: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Sessions end; a pending transfer is cancelled.
+/// Sessions end; a pending transfer is cancelled; what admins wrote on the member's transfers
+/// (note, reason) goes.
 pub async fn member_rows(conn: &mut Conn, member_id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM member_sessions WHERE member_id = $1").bind(member_id).execute(&mut *conn).await?;
+    super::repo::delete_sessions_of(&mut *conn, member_id).await?;
     sqlx::query("UPDATE transfers SET status = 'cancelled', decided_at = $2 WHERE member_id = $1 AND status = 'pending'")
         .bind(member_id)
         .bind(now)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    sqlx::query("UPDATE transfers SET note = NULL, reason = NULL WHERE member_id = $1").bind(member_id).execute(conn).await?;
     Ok(())
 }
