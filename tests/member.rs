@@ -224,6 +224,10 @@ on_both_databases!(my_data_shows_downloads_and_corrects, |app: TestApp| async mo
     assert_eq!(json["phone"], PHONE);
     assert_eq!(json["id_number_masked"], "11**************2X");
     assert!(json["union"].as_str().unwrap().contains("东风街道"));
+    // In words a driver reads, not the stored codes.
+    assert_eq!(json["member_status"], "在会");
+    assert_eq!(json["source"], "线上申请入会");
+    assert_eq!(json["applications"][0]["status"], "已通过");
     assert!(!json.to_string().contains(GOOD_ID));
     // A bad plate: the error beside the field, the input kept, nothing saved.
     let res = app.post_as(&cookie, "/me/data/correct", &[("name", "张小三"), ("plate", "XYZ")]).await;

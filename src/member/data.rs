@@ -3,7 +3,7 @@
 //! transaction (see `erase`), the figures kept without the person, the audit trail saying that
 //! it happened and not who.
 use super::auth::{MemberResult, SignedMember};
-use super::types::{DataForms, MyData, MyItemData};
+use super::types::{DataForms, MyData, MyItem, MyItemData};
 use super::{erase, repo};
 use crate::calendar::format_local;
 use crate::i18n::{Lang, T};
@@ -14,37 +14,52 @@ use crate::server::audit;
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
 
+/// The person's applications, and the transfers and transfer requests of the membership, each
+/// in words: shared by 我的 and the data page (and its download).
+pub async fn my_items(pool: &sqlx::AnyPool, member: &SignedMember) -> MemberResult<(Vec<MyItem>, Vec<MyItem>)> {
+    let applications = repo::applications_of(pool, member.application_id)
+        .await?
+        .into_iter()
+        .map(|(union, status, at)| MyItem {
+            what: T::MeApplication,
+            detail: union,
+            status: crate::join::ApplicationStatus::parse(&status).map_or(T::None2, |s| s.label()),
+            at: format_local(at),
+        })
+        .collect();
+    let asked = crate::transfer::requests::of_member(pool, member.member_id).await?.into_iter().map(|(to, status, at)| MyItem {
+        what: T::MeTransferRequest,
+        detail: to,
+        status: match status.as_str() {
+            "open" => T::RequestOpen,
+            "proposed" => T::RequestProposed,
+            _ => T::RequestCancelled,
+        },
+        at: format_local(at),
+    });
+    let requests = repo::transfers_of(pool, member.member_id)
+        .await?
+        .into_iter()
+        .map(|(kind, to, status, at)| MyItem {
+            what: crate::transfer::TransferKind::parse(&kind).map_or(T::MeTransfer, |k| k.label()),
+            detail: to.unwrap_or_default(),
+            status: crate::transfer::TransferStatus::parse(&status).map_or(T::None2, |s| s.label()),
+            at: format_local(at),
+        })
+        .chain(asked)
+        .collect();
+    Ok((applications, requests))
+}
+
 /// Everything stored about the member, in plain words.
 pub async fn my_data(state: &AppState, member: &SignedMember) -> MemberResult<Option<MyData>> {
     let pool = &state.db.pool;
     let Some(p) = repo::person(pool, member.member_id).await? else { return Ok(None) };
     let zh = |t: T| t.get(Lang::Zh).to_string();
-    let applications = repo::applications_of(pool, member.application_id)
-        .await?
-        .into_iter()
-        .map(|(union, status, at)| MyItemData {
-            what: zh(T::MeApplication),
-            union,
-            status: crate::join::ApplicationStatus::parse(&status).map(|s| zh(s.label())).unwrap_or(status),
-            at: format_local(at),
-        })
-        .collect();
-    let transfers = repo::transfers_of(pool, member.member_id)
-        .await?
-        .into_iter()
-        .map(|(kind, to, status, at)| MyItemData {
-            what: crate::transfer::TransferKind::parse(&kind).map(|k| zh(k.label())).unwrap_or(kind),
-            union: to.unwrap_or_default(),
-            status: crate::transfer::TransferStatus::parse(&status).map(|s| zh(s.label())).unwrap_or(status),
-            at: format_local(at),
-        })
-        .chain(crate::transfer::requests::of_member(pool, member.member_id).await?.into_iter().map(|(union, status, at)| MyItemData {
-            what: zh(T::MeTransferRequest),
-            union,
-            status,
-            at: format_local(at),
-        }))
-        .collect();
+    let words = |i: MyItem| MyItemData { what: zh(i.what), union: i.detail, status: zh(i.status), at: i.at };
+    let (applications, requests) = my_items(pool, member).await?;
+    let applications = applications.into_iter().map(words).collect();
+    let transfers = requests.into_iter().map(words).collect();
     let sessions = repo::sessions_of(pool, member.member_id)
         .await?
         .into_iter()
@@ -61,9 +76,9 @@ pub async fn my_data(state: &AppState, member: &SignedMember) -> MemberResult<Op
         union: p.union_name,
         in_pool: p.in_pool != 0,
         member_no: p.member_no,
-        member_status: p.status,
+        member_status: zh(if p.status == "active" { T::MemberActive } else { T::MemberMovedOut }),
         member_since: format_local(p.joined_at),
-        source: p.source,
+        source: zh(if p.source == "import" { T::SourceImport } else { T::SourceJoin }),
         consent_version: p.consent_version,
         consent_at: format_local(p.consent_at),
         consent_ip: p.consent_ip,

@@ -3,8 +3,7 @@
 //! fields); member pages are never stored by a browser or a proxy.
 use super::auth::{self, LoginAnswer, SignedMember};
 use super::repo;
-use super::types::{LoginForm, LoginView, MeView, MyItem};
-use crate::i18n::T;
+use super::types::{LoginForm, LoginView, MeView};
 use crate::server::error::{AppError, AppResult};
 use crate::server::state::AppState;
 use crate::server::web::{ClientIp, Form, Page};
@@ -41,14 +40,6 @@ pub async fn logout_post(State(state): State<AppState>, headers: HeaderMap) -> A
     Ok(res)
 }
 
-fn application_status(s: &str) -> T {
-    crate::join::ApplicationStatus::parse(s).map(|s| s.label()).unwrap_or(T::NotFound)
-}
-
-fn transfer_status(s: &str) -> T {
-    crate::transfer::TransferStatus::parse(s).map(|s| s.label()).unwrap_or(T::NotFound)
-}
-
 /// 我的: the member card, the union history, my applications and requests.
 pub async fn me_get(State(state): State<AppState>, member: SignedMember) -> AppResult<Page<MeView>> {
     let pool = &state.db.pool;
@@ -56,32 +47,7 @@ pub async fn me_get(State(state): State<AppState>, member: SignedMember) -> AppR
         return Err(AppError::NotFound);
     };
     let fmt = crate::calendar::format_local;
-    let applications = repo::applications_of(pool, member.application_id)
-        .await?
-        .into_iter()
-        .map(|(union, status, at)| MyItem { what: T::MeApplication, detail: union, status: application_status(&status), at: fmt(at) })
-        .collect();
-    let asked = crate::transfer::requests::of_member(pool, member.member_id).await?.into_iter().map(|(to, status, at)| MyItem {
-        what: T::MeTransferRequest,
-        detail: to,
-        status: match status.as_str() {
-            "open" => T::RequestOpen,
-            "proposed" => T::RequestProposed,
-            _ => T::RequestCancelled,
-        },
-        at: fmt(at),
-    });
-    let requests = repo::transfers_of(pool, member.member_id)
-        .await?
-        .into_iter()
-        .map(|(kind, to, status, at)| MyItem {
-            what: crate::transfer::TransferKind::parse(&kind).map(|k| k.label()).unwrap_or(T::MeTransfer),
-            detail: to.unwrap_or_default(),
-            status: transfer_status(&status),
-            at: fmt(at),
-        })
-        .chain(asked)
-        .collect();
+    let (applications, requests) = super::data::my_items(pool, &member).await?;
     let view = MeView {
         name_masked: crate::domain::PersonName::mask_stored(&name),
         member_no,

@@ -64,6 +64,10 @@ macro_rules! member_words {
         TransferRequested => "接转申请已提交，您所在的工会将为您办理。", "Your request was sent: your union will handle the transfer.";
         MeTransferRequest => "接转申请", "Transfer request";
         RequestOpen => "待工会办理", "Waiting for your union";
+        MemberActive => "在会", "A member";
+        MemberMovedOut => "已转出本市", "Moved out of the city";
+        SourceJoin => "线上申请入会", "Joined online";
+        SourceImport => "由单位名册导入", "Imported from a workplace roster";
         RequestProposed => "已办理", "Handled";
         RequestCancelled => "已取消", "Cancelled";
     } $($rest)* } };
