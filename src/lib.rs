@@ -22,6 +22,8 @@ pub mod transfer;
 pub mod workdays;
 // benefits
 pub mod benefit;
+// the service hall
+pub mod hall;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

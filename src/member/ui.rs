@@ -61,6 +61,8 @@ pub fn MemberNav(lang: Lang) -> impl IntoView {
             <a href="/me">{t(T::MeTitle)}</a>
             <a href="/me/card">{t(T::CardTitle)}</a>
             <a href="/me/benefits">{t(T::MeBenefits)}</a>
+            <a href="/hall">{t(T::HallTitle)}</a>
+            <a href="/me/requests">{t(T::MyServices)}</a>
             <a href="/me/data">{t(T::MyDataTitle)}</a>
             <form method="post" action="/me/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>

@@ -56,6 +56,13 @@ pub enum Action {
     Redeem,
     /// A mistaken redemption reversed, with its reason.
     RedeemReverse,
+    // service hall
+    /// A service request made (by a member, or by an admin for someone).
+    ServiceAsk,
+    /// A step taken on a service request (accepted, in progress, more needed, done, declined).
+    ServiceStep,
+    /// A service of the catalogue added or changed.
+    ServiceSetup,
 }
 
 impl Action {
@@ -91,6 +98,10 @@ impl Action {
             Action::BenefitSetup => "benefit_setup",
             Action::Redeem => "redeem",
             Action::RedeemReverse => "redeem_reverse",
+            // service hall
+            Action::ServiceAsk => "service_ask",
+            Action::ServiceStep => "service_step",
+            Action::ServiceSetup => "service_setup",
         }
     }
 }
@@ -153,6 +164,11 @@ pub enum Target {
     Campaign(i64),
     Coupon(i64),
     Redemption(i64),
+    // service hall
+    Service(i64),
+    ServiceRequest(i64),
+    /// An attachment of a service request.
+    ServiceFile(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -176,6 +192,10 @@ impl std::fmt::Display for Target {
             Target::Campaign(id) => write!(f, "campaign:{id}"),
             Target::Coupon(id) => write!(f, "coupon:{id}"),
             Target::Redemption(id) => write!(f, "redemption:{id}"),
+            // service hall
+            Target::Service(id) => write!(f, "service:{id}"),
+            Target::ServiceRequest(id) => write!(f, "service_request:{id}"),
+            Target::ServiceFile(id) => write!(f, "service_file:{id}"),
         }
     }
 }

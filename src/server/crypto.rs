@@ -133,6 +133,31 @@ impl Keyring {
         self.open(key_id, &bytes, row_identity)
     }
 
+    /// Seals bytes (a stored file) under the active key, bound to `identity`:
+    /// `key id (8 bytes, big-endian) || nonce || ciphertext`.
+    pub fn seal_bytes(&self, plain: &[u8], identity: &str) -> Vec<u8> {
+        let (key_id, sealed) = self.seal(plain, identity);
+        let mut out = key_id.to_be_bytes().to_vec();
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens what `seal_bytes` made; fails on a wrong key, a wrong identity or tampering.
+    pub fn open_bytes(&self, sealed: &[u8], identity: &str) -> anyhow::Result<Vec<u8>> {
+        if sealed.len() < 8 {
+            bail!("sealed value too short");
+        }
+        let key_id = i64::from_be_bytes(sealed[..8].try_into().expect("8 bytes"));
+        let (_, cipher) = self.keys.iter().find(|(k, _)| *k == key_id).ok_or_else(|| anyhow!("unknown key id {key_id}"))?;
+        let body = &sealed[8..];
+        if body.len() < 24 {
+            bail!("sealed value too short");
+        }
+        cipher
+            .decrypt(XNonce::from_slice(&body[..24]), Payload { msg: &body[24..], aad: identity.as_bytes() })
+            .map_err(|_| anyhow!("sealed value does not open"))
+    }
+
     /// The keyed blind index of an ID number, for duplicate checks.
     pub fn blind_index(&self, id: &IdNumber) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index_key).expect("32 bytes");

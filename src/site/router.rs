@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, hall, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -152,6 +152,32 @@ pub fn router(state: AppState) -> Router {
         .route("/merchant/staff", post(benefit::http::merchant_staff_post))
         .route("/merchant/redeem", get(benefit::http::redeem_get).post(benefit::http::redeem_post))
         .route("/merchant/redemptions/{id}/reverse", post(benefit::http::merchant_reverse))
+        // the service hall
+        .route("/hall", get(hall::http::hall_get))
+        .route(
+            "/hall/{code}",
+            get(hall::http::service_get)
+                .post(hall::http::service_post)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::hall::POST_MAX_BYTES)),
+        )
+        .route("/me/requests", get(hall::http::mine_get))
+        .route("/me/requests/{id}", get(hall::http::my_request_get))
+        .route("/me/requests/{id}/supplement", post(hall::http::supplement_post))
+        .route("/me/requests/{id}/files/{file}", get(hall::http::my_file))
+        .route("/admin/hall", get(hall::admin_http::queue_get))
+        .route("/admin/hall/{id}", get(hall::admin_http::request_get))
+        .route("/admin/hall/{id}/step", post(hall::admin_http::step_post))
+        .route("/admin/hall/{id}/reveal", post(hall::admin_http::reveal_post))
+        .route("/admin/hall/{id}/files/{file}", get(hall::admin_http::file_get))
+        .route(
+            "/admin/hall/file/{code}",
+            get(hall::admin_http::file_for_get)
+                .post(hall::admin_http::file_for_post)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::hall::POST_MAX_BYTES)),
+        )
+        .route("/admin/services", get(hall::catalogue::list_get))
+        .route("/admin/services/new", get(hall::catalogue::new_get).post(hall::catalogue::new_post))
+        .route("/admin/services/{id}", get(hall::catalogue::edit_get).post(hall::catalogue::edit_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -60,6 +60,15 @@ pub enum PageData {
     Redeem(crate::benefit::RedeemView),
     MyBenefits(crate::benefit::MyBenefitsView),
     CouponCode(crate::benefit::CouponCodeView),
+    // the service hall
+    Hall(crate::hall::HallView),
+    ServiceForm(crate::hall::ServiceFormView),
+    MyRequests(crate::hall::MyRequestsView),
+    MyRequest(crate::hall::MyRequestView),
+    HallQueue(crate::hall::HallQueueView),
+    HallRequest(crate::hall::HallRequestView),
+    Catalogue(crate::hall::CatalogueView),
+    ServiceEdit(crate::hall::ServiceEditView),
 }
 
 impl PageData {
@@ -104,6 +113,11 @@ impl PageData {
             PageData::Redeem(_) => T::RedeemTitle,
             PageData::MyBenefits(_) => T::MyBenefits,
             PageData::CouponCode(_) => T::UseCoupon,
+            // the service hall
+            PageData::Hall(_) | PageData::ServiceForm(_) => T::HallTitle,
+            PageData::MyRequests(_) | PageData::MyRequest(_) => T::MyServices,
+            PageData::HallQueue(_) | PageData::HallRequest(_) => T::HallQueue,
+            PageData::Catalogue(_) | PageData::ServiceEdit(_) => T::Catalogue,
         }
     }
 
@@ -166,6 +180,15 @@ impl PageData {
         .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
         .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
         .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
+        // the service hall
+        .or_else(|| take::<crate::hall::HallView>(v).map(PageData::Hall))
+        .or_else(|| take::<crate::hall::ServiceFormView>(v).map(PageData::ServiceForm))
+        .or_else(|| take::<crate::hall::MyRequestsView>(v).map(PageData::MyRequests))
+        .or_else(|| take::<crate::hall::MyRequestView>(v).map(PageData::MyRequest))
+        .or_else(|| take::<crate::hall::HallQueueView>(v).map(PageData::HallQueue))
+        .or_else(|| take::<crate::hall::HallRequestView>(v).map(PageData::HallRequest))
+        .or_else(|| take::<crate::hall::CatalogueView>(v).map(PageData::Catalogue))
+        .or_else(|| take::<crate::hall::ServiceEditView>(v).map(PageData::ServiceEdit))
     }
 }
 
@@ -257,6 +280,15 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
         PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
         PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
+        // the service hall
+        PageData::Hall(v) => view! { <crate::hall::ui::HallPage view=v lang=lang/> }.into_any(),
+        PageData::ServiceForm(v) => view! { <crate::hall::ui::ServiceFormPage view=v lang=lang/> }.into_any(),
+        PageData::MyRequests(v) => view! { <crate::hall::ui::MyRequestsPage view=v lang=lang/> }.into_any(),
+        PageData::MyRequest(v) => view! { <crate::hall::ui::MyRequestPage view=v lang=lang/> }.into_any(),
+        PageData::HallQueue(v) => view! { <crate::hall::admin_ui::HallQueuePage view=v lang=lang/> }.into_any(),
+        PageData::HallRequest(v) => view! { <crate::hall::admin_ui::HallRequestPage view=v lang=lang/> }.into_any(),
+        PageData::Catalogue(v) => view! { <crate::hall::admin_ui::CataloguePage view=v lang=lang/> }.into_any(),
+        PageData::ServiceEdit(v) => view! { <crate::hall::admin_ui::ServiceEditPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

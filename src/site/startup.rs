@@ -64,6 +64,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let exports = tokio::spawn(crate::roster::jobs::run(state.clone()));
     // benefits
     let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
+    let hall = tokio::spawn(crate::hall::engine::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
@@ -71,6 +72,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         let _stop_transfers_with_us = AbortOnDrop(transfers);
         let _stop_exports_with_us = AbortOnDrop(exports);
         let _stop_welcome_with_us = AbortOnDrop(welcome);
+        let _stop_hall_with_us = AbortOnDrop(hall);
         dispatcher.run().await
     })
 }

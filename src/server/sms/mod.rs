@@ -72,10 +72,17 @@ pub enum Template {
     // benefits
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
+    // service hall
+    /// To the asker: their service request reached a step. Params: `service`, `no`, `step`, `link`.
+    ServiceProgress,
+    /// To a handling union's officers: service requests waiting for them. Params: `count`, `due`.
+    ServiceWaiting,
+    /// To a parent union's managers: overdue service requests at a union (督办). Params: `count`, `org`.
+    ServiceEscalation,
 }
 
 impl Template {
-    pub const ALL: [Template; 16] = [
+    pub const ALL: [Template; 19] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -94,6 +101,10 @@ impl Template {
         Template::PhoneChangeCode,
         // benefits
         Template::WelcomePack,
+        // service hall
+        Template::ServiceProgress,
+        Template::ServiceWaiting,
+        Template::ServiceEscalation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +127,10 @@ impl Template {
             Template::PhoneChangeCode => "phone_change_code",
             // benefits
             Template::WelcomePack => "welcome_pack",
+            // service hall
+            Template::ServiceProgress => "service_progress",
+            Template::ServiceWaiting => "service_waiting",
+            Template::ServiceEscalation => "service_escalation",
         }
     }
 
@@ -141,6 +156,10 @@ impl Template {
             Template::Chase => &["by", "org"],
             // benefits
             Template::WelcomePack => &["title", "link"],
+            // service hall
+            Template::ServiceProgress => &["service", "no", "step", "link"],
+            Template::ServiceWaiting => &["count", "due"],
+            Template::ServiceEscalation => &["count", "org"],
         }
     }
 
@@ -198,6 +217,14 @@ impl Template {
             }
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
+            // service hall
+            Template::ServiceProgress => {
+                format!("【工会E家】您申请的{}（编号{}）{}。查看详情：{}", p("service"), p("no"), p("step"), p("link"))
+            }
+            Template::ServiceWaiting => format!("【工会E家】您有{}件服务申请待办理，请于{}前办理。", p("count"), p("due")),
+            Template::ServiceEscalation => {
+                format!("【工会E家】督办提醒：{}有{}件服务申请已超期未办理，请督促办理。", p("org"), p("count"))
+            }
         }
     }
 }
