@@ -22,6 +22,8 @@ pub mod transfer;
 pub mod workdays;
 // benefits
 pub mod benefit;
+// events
+pub mod event;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

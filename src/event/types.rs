@@ -171,8 +171,9 @@ pub struct EventDetailView {
     pub eligible: Option<bool>,
     pub mine: Option<MySignup>,
     pub notice: Option<(T, bool)>,
-    /// The ticket: the QR as an SVG drawn on the server (shown after the member asks for it).
-    pub ticket_qr: Option<String>,
+    /// The ticket: the QR as an SVG drawn on the server and the link it holds, written out for
+    /// a door whose camera fails (shown after the member asks for it).
+    pub ticket_qr: Option<(String, String)>,
 }
 
 /// What the admin typed into the event form, kept for a re-render.
@@ -192,7 +193,7 @@ pub struct EventInput {
 }
 
 /// An event's figures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Figures {
     pub capacity: i64,
     pub confirmed: i64,

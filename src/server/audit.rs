@@ -56,6 +56,11 @@ pub enum Action {
     Redeem,
     /// A mistaken redemption reversed, with its reason.
     RedeemReverse,
+    // events
+    /// An event created by a union's manager or the city admin.
+    EventSetup,
+    /// A ticket checked in at an event's door (or a scan outside the admin's subtree).
+    EventCheckIn,
 }
 
 impl Action {
@@ -91,6 +96,9 @@ impl Action {
             Action::BenefitSetup => "benefit_setup",
             Action::Redeem => "redeem",
             Action::RedeemReverse => "redeem_reverse",
+            // events
+            Action::EventSetup => "event_setup",
+            Action::EventCheckIn => "event_check_in",
         }
     }
 }
@@ -153,6 +161,9 @@ pub enum Target {
     Campaign(i64),
     Coupon(i64),
     Redemption(i64),
+    // events
+    Event(i64),
+    EventSignup(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -176,6 +187,9 @@ impl std::fmt::Display for Target {
             Target::Campaign(id) => write!(f, "campaign:{id}"),
             Target::Coupon(id) => write!(f, "coupon:{id}"),
             Target::Redemption(id) => write!(f, "redemption:{id}"),
+            // events
+            Target::Event(id) => write!(f, "event:{id}"),
+            Target::EventSignup(id) => write!(f, "event_signup:{id}"),
         }
     }
 }

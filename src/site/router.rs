@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, event, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -152,6 +152,16 @@ pub fn router(state: AppState) -> Router {
         .route("/merchant/staff", post(benefit::http::merchant_staff_post))
         .route("/merchant/redeem", get(benefit::http::redeem_get).post(benefit::http::redeem_post))
         .route("/merchant/redemptions/{id}/reverse", post(benefit::http::merchant_reverse))
+        // events and training
+        .route("/events", get(event::http::list))
+        .route("/events/{id}", get(event::http::detail))
+        .route("/events/{id}/signup", post(event::http::sign_up))
+        .route("/events/{id}/cancel", post(event::http::cancel))
+        .route("/events/{id}/ticket", post(event::http::ticket))
+        .route("/admin/events", get(event::admin_http::list).post(event::admin_http::create))
+        .route("/admin/events/{id}", get(event::admin_http::detail))
+        .route("/admin/events/{id}/door", post(event::admin_http::door))
+        .route("/admin/events/ticket/{token}", get(event::admin_http::ticket_get).post(event::admin_http::ticket_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

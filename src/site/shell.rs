@@ -60,6 +60,12 @@ pub enum PageData {
     Redeem(crate::benefit::RedeemView),
     MyBenefits(crate::benefit::MyBenefitsView),
     CouponCode(crate::benefit::CouponCodeView),
+    // events
+    Events(crate::event::EventsView),
+    EventDetail(crate::event::EventDetailView),
+    EventsAdmin(crate::event::EventsAdminView),
+    EventAdmin(crate::event::EventAdminView),
+    Ticket(crate::event::TicketView),
 }
 
 impl PageData {
@@ -104,6 +110,12 @@ impl PageData {
             PageData::Redeem(_) => T::RedeemTitle,
             PageData::MyBenefits(_) => T::MyBenefits,
             PageData::CouponCode(_) => T::UseCoupon,
+            // events
+            PageData::Events(_) => T::EventsTitle,
+            PageData::EventDetail(_) => T::EventsTitle,
+            PageData::EventsAdmin(_) => T::EventsAdmin,
+            PageData::EventAdmin(_) => T::EventAttendance,
+            PageData::Ticket(_) => T::EventCheckIn,
         }
     }
 
@@ -166,6 +178,12 @@ impl PageData {
         .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
         .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
         .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
+        // events
+        .or_else(|| take::<crate::event::EventsView>(v).map(PageData::Events))
+        .or_else(|| take::<crate::event::EventDetailView>(v).map(PageData::EventDetail))
+        .or_else(|| take::<crate::event::EventsAdminView>(v).map(PageData::EventsAdmin))
+        .or_else(|| take::<crate::event::EventAdminView>(v).map(PageData::EventAdmin))
+        .or_else(|| take::<crate::event::TicketView>(v).map(PageData::Ticket))
     }
 }
 
@@ -257,6 +275,12 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
         PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
         PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
+        // events
+        PageData::Events(v) => view! { <crate::event::ui::EventsPage view=v lang=lang/> }.into_any(),
+        PageData::EventDetail(v) => view! { <crate::event::ui::EventDetailPage view=v lang=lang/> }.into_any(),
+        PageData::EventsAdmin(v) => view! { <crate::event::ui::EventsAdminPage view=v lang=lang/> }.into_any(),
+        PageData::EventAdmin(v) => view! { <crate::event::ui::EventAdminPage view=v lang=lang/> }.into_any(),
+        PageData::Ticket(v) => view! { <crate::event::ui::TicketPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -72,10 +72,14 @@ pub enum Template {
     // benefits
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
+    // events
+    /// To a member on an event's waiting list: a place came free and is theirs. Params:
+    /// `title`, `start`, `link`.
+    EventPromoted,
 }
 
 impl Template {
-    pub const ALL: [Template; 16] = [
+    pub const ALL: [Template; 17] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -94,6 +98,8 @@ impl Template {
         Template::PhoneChangeCode,
         // benefits
         Template::WelcomePack,
+        // events
+        Template::EventPromoted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +122,8 @@ impl Template {
             Template::PhoneChangeCode => "phone_change_code",
             // benefits
             Template::WelcomePack => "welcome_pack",
+            // events
+            Template::EventPromoted => "event_promoted",
         }
     }
 
@@ -141,6 +149,8 @@ impl Template {
             Template::Chase => &["by", "org"],
             // benefits
             Template::WelcomePack => &["title", "link"],
+            // events
+            Template::EventPromoted => &["title", "start", "link"],
         }
     }
 
@@ -198,6 +208,13 @@ impl Template {
             }
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
+            // events
+            Template::EventPromoted => format!(
+                "【工会E家】您报名的「{}」已由候补转为报名成功，活动时间{}。查看入场券：{}",
+                p("title"),
+                p("start"),
+                p("link")
+            ),
         }
     }
 }
