@@ -161,14 +161,20 @@ pub async fn detail(
 }
 
 /// This browser checks tickets in for this event from now on (a cookie for 24 hours).
-pub async fn door(State(state): State<AppState>, me: Allowed<EventDoor>, Path(id): Path<i64>, Form(f): Form<BackForm>) -> AppResult<Response> {
+pub async fn door(
+    State(state): State<AppState>,
+    me: Allowed<EventDoor>,
+    Path(id): Path<i64>,
+    Form(f): Form<BackForm>,
+) -> AppResult<Response> {
     if scoped(&state, &me.admin, &me.ip, id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let secure = if state.config.public_url.starts_with("https://") || state.config.production { "; Secure" } else { "" };
     let cookie = format!("{DOOR_COOKIE}={id}; Path=/admin/events; HttpOnly; SameSite=Lax; Max-Age=86400{secure}");
     // Back to the scanned ticket when the choice was made there, else to the event's page.
-    let back = checkin::parse_token(&f.ticket).map(|t| format!("/admin/events/ticket/{t}")).unwrap_or(format!("/admin/events/{id}?done=door"));
+    let back =
+        checkin::parse_token(&f.ticket).map(|t| format!("/admin/events/ticket/{t}")).unwrap_or(format!("/admin/events/{id}?done=door"));
     let mut res = Redirect::to(&back).into_response();
     res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
     Ok(res)

@@ -80,7 +80,13 @@ fn done_notice(done: &str) -> Option<(T, bool)> {
     }
 }
 
-async fn detail_view(state: &AppState, member: Option<(i64, i64)>, id: i64, notice: Option<(T, bool)>, qr: Option<(String, String)>) -> AppResult<Response> {
+async fn detail_view(
+    state: &AppState,
+    member: Option<(i64, i64)>,
+    id: i64,
+    notice: Option<(T, bool)>,
+    qr: Option<(String, String)>,
+) -> AppResult<Response> {
     let mut conn = state.db.pool.acquire().await?;
     let Some(e) = repo::event(&mut conn, id).await? else { return Err(AppError::NotFound) };
     let (eligible, mine) = match member {
@@ -88,7 +94,8 @@ async fn detail_view(state: &AppState, member: Option<(i64, i64)>, id: i64, noti
         None => (None, None),
     };
     // A member outside the audience learns nothing of the event but that it is not for them.
-    let view = EventDetailView { event: service::item(&e, state.now()), signed_in: member.is_some(), eligible, mine, notice, ticket_qr: qr };
+    let view =
+        EventDetailView { event: service::item(&e, state.now()), signed_in: member.is_some(), eligible, mine, notice, ticket_qr: qr };
     Ok(Page::ok(view).no_store().into_response())
 }
 

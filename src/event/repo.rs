@@ -136,14 +136,17 @@ pub async fn lock_event(conn: &mut Conn, event_id: i64) -> sqlx::Result<bool> {
 
 /// Takes a place: one conditional write; `false` when the event is full.
 pub async fn take_place(conn: &mut Conn, event_id: i64) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE events SET confirmed = confirmed + 1 WHERE id = $1 AND confirmed < capacity").bind(event_id).execute(conn).await?;
+    let done = sqlx::query("UPDATE events SET confirmed = confirmed + 1 WHERE id = $1 AND confirmed < capacity")
+        .bind(event_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Gives a place back: one conditional write (never below zero).
 pub async fn give_place(conn: &mut Conn, event_id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE events SET confirmed = confirmed - 1 WHERE id = $1 AND confirmed > 0").bind(event_id).execute(conn).await?;
+    let done =
+        sqlx::query("UPDATE events SET confirmed = confirmed - 1 WHERE id = $1 AND confirmed > 0").bind(event_id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -177,7 +180,11 @@ pub async fn insert_signup(
 }
 
 /// The member's live sign-up of an event: (id, status, queue number, checked in at).
-pub async fn live_signup(conn: &mut Conn, event_id: i64, member_id: i64) -> sqlx::Result<Option<(i64, SignupStatus, Option<i64>, Option<i64>)>> {
+pub async fn live_signup(
+    conn: &mut Conn,
+    event_id: i64,
+    member_id: i64,
+) -> sqlx::Result<Option<(i64, SignupStatus, Option<i64>, Option<i64>)>> {
     let row: Option<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT id, status, queue_no, checked_in_at FROM event_signups WHERE event_id = $1 AND member_id = $2 AND status <> 'cancelled'",
     )
@@ -190,12 +197,11 @@ pub async fn live_signup(conn: &mut Conn, event_id: i64, member_id: i64) -> sqlx
 
 /// Where a waiting sign-up stands: 1 + those waiting before it.
 pub async fn position(conn: &mut Conn, event_id: i64, queue_no: i64) -> sqlx::Result<i64> {
-    let before: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM event_signups WHERE event_id = $1 AND status = 'waiting' AND queue_no < $2")
-            .bind(event_id)
-            .bind(queue_no)
-            .fetch_one(conn)
-            .await?;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM event_signups WHERE event_id = $1 AND status = 'waiting' AND queue_no < $2")
+        .bind(event_id)
+        .bind(queue_no)
+        .fetch_one(conn)
+        .await?;
     Ok(before + 1)
 }
 
@@ -221,11 +227,12 @@ pub async fn first_waiting(conn: &mut Conn, event_id: i64) -> sqlx::Result<Optio
 
 /// Moves a waiting sign-up up: one conditional write (waiting → confirmed).
 pub async fn promote(conn: &mut Conn, signup_id: i64, now: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE event_signups SET status = 'confirmed', confirmed_at = $1, promoted = 1 WHERE id = $2 AND status = 'waiting'")
-        .bind(now)
-        .bind(signup_id)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE event_signups SET status = 'confirmed', confirmed_at = $1, promoted = 1 WHERE id = $2 AND status = 'waiting'")
+            .bind(now)
+            .bind(signup_id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -335,7 +342,5 @@ pub async fn signups_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<(i6
     .bind(member_id)
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|(e, id, s, q, c)| Ok((e, id, SignupStatus::parse(&s).ok_or_else(|| bad("sign-up status"))?, q, c)))
-        .collect()
+    rows.into_iter().map(|(e, id, s, q, c)| Ok((e, id, SignupStatus::parse(&s).ok_or_else(|| bad("sign-up status"))?, q, c))).collect()
 }

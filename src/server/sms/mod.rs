@@ -209,12 +209,9 @@ impl Template {
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
             // events
-            Template::EventPromoted => format!(
-                "【工会E家】您报名的「{}」已由候补转为报名成功，活动时间{}。查看入场券：{}",
-                p("title"),
-                p("start"),
-                p("link")
-            ),
+            Template::EventPromoted => {
+                format!("【工会E家】您报名的「{}」已由候补转为报名成功，活动时间{}。查看入场券：{}", p("title"), p("start"), p("link"))
+            }
         }
     }
 }
