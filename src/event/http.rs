@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, me: MaybeMember, Query(q): Quer
     let mine: HashMap<i64, MySignup> = match me.0 {
         Some((member_id, _)) => {
             let mut map = HashMap::new();
-            for (event_id, ..) in repo::signups_of(&mut conn, member_id).await? {
+            for event_id in repo::signed_events(&mut conn, member_id).await? {
                 if let Some(s) = service::my_signup(&mut conn, event_id, member_id).await? {
                     map.insert(event_id, s);
                 }

@@ -334,13 +334,10 @@ pub async fn signups(conn: &mut Conn, event_id: i64) -> sqlx::Result<Vec<(Signup
         .collect()
 }
 
-/// The member's live sign-ups: event id → (id, status, queue number, checked in at).
-pub async fn signups_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<(i64, i64, SignupStatus, Option<i64>, Option<i64>)>> {
-    let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT event_id, id, status, queue_no, checked_in_at FROM event_signups WHERE member_id = $1 AND status <> 'cancelled'",
-    )
-    .bind(member_id)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(|(e, id, s, q, c)| Ok((e, id, SignupStatus::parse(&s).ok_or_else(|| bad("sign-up status"))?, q, c))).collect()
+/// The events the member holds a live sign-up of.
+pub async fn signed_events(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT event_id FROM event_signups WHERE member_id = $1 AND status <> 'cancelled'")
+        .bind(member_id)
+        .fetch_all(conn)
+        .await
 }

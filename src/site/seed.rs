@@ -41,7 +41,14 @@ const CHANNELS: &[(&str, &str, &str)] = &[
 /// (union code, kind, title, place, capacity, audience)
 const EVENTS: &[(&str, crate::event::EventKind, &str, &str, i64, crate::event::Audience)] = &[
     ("340302", crate::event::EventKind::Training, "货车司机冬季安全驾驶培训", "龙子湖区职工服务中心", 30, crate::event::Audience::Subtree),
-    ("340300", crate::event::EventKind::Checkup, "新就业形态劳动者免费健康体检", "蚌埠市第一人民医院体检中心", 100, crate::event::Audience::All),
+    (
+        "340300",
+        crate::event::EventKind::Checkup,
+        "新就业形态劳动者免费健康体检",
+        "蚌埠市第一人民医院体检中心",
+        100,
+        crate::event::Audience::All,
+    ),
 ];
 
 /// Seeds the demo data when the tree is empty; returns whether it did.
