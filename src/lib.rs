@@ -24,6 +24,8 @@ pub mod workdays;
 pub mod benefit;
 // the service hall
 pub mod hall;
+// events
+pub mod event;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

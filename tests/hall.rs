@@ -151,12 +151,13 @@ on_both_databases!(a_member_asks_for_medical_aid_and_hears_of_each_step, |app: T
     let mgr = app.login("lzh_mgr").await;
     let queue = app.get_as(&mgr, "/admin/hall").await.text().await.unwrap();
     assert!(queue.contains("医疗救助") && queue.contains(&format!("FW{id:06}")));
-    let res = app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "accepted"), ("note", "")]).await;
+    let res = app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "accepted"), ("note", ""), ("from", "received")]).await;
     assert_eq!(res.status(), 303);
-    let res = app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "done"), ("note", "救助金已发放")]).await;
+    let res =
+        app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "done"), ("note", "救助金已发放"), ("from", "accepted")]).await;
     assert_eq!(res.status(), 303);
     // Finished: no further step.
-    let again = app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "declined"), ("note", "x")]).await;
+    let again = app.post_as(&mgr, &format!("/admin/hall/{id}/step"), &[("step", "declined"), ("note", "x"), ("from", "accepted")]).await;
     assert_eq!(again.status(), 200);
     assert!(again.text().await.unwrap().contains("刚刚已被处理"));
     assert_eq!(progress_sms(&app, PHONE_A).await, vec!["已收到", "已受理", "已办结"]);
@@ -247,8 +248,8 @@ on_both_databases!(two_officers_at_once_take_one_step, |app: TestApp| async move
     let (c1, c2) = (app.login("a1").await, app.login("a2").await);
     let path = format!("/admin/hall/{id}/step");
     let (r1, r2) = tokio::join!(
-        app.post_as(&c1, &path, &[("step", "accepted"), ("note", "")]),
-        app.post_as(&c2, &path, &[("step", "declined"), ("note", "不属于受理范围")])
+        app.post_as(&c1, &path, &[("step", "accepted"), ("note", ""), ("from", "received")]),
+        app.post_as(&c2, &path, &[("step", "declined"), ("note", "不属于受理范围"), ("from", "received")])
     );
     let wins = [r1.status(), r2.status()].iter().filter(|s| s.as_u16() == 303).count();
     assert_eq!(wins, 1, "one step wins");
@@ -256,10 +257,10 @@ on_both_databases!(two_officers_at_once_take_one_step, |app: TestApp| async move
     assert_eq!(progress_sms(&app, PHONE_A).await.len(), 2, "received, and the one step");
     // Declining or asking for more needs a note for the member.
     if app.count(&format!("SELECT COUNT(*) FROM hall_requests WHERE id = {id} AND status = 'accepted'")).await == 1 {
-        let res = app.post_as(&c1, &path, &[("step", "more_needed"), ("note", " ")]).await;
+        let res = app.post_as(&c1, &path, &[("step", "more_needed"), ("note", " "), ("from", "accepted")]).await;
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("请写明原因"));
-        let res = app.post_as(&c1, &path, &[("step", "more_needed"), ("note", "请补充工资欠条照片")]).await;
+        let res = app.post_as(&c1, &path, &[("step", "more_needed"), ("note", "请补充工资欠条照片"), ("from", "accepted")]).await;
         assert_eq!(res.status(), 303);
         // The member adds it; the request goes back to the union, accepted as before.
         let res = app.post_as(&me, &format!("/me/requests/{id}/supplement"), &[("text", "欠条已拍照，明天送到工会")]).await;
@@ -293,7 +294,7 @@ on_both_databases!(hardship_files_are_sealed_scoped_and_every_view_audited, |app
     let rev = app.login("lzh_rev").await;
     let page = app.get_as(&rev, &format!("/admin/hall/{id}")).await.text().await.unwrap();
     assert!(page.contains("仅经办工会负责人可查看") && !page.contains("尿毒症"));
-    let res = app.post_as(&rev, &format!("/admin/hall/{id}/step"), &[("step", "accepted"), ("note", "")]).await;
+    let res = app.post_as(&rev, &format!("/admin/hall/{id}/step"), &[("step", "accepted"), ("note", ""), ("from", "received")]).await;
     assert_eq!(res.status(), 404);
     // Its manager sees it (ID masked) and the view is on the record.
     app.admin("340302", "manager", "lzh_mgr").await;
@@ -315,7 +316,7 @@ on_both_databases!(hardship_files_are_sealed_scoped_and_every_view_audited, |app
     app.admin("340303", "manager", "bs_mgr").await;
     let other = app.login("bs_mgr").await;
     assert_eq!(app.get_as(&other, &format!("/admin/hall/{id}")).await.status(), 404);
-    assert_eq!(app.post_as(&other, &format!("/admin/hall/{id}/step"), &[("step", "accepted")]).await.status(), 404);
+    assert_eq!(app.post_as(&other, &format!("/admin/hall/{id}/step"), &[("step", "accepted"), ("from", "received")]).await.status(), 404);
     assert!(!app.get_as(&other, "/admin/hall").await.text().await.unwrap().contains(&format!("FW{id:06}")));
     assert!(
         app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE target = 'service_request:{id}' AND outcome = 'not_found'")).await >= 2

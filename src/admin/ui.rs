@@ -33,6 +33,7 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/benefits">{t(T::BenefitsAdmin)}</a> })}
             <a href="/admin/hall">{t(T::HallQueue)}</a>
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/services">{t(T::Catalogue)}</a> })}
+            <a href="/admin/events">{t(T::EventsAdmin)}</a>
             <form method="post" action="/admin/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>
             </form>

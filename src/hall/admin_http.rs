@@ -122,6 +122,10 @@ pub struct StepForm {
     pub step: String,
     #[serde(default)]
     pub note: String,
+    /// The step the officer saw: a step taken on a page gone stale (someone acted meanwhile)
+    /// is refused rather than applied to the newer state.
+    #[serde(default)]
+    pub from: String,
 }
 
 pub async fn step_post(
@@ -132,7 +136,7 @@ pub async fn step_post(
 ) -> AppResult<Response> {
     let me = me.signed_in();
     let Some((r, access)) = scoped(&state, &me, id).await? else { return Err(AppError::NotFound) };
-    let Some(to) = Step::parse(&form.step) else {
+    let (Some(to), true) = (Step::parse(&form.step), Step::parse(&form.from) == Some(r.step)) else {
         return detail(&state, &me, &r, &access, false, Some((T::HallStale, false))).await;
     };
     match service::take_step(&state, &me.admin, &me.ip, &r, to, &form.note).await? {

@@ -87,6 +87,7 @@ pub fn HallRequestPage(view: HallRequestView, lang: Lang) -> impl IntoView {
             </dl>
             {(!view.next.is_empty()).then(|| view! {
                 <form method="post" action=format!("/admin/hall/{id}/step") class="decide">
+                    <input type="hidden" name="from" value=l.step.as_str()/>
                     <div class="field">
                         <label for="note">{t(T::HallNote)}</label>
                         <textarea id="note" name="note" rows="2" maxlength="500"></textarea>

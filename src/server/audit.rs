@@ -63,6 +63,11 @@ pub enum Action {
     ServiceStep,
     /// A service of the catalogue added or changed.
     ServiceSetup,
+    // events
+    /// An event created by a union's manager or the city admin.
+    EventSetup,
+    /// A ticket checked in at an event's door (or a scan outside the admin's subtree).
+    EventCheckIn,
 }
 
 impl Action {
@@ -102,6 +107,9 @@ impl Action {
             Action::ServiceAsk => "service_ask",
             Action::ServiceStep => "service_step",
             Action::ServiceSetup => "service_setup",
+            // events
+            Action::EventSetup => "event_setup",
+            Action::EventCheckIn => "event_check_in",
         }
     }
 }
@@ -169,6 +177,9 @@ pub enum Target {
     ServiceRequest(i64),
     /// An attachment of a service request.
     ServiceFile(i64),
+    // events
+    Event(i64),
+    EventSignup(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -196,6 +207,9 @@ impl std::fmt::Display for Target {
             Target::Service(id) => write!(f, "service:{id}"),
             Target::ServiceRequest(id) => write!(f, "service_request:{id}"),
             Target::ServiceFile(id) => write!(f, "service_file:{id}"),
+            // events
+            Target::Event(id) => write!(f, "event:{id}"),
+            Target::EventSignup(id) => write!(f, "event_signup:{id}"),
         }
     }
 }

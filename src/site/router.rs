@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, hall, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, event, hall, join, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -178,6 +178,16 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/services", get(hall::catalogue::list_get))
         .route("/admin/services/new", get(hall::catalogue::new_get).post(hall::catalogue::new_post))
         .route("/admin/services/{id}", get(hall::catalogue::edit_get).post(hall::catalogue::edit_post))
+        // events and training
+        .route("/events", get(event::http::list))
+        .route("/events/{id}", get(event::http::detail))
+        .route("/events/{id}/signup", post(event::http::sign_up))
+        .route("/events/{id}/cancel", post(event::http::cancel))
+        .route("/events/{id}/ticket", post(event::http::ticket))
+        .route("/admin/events", get(event::admin_http::list).post(event::admin_http::create))
+        .route("/admin/events/{id}", get(event::admin_http::detail))
+        .route("/admin/events/{id}/door", post(event::admin_http::door))
+        .route("/admin/events/ticket/{token}", get(event::admin_http::ticket_get).post(event::admin_http::ticket_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -38,6 +38,19 @@ const CHANNELS: &[(&str, &str, &str)] = &[
     ("WY2608", "340300-HY01-WY", "徽商五源物流港 货车司机 入会 2026-08"),
 ];
 
+/// (union code, kind, title, place, capacity, audience)
+const EVENTS: &[(&str, crate::event::EventKind, &str, &str, i64, crate::event::Audience)] = &[
+    ("340302", crate::event::EventKind::Training, "货车司机冬季安全驾驶培训", "龙子湖区职工服务中心", 30, crate::event::Audience::Subtree),
+    (
+        "340300",
+        crate::event::EventKind::Checkup,
+        "新就业形态劳动者免费健康体检",
+        "蚌埠市第一人民医院体检中心",
+        100,
+        crate::event::Audience::All,
+    ),
+];
+
 /// Seeds the demo data when the tree is empty; returns whether it did.
 pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
     let mut tx = db.begin_write().await?;
@@ -54,6 +67,24 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
     for (code, org, name) in CHANNELS {
         let code = crate::channel::ChannelCode::parse(code).expect("the demo channel codes are valid");
         crate::channel::repo::insert(&mut tx, &code, ids[org], name, crate::channel::Occupation::TruckDriver, now).await?;
+    }
+    // Two events to sign up for, two weeks ahead (sign-up closes the evening before).
+    for (org, kind, title, place, capacity, audience) in EVENTS {
+        let starts_at = now + 14 * 86_400;
+        let e = crate::event::repo::NewEvent {
+            org_id: ids[org],
+            kind: *kind,
+            title,
+            description: "",
+            place,
+            starts_at,
+            ends_at: starts_at + 3 * 3600,
+            signup_until: starts_at - 15 * 3600,
+            capacity: *capacity,
+            audience: *audience,
+            created_by: None,
+        };
+        crate::event::repo::insert_event(&mut tx, &e, now).await?;
     }
     tx.commit().await?;
     tracing::info!(unions = TREE.len(), channels = CHANNELS.len(), "seeded the Bengbu demo tree");

@@ -69,6 +69,12 @@ pub enum PageData {
     HallRequest(crate::hall::HallRequestView),
     Catalogue(crate::hall::CatalogueView),
     ServiceEdit(crate::hall::ServiceEditView),
+    // events
+    Events(crate::event::EventsView),
+    EventDetail(crate::event::EventDetailView),
+    EventsAdmin(crate::event::EventsAdminView),
+    EventAdmin(crate::event::EventAdminView),
+    Ticket(crate::event::TicketView),
 }
 
 impl PageData {
@@ -118,6 +124,12 @@ impl PageData {
             PageData::MyRequests(_) | PageData::MyRequest(_) => T::MyServices,
             PageData::HallQueue(_) | PageData::HallRequest(_) => T::HallQueue,
             PageData::Catalogue(_) | PageData::ServiceEdit(_) => T::Catalogue,
+            // events
+            PageData::Events(_) => T::EventsTitle,
+            PageData::EventDetail(_) => T::EventsTitle,
+            PageData::EventsAdmin(_) => T::EventsAdmin,
+            PageData::EventAdmin(_) => T::EventAttendance,
+            PageData::Ticket(_) => T::EventCheckIn,
         }
     }
 
@@ -189,6 +201,12 @@ impl PageData {
         .or_else(|| take::<crate::hall::HallRequestView>(v).map(PageData::HallRequest))
         .or_else(|| take::<crate::hall::CatalogueView>(v).map(PageData::Catalogue))
         .or_else(|| take::<crate::hall::ServiceEditView>(v).map(PageData::ServiceEdit))
+        // events
+        .or_else(|| take::<crate::event::EventsView>(v).map(PageData::Events))
+        .or_else(|| take::<crate::event::EventDetailView>(v).map(PageData::EventDetail))
+        .or_else(|| take::<crate::event::EventsAdminView>(v).map(PageData::EventsAdmin))
+        .or_else(|| take::<crate::event::EventAdminView>(v).map(PageData::EventAdmin))
+        .or_else(|| take::<crate::event::TicketView>(v).map(PageData::Ticket))
     }
 }
 
@@ -289,6 +307,12 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::HallRequest(v) => view! { <crate::hall::admin_ui::HallRequestPage view=v lang=lang/> }.into_any(),
         PageData::Catalogue(v) => view! { <crate::hall::admin_ui::CataloguePage view=v lang=lang/> }.into_any(),
         PageData::ServiceEdit(v) => view! { <crate::hall::admin_ui::ServiceEditPage view=v lang=lang/> }.into_any(),
+        // events
+        PageData::Events(v) => view! { <crate::event::ui::EventsPage view=v lang=lang/> }.into_any(),
+        PageData::EventDetail(v) => view! { <crate::event::ui::EventDetailPage view=v lang=lang/> }.into_any(),
+        PageData::EventsAdmin(v) => view! { <crate::event::ui::EventsAdminPage view=v lang=lang/> }.into_any(),
+        PageData::EventAdmin(v) => view! { <crate::event::ui::EventAdminPage view=v lang=lang/> }.into_any(),
+        PageData::Ticket(v) => view! { <crate::event::ui::TicketPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -18,3 +18,5 @@ mod benefit;
 mod member;
 #[macro_use]
 mod hall;
+#[macro_use]
+mod event;

@@ -79,10 +79,14 @@ pub enum Template {
     ServiceWaiting,
     /// To a parent union's managers: overdue service requests at a union (督办). Params: `count`, `org`.
     ServiceEscalation,
+    // events
+    /// To a member on an event's waiting list: a place came free and is theirs. Params:
+    /// `title`, `start`, `link`.
+    EventPromoted,
 }
 
 impl Template {
-    pub const ALL: [Template; 19] = [
+    pub const ALL: [Template; 20] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -105,6 +109,8 @@ impl Template {
         Template::ServiceProgress,
         Template::ServiceWaiting,
         Template::ServiceEscalation,
+        // events
+        Template::EventPromoted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +137,8 @@ impl Template {
             Template::ServiceProgress => "service_progress",
             Template::ServiceWaiting => "service_waiting",
             Template::ServiceEscalation => "service_escalation",
+            // events
+            Template::EventPromoted => "event_promoted",
         }
     }
 
@@ -160,6 +168,8 @@ impl Template {
             Template::ServiceProgress => &["service", "no", "step", "link"],
             Template::ServiceWaiting => &["count", "due"],
             Template::ServiceEscalation => &["count", "org"],
+            // events
+            Template::EventPromoted => &["title", "start", "link"],
         }
     }
 
@@ -224,6 +234,10 @@ impl Template {
             Template::ServiceWaiting => format!("【工会E家】您有{}件服务申请待办理，请于{}前办理。", p("count"), p("due")),
             Template::ServiceEscalation => {
                 format!("【工会E家】督办提醒：{}有{}件服务申请已超期未办理，请督促办理。", p("org"), p("count"))
+            }
+            // events
+            Template::EventPromoted => {
+                format!("【工会E家】您报名的「{}」已由候补转为报名成功，活动时间{}。查看入场券：{}", p("title"), p("start"), p("link"))
             }
         }
     }
