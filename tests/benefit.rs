@@ -359,6 +359,56 @@ on_both_databases!(wrong_digits_are_limited, |app: TestApp| async move {
     assert!(!look_up(&app, &s.fuel_staff, &digits).await.contains("错误次数过多"));
 });
 
+on_both_databases!(opening_a_qr_link_writes_nothing, |app: TestApp| async move {
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 10, 1, &[]).await;
+    let m = members(&app, 1, "340302", None, wednesday_10am()).await[0];
+    let cookie = session(&app, m).await;
+    assert_eq!(claim(&app, &cookie, c).await.status(), 303);
+    let coupon = coupon_of(&app, m, c).await;
+    // The code as the member's page makes it (the token is only in the QR's SVG).
+    let code = ejia::benefit::redeem::new_code(&app.state, m, coupon).await.unwrap().expect("a code");
+    let audit = || app.count("SELECT COUNT(*) FROM audit_log");
+    let audit_before = audit().await;
+    // A camera, a link preview or a guesser opens 40 bogus links: each a neutral answer.
+    for k in 0..40 {
+        let t = if k % 4 == 3 { "short".to_string() } else { random_token() };
+        let res = app.get_as(&s.fuel_staff, &format!("/merchant/redeem?t={t}")).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains(NOT_FOUND), "a bogus token is not valid");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 0, "a GET counts no wrong code");
+    assert_eq!(audit().await, audit_before, "a GET writes no audit row");
+    // The till is not stopped: the typed digits of the real code still look up.
+    let page = look_up(&app, &s.fuel_staff, &code.digits).await;
+    assert!(page.contains("加油满200减20") && !page.contains("错误次数过多"), "{page}");
+    // The real link shows the coupon to confirm, as often as it is opened, and redeems nothing.
+    let link = format!("/merchant/redeem?t={}", code.token);
+    for _ in 0..3 {
+        let res = app.get_as(&s.fuel_staff, &link).await;
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("加油满200减20") && page.contains("张*"), "{page}");
+        assert!(page.contains(&format!("value=\"t:{}\"", code.token)), "the confirm form carries the code");
+    }
+    // At another merchant the real link does not exist, and nothing is written there either.
+    assert!(app.get_as(&s.food_staff, &link).await.text().await.unwrap().contains(NOT_FOUND));
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redemptions").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_codes").await, 1, "the code is still live");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM coupons WHERE id = {coupon} AND status = 'unused'")).await, 1);
+    assert_eq!(audit().await, audit_before);
+    // Redeeming takes the confirm POST; a forged token posted there does count.
+    let res = app.post_as(&s.fuel_staff, "/merchant/redeem", &[("code", &format!("t:{}", random_token()))]).await;
+    assert!(res.text().await.unwrap().contains(NOT_FOUND));
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 1, "the confirm POST counts a wrong code");
+    let res = app.post_as(&s.fuel_staff, "/merchant/redeem", &[("code", &format!("t:{}", code.token))]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redemptions").await, 1);
+    // Opened again afterwards, the link is simply not valid.
+    assert!(app.get_as(&s.fuel_staff, &link).await.text().await.unwrap().contains(NOT_FOUND));
+});
+
 on_both_databases!(reversal_by_manager_or_city_admin_with_reason_audited, |app: TestApp| async move {
     let s = setup(&app).await;
     let c = campaign(&app, &s, &[s.fuel, s.food], 10, 2, &[]).await;

@@ -319,10 +319,11 @@ pub struct TokenQuery {
 }
 
 /// The typing form; with `?t=` (the QR scanned by the phone's camera) the coupon to confirm.
-/// Looking a code up changes nothing but the wrong-code count.
+/// A GET changes nothing: the token is only read (no lock, no wrong-code count, no audit row);
+/// redeeming takes the confirm POST.
 pub async fn redeem_get(State(state): State<AppState>, me: Allowed<MerchantSide>, Query(q): Query<TokenQuery>) -> AppResult<Response> {
     let looked = match CodeInput::parse_token(&q.t) {
-        Some(code) => Some(redeem::at_counter(&state, &me.admin, &me.ip, &code, false).await?),
+        Some(code) => Some(redeem::peek(&state, &me.admin, &code).await?),
         // The id is not shown: the line only says the last confirm went through.
         None if q.t.is_empty() && q.done == "redeemed" => Some(Looked::Redeemed(0)),
         None if q.t.is_empty() => None,

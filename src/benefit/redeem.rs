@@ -127,6 +127,31 @@ fn found(hit: &CodeHit, code: &CodeInput) -> RedeemFound {
     }
 }
 
+/// What a scanned QR's token is, for the GET its link opens: a read on the pool and nothing
+/// else — no lock, no wrong-code count, no audit row. A GET must not change state, and a phone
+/// camera (or a link preview) may open the link any number of times. A 128-bit token cannot be
+/// guessed, so the lookup needs no throttle; the confirm POST goes through [`at_counter`], which
+/// counts a wrong code and honours a stop.
+pub async fn peek(state: &AppState, staff: &AdminRow, code: &CodeInput) -> BenefitResult<Looked> {
+    let Some(merchant) = staff.merchant_id else { return Ok(Looked::NotFound) };
+    let now = state.now();
+    let (by_token, mac) = code.mac(state);
+    let mut conn = state.db.pool.acquire().await?;
+    let Some(hit) = codes::find(&mut conn, by_token, &mac, merchant).await? else { return Ok(Looked::NotFound) };
+    Ok(usable(&hit, now).unwrap_or_else(|| Looked::Found(found(&hit, code))))
+}
+
+/// Why a code that exists cannot be redeemed now, if it cannot.
+fn usable(hit: &CodeHit, now: i64) -> Option<Looked> {
+    if hit.expires_at <= now {
+        return Some(Looked::Expired);
+    }
+    if hit.coupon_status != "unused" || !hit.member_live || now > hit.redeem_until {
+        return Some(Looked::NotUsable);
+    }
+    None
+}
+
 /// Looks a code up for staff (`confirm`: and redeems it). The wrong-code count is read, and a
 /// wrong code recorded, in the same write transaction under a lock on the merchant, so a burst
 /// of guesses stops at the limit.
@@ -145,11 +170,8 @@ pub async fn at_counter(state: &AppState, staff: &AdminRow, ip: &str, code: &Cod
         tx.commit().await?;
         return Ok(Looked::NotFound);
     };
-    if hit.expires_at <= now {
-        return Ok(Looked::Expired);
-    }
-    if hit.coupon_status != "unused" || !hit.member_live || now > hit.redeem_until {
-        return Ok(Looked::NotUsable);
+    if let Some(refused) = usable(&hit, now) {
+        return Ok(refused);
     }
     if !confirm {
         return Ok(Looked::Found(found(&hit, code)));
