@@ -409,6 +409,44 @@ on_both_databases!(opening_a_qr_link_writes_nothing, |app: TestApp| async move {
     assert!(app.get_as(&s.fuel_staff, &link).await.text().await.unwrap().contains(NOT_FOUND));
 });
 
+on_both_databases!(merchant_staff_reach_no_manager_action, |app: TestApp| async move {
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 10, 1, &[]).await;
+    let m = members(&app, 1, "340302", None, wednesday_10am()).await[0];
+    let cookie = session(&app, m).await;
+    claim(&app, &cookie, c).await;
+    let coupon = coupon_of(&app, m, c).await;
+    let (digits, _) = show_code(&app, &cookie, coupon).await;
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
+    let r = app.count("SELECT id FROM redemptions").await;
+    let reverse = format!("/merchant/redemptions/{r}/reverse");
+    let admins = || app.count("SELECT COUNT(*) FROM admins");
+    let before = admins().await;
+    // A staff account: adding staff and reversing do not exist for it; nothing changes.
+    let res = app.post_as(&s.fuel_staff, "/merchant/staff", &[("username", "fuel_staff2"), ("password", "fuel_staff2-password")]).await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(app.post_as(&s.fuel_staff, &reverse, &[("reason", "误操作")]).await.status(), 404);
+    assert_eq!(admins().await, before, "no account added");
+    assert_eq!(app.count("SELECT COUNT(*) FROM redemptions WHERE reversed_at IS NOT NULL").await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM coupons WHERE id = {coupon} AND status = 'redeemed'")).await, 1);
+    let refused = "SELECT COUNT(*) FROM audit_log WHERE action = 'access' AND outcome = 'refused' AND detail = 'merchant_manager'";
+    assert_eq!(app.count(refused).await, 2, "both refusals at the door, audited");
+    // Nor does the staff's desk offer them.
+    let desk = app.get_as(&s.fuel_staff, "/merchant").await.text().await.unwrap();
+    assert!(!desk.contains("/merchant/staff") && !desk.contains("/reverse"));
+    // The manager can do both.
+    let res = app.post_as(&s.fuel_manager, "/merchant/staff", &[("username", "fuel_staff2"), ("password", "fuel_staff2-password")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(admins().await, before + 1);
+    let roles: String = sqlx::query_scalar("SELECT roles FROM admins WHERE username = 'fuel_staff2'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(roles.contains("merchant_staff") && !roles.contains("merchant_manager"), "a manager adds staff, not managers: {roles}");
+    assert_eq!(app.post_as(&s.fuel_manager, &reverse, &[("reason", "误操作")]).await.status(), 303);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM coupons WHERE id = {coupon} AND status = 'unused'")).await, 1);
+});
+
 on_both_databases!(reversal_by_manager_or_city_admin_with_reason_audited, |app: TestApp| async move {
     let s = setup(&app).await;
     let c = campaign(&app, &s, &[s.fuel, s.food], 10, 2, &[]).await;

@@ -5,7 +5,7 @@
 use super::redeem::{self, CodeInput, Looked};
 use super::{repo, setup};
 use super::{BenefitsAdminView, CampaignInput, CampaignListItem, CampaignView, MerchantHomeView, RedeemView};
-use crate::admin::auth::{Allowed, CityAdmin, Requirement};
+use crate::admin::auth::{Allowed, CityAdmin, MerchantManager, Requirement};
 use crate::admin::repo::AdminRow;
 use crate::admin::{AdminInfo, Role};
 use crate::calendar::format_local;
@@ -269,7 +269,7 @@ pub async fn merchant_get(State(state): State<AppState>, me: Allowed<MerchantSid
 
 pub async fn merchant_staff_post(
     State(state): State<AppState>,
-    me: Allowed<MerchantSide>,
+    me: Allowed<MerchantManager>,
     Form(f): Form<StaffForm>,
 ) -> AppResult<Response> {
     let merchant = me.admin.merchant_id.ok_or(AppError::NotFound)?;
@@ -281,7 +281,7 @@ pub async fn merchant_staff_post(
 
 pub async fn merchant_reverse(
     State(state): State<AppState>,
-    me: Allowed<MerchantSide>,
+    me: Allowed<MerchantManager>,
     Path(id): Path<i64>,
     Form(f): Form<ReverseForm>,
 ) -> AppResult<Response> {
