@@ -574,6 +574,53 @@ on_both_databases!(welcome_pack_granted_once_with_one_sms, |app: TestApp| async 
     assert!(claim(&app, &session(&app, m).await, w).await.text().await.unwrap().contains("不在该活动的发放范围内"));
 });
 
+on_both_databases!(worker_tick_sweeps_dead_codes_and_old_wrong_codes, |app: TestApp| async move {
+    use ejia::benefit::welcome::tick;
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 10, 1, &[]).await;
+    let ids = members(&app, 2, "340302", None, wednesday_10am()).await;
+    let (stays, leaves) = (ids[0], ids[1]);
+    let mut codes = Vec::new();
+    for m in [stays, leaves] {
+        assert_eq!(claim(&app, &session(&app, m).await, c).await.status(), 303);
+        codes.push(ejia::benefit::redeem::new_code(&app.state, m, coupon_of(&app, m, c).await).await.unwrap().expect("a code"));
+    }
+    for k in 0..3 {
+        assert!(look_up(&app, &s.fuel_staff, &format!("{:08}", 20_000_000 + k)).await.contains(NOT_FOUND));
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 3);
+    sqlx::query("UPDATE members SET left_at = $1 WHERE id = $2")
+        .bind(wednesday_10am())
+        .bind(leaves)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let app_ref = &app;
+    let codes_of = move |m: i64| {
+        let sql = format!("SELECT COUNT(*) FROM redeem_codes rc JOIN coupons k ON k.id = rc.coupon_id WHERE k.member_id = {m}");
+        async move { app_ref.count(&sql).await }
+    };
+    // Now: the leaver's code goes; the live code and the fresh wrong codes stay.
+    let (granted, swept) = tick(&app.state).await;
+    assert_eq!(granted.unwrap(), 0);
+    let swept = swept.unwrap();
+    assert_eq!((swept.expired_codes, swept.codes_of_leavers, swept.failures), (0, 1, 0));
+    assert_eq!((codes_of(stays).await, codes_of(leaves).await), (1, 0));
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 3);
+    // Five minutes on the live code has expired and goes; one more wrong code is typed.
+    app.clock.advance(5 * 60 + 1);
+    assert!(look_up(&app, &s.fuel_staff, "29999999").await.contains(NOT_FOUND));
+    tick(&app.state).await.1.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_codes").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 4, "inside the window they still count");
+    // Past the window the first three go; the later one, still counted, stays.
+    app.clock.advance(5 * 60);
+    let swept = tick(&app.state).await.1.unwrap();
+    assert_eq!(swept.failures, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 1);
+    assert!(look_up(&app, &s.fuel_staff, &codes[0].digits).await.contains(NOT_FOUND), "an expired, swept code is not valid");
+});
+
 on_both_databases!(figures_and_export, |app: TestApp| async move {
     let s = setup(&app).await;
     let c = campaign(&app, &s, &[s.fuel, s.food], 20, 1, &[("title", "=HYPERLINK(\"x\")")]).await;

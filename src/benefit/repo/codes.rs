@@ -190,3 +190,28 @@ pub async fn record_failure(conn: &mut Conn, staff_id: i64, merchant_id: i64, no
         .await
         .map(|_| ())
 }
+
+/// What one housekeeping pass deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub expired_codes: u64,
+    pub codes_of_leavers: u64,
+    pub failures: u64,
+}
+
+/// Housekeeping: deletes the codes expired at `now`, the codes of members who left, and the
+/// wrong codes at or before `failures_until` (older than the counting window: no count reads
+/// them any more).
+pub async fn sweep(conn: &mut Conn, now: i64, failures_until: i64) -> sqlx::Result<Swept> {
+    let expired_codes = sqlx::query("DELETE FROM redeem_codes WHERE expires_at <= $1").bind(now).execute(&mut *conn).await?.rows_affected();
+    let codes_of_leavers = sqlx::query(
+        "DELETE FROM redeem_codes WHERE coupon_id IN
+           (SELECT k.id FROM coupons k JOIN members m ON m.id = k.member_id WHERE m.left_at IS NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let failures =
+        sqlx::query("DELETE FROM redeem_failures WHERE at <= $1").bind(failures_until).execute(&mut *conn).await?.rows_affected();
+    Ok(Swept { expired_codes, codes_of_leavers, failures })
+}
