@@ -471,12 +471,50 @@ on_both_databases!(reversal_by_manager_or_city_admin_with_reason_audited, |app: 
     assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
     let r2 = app.count("SELECT MAX(id) FROM redemptions").await;
     let res = app
-        .post_as(&s.city, &format!("/admin/benefits/redemptions/{r2}/reverse"), &[("reason", "会员投诉"), ("campaign", &c.to_string())])
+        .post_as(&s.city, &format!("/admin/benefits/redemptions/{r2}/reverse"), &[("reason", "会员投诉")])
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'redeem_reverse' AND outcome = 'ok'").await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'redeem_reverse' AND outcome = 'not_found'").await, 1);
     assert!(ejia::server::audit::verify(&app.state).await.unwrap().is_ok());
+});
+
+on_both_databases!(reversal_goes_back_to_its_own_campaign_whatever_the_form_says, |app: TestApp| async move {
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 10, 1, &[]).await;
+    let other = campaign(&app, &s, &[s.fuel], 10, 1, &[("title", "洗车八折")]).await;
+    let m = members(&app, 1, "340302", None, wednesday_10am()).await[0];
+    let cookie = session(&app, m).await;
+    claim(&app, &cookie, c).await;
+    let coupon = coupon_of(&app, m, c).await;
+    // The campaign page's reversal form names no campaign.
+    let (digits, _) = show_code(&app, &cookie, coupon).await;
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
+    let page = app.get_as(&s.city, &format!("/admin/benefits/{c}")).await.text().await.unwrap();
+    assert!(page.contains("/reverse\"") && !page.contains("name=\"campaign\""), "no campaign field in the form");
+    let landing = format!("/admin/benefits/{c}?done=reversed");
+    // A forged campaign field, another campaign's id, a junk one, or none: the redemption's own.
+    for forged in [Some(other.to_string()), Some("x".to_string()), None] {
+        let r = app.count("SELECT MAX(id) FROM redemptions").await;
+        let path = format!("/admin/benefits/redemptions/{r}/reverse");
+        // Without a reason: the redemption's campaign page again, with the reason asked for.
+        let mut fields = vec![("reason", " ")];
+        if let Some(f) = &forged {
+            fields.push(("campaign", f.as_str()));
+        }
+        let page = app.post_as(&s.city, &path, &fields).await.text().await.unwrap();
+        assert!(page.contains("须填写原因") && page.contains("加油满200减20") && !page.contains("洗车八折"), "{page}");
+        fields[0] = ("reason", "会员投诉");
+        let res = app.post_as(&s.city, &path, &fields).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], landing.as_str(), "forged: {forged:?}");
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM redemptions WHERE id = {r} AND reversed_at IS NOT NULL")).await, 1);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM coupons WHERE id = {coupon} AND status = 'unused'")).await, 1);
+        // Redeemed again for the next round.
+        let (digits, _) = show_code(&app, &cookie, coupon).await;
+        assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
+    }
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM redemptions WHERE campaign_id = {other}")).await, 0);
 });
 
 /// Every /admin route the router names, with a sample id.

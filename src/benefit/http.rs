@@ -2,7 +2,7 @@
 //! screens (`/merchant…`, merchant accounts only, their own merchant only) and the member's
 //! benefits (`/me/benefits…`, a live member session). Plain forms that work without
 //! JavaScript: a post answers 303 (Post/Redirect/Get) or the same page with the reason.
-use super::redeem::{self, CodeInput, Looked};
+use super::redeem::{self, CodeInput, Looked, Reversal};
 use super::{repo, setup};
 use super::{BenefitsAdminView, CampaignInput, CampaignListItem, CampaignView, MerchantHomeView, RedeemView};
 use crate::admin::auth::{Allowed, CityAdmin, MerchantManager, Requirement};
@@ -217,21 +217,20 @@ pub async fn export(
 #[serde(default)]
 pub struct ReverseForm {
     reason: String,
-    campaign: String,
 }
 
+/// The city admin's reversal; the page it goes back to is the campaign the reversal itself
+/// returned (the form names none).
 pub async fn admin_reverse(
     State(state): State<AppState>,
     me: Allowed<CityAdmin>,
     Path(id): Path<i64>,
     Form(f): Form<ReverseForm>,
 ) -> AppResult<Response> {
-    let result = redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await?;
-    let campaign: i64 = f.campaign.parse().unwrap_or(0);
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/benefits/{campaign}?done=reversed")).into_response()),
-        Err(T::NotFound) => Err(AppError::NotFound),
-        Err(t) => campaign_view(&state, &me.admin, campaign, Some((t, false))).await,
+    match redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await? {
+        Reversal::Done { campaign } => Ok(Redirect::to(&format!("/admin/benefits/{campaign}?done=reversed")).into_response()),
+        Reversal::NeedsReason { campaign } => campaign_view(&state, &me.admin, campaign, Some((T::ReverseNeedsReason, false))).await,
+        Reversal::NotFound => Err(AppError::NotFound),
     }
 }
 
@@ -286,9 +285,9 @@ pub async fn merchant_reverse(
     Form(f): Form<ReverseForm>,
 ) -> AppResult<Response> {
     match redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await? {
-        Ok(()) => Ok(Redirect::to("/merchant?done=reversed").into_response()),
-        Err(T::NotFound) => Err(AppError::NotFound),
-        Err(t) => merchant_home(&state, &me.admin, Some((t, false))).await,
+        Reversal::Done { .. } => Ok(Redirect::to("/merchant?done=reversed").into_response()),
+        Reversal::NeedsReason { .. } => merchant_home(&state, &me.admin, Some((T::ReverseNeedsReason, false))).await,
+        Reversal::NotFound => Err(AppError::NotFound),
     }
 }
 

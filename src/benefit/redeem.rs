@@ -186,27 +186,45 @@ pub async fn at_counter(state: &AppState, staff: &AdminRow, ip: &str, code: &Cod
     Ok(Looked::Redeemed(id))
 }
 
+/// What a reversal came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reversal {
+    /// Reversed: the campaign is the redemption's own, as the reversal returned it.
+    Done { campaign: i64 },
+    /// No reason given: nothing done (the redemption's campaign, for the page to show again).
+    NeedsReason { campaign: i64 },
+    /// No such redemption for them, or reversed already.
+    NotFound,
+}
+
 /// Reverses a redemption: the merchant's manager (at its own merchant) or the city admin, with
-/// a reason. `Ok(false)`: no such redemption for them, or reversed already (audited).
-pub async fn reverse(state: &AppState, me: &AdminRow, ip: &str, id: i64, reason: &str) -> BenefitResult<Result<(), crate::i18n::T>> {
+/// a reason. A reversal, or a refusal of one that is not theirs or done already, is audited.
+pub async fn reverse(state: &AppState, me: &AdminRow, ip: &str, id: i64, reason: &str) -> BenefitResult<Reversal> {
     let reason: String = reason.trim().chars().take(200).collect();
-    if reason.is_empty() {
-        return Ok(Err(crate::i18n::T::ReverseNeedsReason));
-    }
     let scope = if me.has(Role::CityAdmin) {
         None
     } else if me.has(Role::MerchantManager) && me.merchant_id.is_some() {
         me.merchant_id
     } else {
-        return Ok(Err(crate::i18n::T::NotFound));
+        return Ok(Reversal::NotFound);
     };
+    if reason.is_empty() {
+        let mut conn = state.db.pool.acquire().await?;
+        return Ok(match codes::reversible_campaign(&mut conn, id, scope).await? {
+            Some(campaign) => Reversal::NeedsReason { campaign },
+            None => Reversal::NotFound,
+        });
+    }
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let done = codes::reverse(&mut tx, id, scope, me.id, &reason, now).await?;
     let outcome = if done.is_some() { Outcome::Ok } else { Outcome::NotFound };
     audit::record(&mut tx, state, now, me.audit(Action::RedeemReverse, Target::Redemption(id), ip, outcome, &reason)).await?;
     tx.commit().await?;
-    Ok(if done.is_some() { Ok(()) } else { Err(crate::i18n::T::NotFound) })
+    Ok(match done {
+        Some(r) => Reversal::Done { campaign: r.campaign_id },
+        None => Reversal::NotFound,
+    })
 }
 
 #[cfg(test)]

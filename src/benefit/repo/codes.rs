@@ -107,12 +107,19 @@ pub async fn redeem(conn: &mut Conn, hit: &CodeHit, merchant_id: i64, staff_id: 
     Ok(Some(id))
 }
 
+/// A reversed redemption: its coupon (unused again) and its campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reversed {
+    pub coupon_id: i64,
+    pub campaign_id: i64,
+}
+
 /// Reverses a redemption (at `merchant_id` only, when given): the coupon is unused again.
 /// `None` when there is no such redemption (there) or it was reversed already.
-pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64, reason: &str, now: i64) -> sqlx::Result<Option<i64>> {
-    let coupon: Option<i64> = sqlx::query_scalar(
+pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64, reason: &str, now: i64) -> sqlx::Result<Option<Reversed>> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE redemptions SET reversed_at = $1, reversed_by = $2, reverse_reason = $3
-         WHERE id = $4 AND reversed_at IS NULL AND ($5 IS NULL OR merchant_id = $5) RETURNING coupon_id",
+         WHERE id = $4 AND reversed_at IS NULL AND ($5 IS NULL OR merchant_id = $5) RETURNING coupon_id, campaign_id",
     )
     .bind(now)
     .bind(by)
@@ -121,10 +128,18 @@ pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64
     .bind(merchant_id)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(coupon) = coupon {
-        sqlx::query("UPDATE coupons SET status = 'unused' WHERE id = $1 AND status = 'redeemed'").bind(coupon).execute(conn).await?;
-    }
-    Ok(coupon)
+    let Some((coupon_id, campaign_id)) = row else { return Ok(None) };
+    sqlx::query("UPDATE coupons SET status = 'unused' WHERE id = $1 AND status = 'redeemed'").bind(coupon_id).execute(conn).await?;
+    Ok(Some(Reversed { coupon_id, campaign_id }))
+}
+
+/// The campaign of a redemption not yet reversed (at `merchant_id` only, when given).
+pub async fn reversible_campaign(conn: &mut Conn, id: i64, merchant_id: Option<i64>) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT campaign_id FROM redemptions WHERE id = $1 AND reversed_at IS NULL AND ($2 IS NULL OR merchant_id = $2)")
+        .bind(id)
+        .bind(merchant_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Recent redemptions at a merchant, or of a campaign; newest first, masked.
