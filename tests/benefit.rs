@@ -517,6 +517,70 @@ on_both_databases!(reversal_goes_back_to_its_own_campaign_whatever_the_form_says
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM redemptions WHERE campaign_id = {other}")).await, 0);
 });
 
+on_both_databases!(unknown_stored_status_or_kind_is_an_error_not_a_guess, |app: TestApp| async move {
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 10, 1, &[]).await;
+    let m = members(&app, 1, "340302", None, wednesday_10am()).await[0];
+    let cookie = session(&app, m).await;
+    claim(&app, &cookie, c).await;
+    let coupon = coupon_of(&app, m, c).await;
+    let (digits, _) = show_code(&app, &cookie, coupon).await;
+    let pool = app.state.db.pool.clone();
+    let set = move |sql: String| {
+        let pool = pool.clone();
+        async move { sqlx::query(&sql).execute(&pool).await.unwrap() }
+    };
+    // A kind the code does not know (a bad row, a newer version's value): the till shows no
+    // guessed coupon and redeems nothing.
+    set(format!("UPDATE campaigns SET kind = 'lottery' WHERE id = {c}")).await;
+    let res = app.post_as(&s.fuel_staff, "/merchant/redeem", &[("digits", &digits)]).await;
+    assert_eq!(res.status(), 500);
+    assert!(!res.text().await.unwrap().contains("加油满200减20"));
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 500);
+    set(format!("UPDATE campaigns SET kind = 'coupon' WHERE id = {c}")).await;
+    // A status it does not know: an error too, at the till and on the member's page.
+    set(format!("UPDATE coupons SET status = 'lost' WHERE id = {coupon}")).await;
+    assert_eq!(app.post_as(&s.fuel_staff, "/merchant/redeem", &[("digits", &digits)]).await.status(), 500);
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 500);
+    assert_eq!(app.get_as(&cookie, &format!("/me/benefits/coupons/{coupon}")).await.status(), 500);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redemptions").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM redeem_failures").await, 0, "an error is not a wrong code");
+    // Set right again, the same code works.
+    set(format!("UPDATE coupons SET status = 'unused' WHERE id = {coupon}")).await;
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
+});
+
+on_both_databases!(a_coupon_is_read_on_its_own_however_many_the_member_holds, |app: TestApp| async move {
+    let s = setup(&app).await;
+    let c = campaign(&app, &s, &[s.fuel], 1000, 1, &[]).await;
+    let ids = members(&app, 2, "340302", None, wednesday_10am()).await;
+    let (m, other) = (ids[0], ids[1]);
+    let cookie = session(&app, m).await;
+    assert_eq!(claim(&app, &cookie, c).await.status(), 303);
+    let oldest = coupon_of(&app, m, c).await;
+    // 250 newer coupons (welcome packs over the years, say): more than the list shows.
+    for _ in 0..250 {
+        sqlx::query("INSERT INTO coupons (campaign_id, member_id, welcome, status, claimed_at, claim_day) VALUES ($1, $2, 0, 'redeemed', $3, 0)")
+            .bind(c)
+            .bind(m)
+            .bind(wednesday_10am())
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+    // The oldest coupon still opens and still makes a code.
+    let res = app.get_as(&cookie, &format!("/me/benefits/coupons/{oldest}")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("加油满200减20"));
+    let (digits, _) = show_code(&app, &cookie, oldest).await;
+    assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
+    // Another member's coupon does not exist for them, by page or by code.
+    let theirs = session(&app, other).await;
+    assert_eq!(app.get_as(&theirs, &format!("/me/benefits/coupons/{oldest}")).await.status(), 404);
+    assert_eq!(app.post_as(&theirs, &format!("/me/benefits/coupons/{oldest}/code"), &[]).await.status(), 404);
+    assert_eq!(app.get_as(&cookie, "/me/benefits/coupons/999999").await.status(), 404);
+});
+
 /// Every /admin route the router names, with a sample id.
 fn admin_routes() -> Vec<(String, bool, bool)> {
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/site/router.rs")).unwrap();

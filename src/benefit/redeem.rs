@@ -8,7 +8,7 @@
 //! a mistaken redemption with a reason. Every redemption and reversal is audited.
 use super::repo::codes::{self, CodeHit};
 use super::service::BenefitResult;
-use super::{CampaignKind, RedeemFound, CODE_SECS, DIGITS, WRONG_PER_MERCHANT, WRONG_PER_STAFF, WRONG_WINDOW_SECS};
+use super::{CouponState, RedeemFound, CODE_SECS, DIGITS, WRONG_PER_MERCHANT, WRONG_PER_STAFF, WRONG_WINDOW_SECS};
 use crate::admin::repo::AdminRow;
 use crate::admin::Role;
 use crate::server::audit::{self, Action, Outcome, Target};
@@ -120,7 +120,7 @@ async fn stopped_until(conn: &mut crate::server::db::Conn, staff: i64, merchant:
 fn found(hit: &CodeHit, code: &CodeInput) -> RedeemFound {
     RedeemFound {
         campaign: hit.campaign.clone(),
-        kind: CampaignKind::parse(&hit.kind).unwrap_or(CampaignKind::Coupon),
+        kind: hit.kind,
         description: hit.description.clone(),
         name_masked: hit.name_masked.clone(),
         code: code.carried(),
@@ -146,7 +146,7 @@ fn usable(hit: &CodeHit, now: i64) -> Option<Looked> {
     if hit.expires_at <= now {
         return Some(Looked::Expired);
     }
-    if hit.coupon_status != "unused" || !hit.member_live || now > hit.redeem_until {
+    if hit.coupon_status != CouponState::Unused || !hit.member_live || now > hit.redeem_until {
         return Some(Looked::NotUsable);
     }
     None

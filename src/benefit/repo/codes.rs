@@ -1,6 +1,7 @@
 //! The SQL of redemption: one-time codes (MACs only), the redemption's conditional writes, its
 //! reversal, the merchant's list, and the wrong-code counts.
-use super::super::RedemptionItem;
+use super::super::{CampaignKind, CouponState, RedemptionItem};
+use super::bad;
 use crate::calendar::format_local;
 use crate::domain::PersonName;
 use crate::server::db::Conn;
@@ -33,10 +34,11 @@ pub struct CodeHit {
     pub digits_mac: String,
     pub coupon_id: i64,
     pub expires_at: i64,
-    pub coupon_status: String,
+    /// As stored: `Unused`, `Redeemed` or `Void`.
+    pub coupon_status: CouponState,
     pub campaign_id: i64,
     pub campaign: String,
-    pub kind: String,
+    pub kind: CampaignKind,
     pub description: String,
     pub redeem_until: i64,
     pub member_live: bool,
@@ -44,7 +46,8 @@ pub struct CodeHit {
 }
 
 /// The code with this digits' or token's MAC, if it is one of a campaign `merchant_id` takes
-/// part in; for any other merchant it does not exist.
+/// part in; for any other merchant it does not exist. The coupon's status and the campaign's
+/// kind are parsed here: an unknown one is an error, never a guess.
 pub async fn find(conn: &mut Conn, by_token: bool, mac: &str, merchant_id: i64) -> sqlx::Result<Option<CodeHit>> {
     let column = if by_token { "rc.token_mac" } else { "rc.digits_mac" };
     let row = sqlx::query(&format!(
@@ -64,10 +67,10 @@ pub async fn find(conn: &mut Conn, by_token: bool, mac: &str, merchant_id: i64) 
             digits_mac: r.try_get("digits_mac")?,
             coupon_id: r.try_get("coupon_id")?,
             expires_at: r.try_get("expires_at")?,
-            coupon_status: r.try_get("status")?,
+            coupon_status: CouponState::parse_stored(&r.try_get::<String, _>("status")?).ok_or_else(|| bad("coupon status"))?,
             campaign_id: r.try_get("campaign_id")?,
             campaign: r.try_get("title")?,
-            kind: r.try_get("kind")?,
+            kind: CampaignKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| bad("campaign kind"))?,
             description: r.try_get("description")?,
             redeem_until: r.try_get("redeem_until")?,
             member_live: r.try_get::<String, _>("member_status")? == "active" && r.try_get::<Option<i64>, _>("left_at")?.is_none(),
