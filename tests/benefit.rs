@@ -438,10 +438,8 @@ on_both_databases!(merchant_staff_reach_no_manager_action, |app: TestApp| async 
     let res = app.post_as(&s.fuel_manager, "/merchant/staff", &[("username", "fuel_staff2"), ("password", "fuel_staff2-password")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(admins().await, before + 1);
-    let roles: String = sqlx::query_scalar("SELECT roles FROM admins WHERE username = 'fuel_staff2'")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let roles: String =
+        sqlx::query_scalar("SELECT roles FROM admins WHERE username = 'fuel_staff2'").fetch_one(&app.state.db.pool).await.unwrap();
     assert!(roles.contains("merchant_staff") && !roles.contains("merchant_manager"), "a manager adds staff, not managers: {roles}");
     assert_eq!(app.post_as(&s.fuel_manager, &reverse, &[("reason", "误操作")]).await.status(), 303);
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM coupons WHERE id = {coupon} AND status = 'unused'")).await, 1);
@@ -470,9 +468,7 @@ on_both_databases!(reversal_by_manager_or_city_admin_with_reason_audited, |app: 
     let (digits, _) = show_code(&app, &cookie, coupon).await;
     assert_eq!(confirm(&app, &s.fuel_staff, &digits).await.status(), 303);
     let r2 = app.count("SELECT MAX(id) FROM redemptions").await;
-    let res = app
-        .post_as(&s.city, &format!("/admin/benefits/redemptions/{r2}/reverse"), &[("reason", "会员投诉")])
-        .await;
+    let res = app.post_as(&s.city, &format!("/admin/benefits/redemptions/{r2}/reverse"), &[("reason", "会员投诉")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'redeem_reverse' AND outcome = 'ok'").await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'redeem_reverse' AND outcome = 'not_found'").await, 1);
@@ -560,13 +556,15 @@ on_both_databases!(a_coupon_is_read_on_its_own_however_many_the_member_holds, |a
     let oldest = coupon_of(&app, m, c).await;
     // 250 newer coupons (welcome packs over the years, say): more than the list shows.
     for _ in 0..250 {
-        sqlx::query("INSERT INTO coupons (campaign_id, member_id, welcome, status, claimed_at, claim_day) VALUES ($1, $2, 0, 'redeemed', $3, 0)")
-            .bind(c)
-            .bind(m)
-            .bind(wednesday_10am())
-            .execute(&app.state.db.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO coupons (campaign_id, member_id, welcome, status, claimed_at, claim_day) VALUES ($1, $2, 0, 'redeemed', $3, 0)",
+        )
+        .bind(c)
+        .bind(m)
+        .bind(wednesday_10am())
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
     }
     // The oldest coupon still opens and still makes a code.
     let res = app.get_as(&cookie, &format!("/me/benefits/coupons/{oldest}")).await;

@@ -1,8 +1,9 @@
 //! Redemption at the counter. The member's coupon page makes a one-time code: a QR carrying a
 //! 128-bit token and 8 digits to read out, valid `CODE_SECS`, stored only as MACs (a new code
 //! replaces the old; the digits are unique among stored codes). Staff type the digits (or scan
-//! the QR): a code of a campaign their merchant takes part in shows the campaign and the masked
-//! name; any other code does not exist for them. Confirming spends the code with one conditional
+//! the QR, whose link only reads the token: a GET writes nothing): a code of a campaign their
+//! merchant takes part in shows the campaign and the masked name; any other code does not exist
+//! for them. Confirming spends the code with one conditional
 //! DELETE (two confirms at once: one wins). Wrong digits are counted per staff account and per
 //! merchant and stop typing for a while. A manager of the merchant, or the city admin, reverses
 //! a mistaken redemption with a reason. Every redemption and reversal is audited.

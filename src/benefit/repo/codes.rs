@@ -119,7 +119,14 @@ pub struct Reversed {
 
 /// Reverses a redemption (at `merchant_id` only, when given): the coupon is unused again.
 /// `None` when there is no such redemption (there) or it was reversed already.
-pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64, reason: &str, now: i64) -> sqlx::Result<Option<Reversed>> {
+pub async fn reverse(
+    conn: &mut Conn,
+    id: i64,
+    merchant_id: Option<i64>,
+    by: i64,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Option<Reversed>> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE redemptions SET reversed_at = $1, reversed_by = $2, reverse_reason = $3
          WHERE id = $4 AND reversed_at IS NULL AND ($5 IS NULL OR merchant_id = $5) RETURNING coupon_id, campaign_id",
