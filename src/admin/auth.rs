@@ -299,6 +299,18 @@ impl Requirement for Commander {
     }
 }
 
+/// A merchant's own manager: adds staff to its merchant and reverses its redemptions. A merchant
+/// requirement (union accounts never pass); a merchant's plain staff account does not.
+pub struct MerchantManager;
+
+impl Requirement for MerchantManager {
+    const NAME: &'static str = "merchant_manager";
+    const FOR_MERCHANTS: bool = true;
+    fn allows(a: &AdminInfo) -> bool {
+        a.merchant_id.is_some() && a.has(super::Role::MerchantManager)
+    }
+}
+
 impl Requirement for CityAdmin {
     const NAME: &'static str = "city_admin";
     fn allows(a: &AdminInfo) -> bool {

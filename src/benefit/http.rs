@@ -2,10 +2,10 @@
 //! screens (`/merchant…`, merchant accounts only, their own merchant only) and the member's
 //! benefits (`/me/benefits…`, a live member session). Plain forms that work without
 //! JavaScript: a post answers 303 (Post/Redirect/Get) or the same page with the reason.
-use super::redeem::{self, CodeInput, Looked};
+use super::redeem::{self, CodeInput, Looked, Reversal};
 use super::{repo, setup};
 use super::{BenefitsAdminView, CampaignInput, CampaignListItem, CampaignView, MerchantHomeView, RedeemView};
-use crate::admin::auth::{Allowed, CityAdmin, Requirement};
+use crate::admin::auth::{Allowed, CityAdmin, MerchantManager, Requirement};
 use crate::admin::repo::AdminRow;
 use crate::admin::{AdminInfo, Role};
 use crate::calendar::format_local;
@@ -217,21 +217,20 @@ pub async fn export(
 #[serde(default)]
 pub struct ReverseForm {
     reason: String,
-    campaign: String,
 }
 
+/// The city admin's reversal; the page it goes back to is the campaign the reversal itself
+/// returned (the form names none).
 pub async fn admin_reverse(
     State(state): State<AppState>,
     me: Allowed<CityAdmin>,
     Path(id): Path<i64>,
     Form(f): Form<ReverseForm>,
 ) -> AppResult<Response> {
-    let result = redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await?;
-    let campaign: i64 = f.campaign.parse().unwrap_or(0);
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/benefits/{campaign}?done=reversed")).into_response()),
-        Err(T::NotFound) => Err(AppError::NotFound),
-        Err(t) => campaign_view(&state, &me.admin, campaign, Some((t, false))).await,
+    match redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await? {
+        Reversal::Done { campaign } => Ok(Redirect::to(&format!("/admin/benefits/{campaign}?done=reversed")).into_response()),
+        Reversal::NeedsReason { campaign } => campaign_view(&state, &me.admin, campaign, Some((T::ReverseNeedsReason, false))).await,
+        Reversal::NotFound => Err(AppError::NotFound),
     }
 }
 
@@ -269,7 +268,7 @@ pub async fn merchant_get(State(state): State<AppState>, me: Allowed<MerchantSid
 
 pub async fn merchant_staff_post(
     State(state): State<AppState>,
-    me: Allowed<MerchantSide>,
+    me: Allowed<MerchantManager>,
     Form(f): Form<StaffForm>,
 ) -> AppResult<Response> {
     let merchant = me.admin.merchant_id.ok_or(AppError::NotFound)?;
@@ -281,14 +280,14 @@ pub async fn merchant_staff_post(
 
 pub async fn merchant_reverse(
     State(state): State<AppState>,
-    me: Allowed<MerchantSide>,
+    me: Allowed<MerchantManager>,
     Path(id): Path<i64>,
     Form(f): Form<ReverseForm>,
 ) -> AppResult<Response> {
     match redeem::reverse(&state, &me.admin, &me.ip, id, &f.reason).await? {
-        Ok(()) => Ok(Redirect::to("/merchant?done=reversed").into_response()),
-        Err(T::NotFound) => Err(AppError::NotFound),
-        Err(t) => merchant_home(&state, &me.admin, Some((t, false))).await,
+        Reversal::Done { .. } => Ok(Redirect::to("/merchant?done=reversed").into_response()),
+        Reversal::NeedsReason { .. } => merchant_home(&state, &me.admin, Some((T::ReverseNeedsReason, false))).await,
+        Reversal::NotFound => Err(AppError::NotFound),
     }
 }
 
@@ -319,10 +318,11 @@ pub struct TokenQuery {
 }
 
 /// The typing form; with `?t=` (the QR scanned by the phone's camera) the coupon to confirm.
-/// Looking a code up changes nothing but the wrong-code count.
+/// A GET changes nothing: the token is only read (no lock, no wrong-code count, no audit row);
+/// redeeming takes the confirm POST.
 pub async fn redeem_get(State(state): State<AppState>, me: Allowed<MerchantSide>, Query(q): Query<TokenQuery>) -> AppResult<Response> {
     let looked = match CodeInput::parse_token(&q.t) {
-        Some(code) => Some(redeem::at_counter(&state, &me.admin, &me.ip, &code, false).await?),
+        Some(code) => Some(redeem::peek(&state, &me.admin, &code).await?),
         // The id is not shown: the line only says the last confirm went through.
         None if q.t.is_empty() && q.done == "redeemed" => Some(Looked::Redeemed(0)),
         None if q.t.is_empty() => None,

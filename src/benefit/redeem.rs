@@ -1,14 +1,15 @@
 //! Redemption at the counter. The member's coupon page makes a one-time code: a QR carrying a
 //! 128-bit token and 8 digits to read out, valid `CODE_SECS`, stored only as MACs (a new code
 //! replaces the old; the digits are unique among stored codes). Staff type the digits (or scan
-//! the QR): a code of a campaign their merchant takes part in shows the campaign and the masked
-//! name; any other code does not exist for them. Confirming spends the code with one conditional
+//! the QR, whose link only reads the token: a GET writes nothing): a code of a campaign their
+//! merchant takes part in shows the campaign and the masked name; any other code does not exist
+//! for them. Confirming spends the code with one conditional
 //! DELETE (two confirms at once: one wins). Wrong digits are counted per staff account and per
 //! merchant and stop typing for a while. A manager of the merchant, or the city admin, reverses
 //! a mistaken redemption with a reason. Every redemption and reversal is audited.
 use super::repo::codes::{self, CodeHit};
 use super::service::BenefitResult;
-use super::{CampaignKind, RedeemFound, CODE_SECS, DIGITS, WRONG_PER_MERCHANT, WRONG_PER_STAFF, WRONG_WINDOW_SECS};
+use super::{CouponState, RedeemFound, CODE_SECS, DIGITS, WRONG_PER_MERCHANT, WRONG_PER_STAFF, WRONG_WINDOW_SECS};
 use crate::admin::repo::AdminRow;
 use crate::admin::Role;
 use crate::server::audit::{self, Action, Outcome, Target};
@@ -120,11 +121,36 @@ async fn stopped_until(conn: &mut crate::server::db::Conn, staff: i64, merchant:
 fn found(hit: &CodeHit, code: &CodeInput) -> RedeemFound {
     RedeemFound {
         campaign: hit.campaign.clone(),
-        kind: CampaignKind::parse(&hit.kind).unwrap_or(CampaignKind::Coupon),
+        kind: hit.kind,
         description: hit.description.clone(),
         name_masked: hit.name_masked.clone(),
         code: code.carried(),
     }
+}
+
+/// What a scanned QR's token is, for the GET its link opens: a read on the pool and nothing
+/// else — no lock, no wrong-code count, no audit row. A GET must not change state, and a phone
+/// camera (or a link preview) may open the link any number of times. A 128-bit token cannot be
+/// guessed, so the lookup needs no throttle; the confirm POST goes through [`at_counter`], which
+/// counts a wrong code and honours a stop.
+pub async fn peek(state: &AppState, staff: &AdminRow, code: &CodeInput) -> BenefitResult<Looked> {
+    let Some(merchant) = staff.merchant_id else { return Ok(Looked::NotFound) };
+    let now = state.now();
+    let (by_token, mac) = code.mac(state);
+    let mut conn = state.db.pool.acquire().await?;
+    let Some(hit) = codes::find(&mut conn, by_token, &mac, merchant).await? else { return Ok(Looked::NotFound) };
+    Ok(usable(&hit, now).unwrap_or_else(|| Looked::Found(found(&hit, code))))
+}
+
+/// Why a code that exists cannot be redeemed now, if it cannot.
+fn usable(hit: &CodeHit, now: i64) -> Option<Looked> {
+    if hit.expires_at <= now {
+        return Some(Looked::Expired);
+    }
+    if hit.coupon_status != CouponState::Unused || !hit.member_live || now > hit.redeem_until {
+        return Some(Looked::NotUsable);
+    }
+    None
 }
 
 /// Looks a code up for staff (`confirm`: and redeems it). The wrong-code count is read, and a
@@ -145,11 +171,8 @@ pub async fn at_counter(state: &AppState, staff: &AdminRow, ip: &str, code: &Cod
         tx.commit().await?;
         return Ok(Looked::NotFound);
     };
-    if hit.expires_at <= now {
-        return Ok(Looked::Expired);
-    }
-    if hit.coupon_status != "unused" || !hit.member_live || now > hit.redeem_until {
-        return Ok(Looked::NotUsable);
+    if let Some(refused) = usable(&hit, now) {
+        return Ok(refused);
     }
     if !confirm {
         return Ok(Looked::Found(found(&hit, code)));
@@ -164,27 +187,45 @@ pub async fn at_counter(state: &AppState, staff: &AdminRow, ip: &str, code: &Cod
     Ok(Looked::Redeemed(id))
 }
 
+/// What a reversal came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reversal {
+    /// Reversed: the campaign is the redemption's own, as the reversal returned it.
+    Done { campaign: i64 },
+    /// No reason given: nothing done (the redemption's campaign, for the page to show again).
+    NeedsReason { campaign: i64 },
+    /// No such redemption for them, or reversed already.
+    NotFound,
+}
+
 /// Reverses a redemption: the merchant's manager (at its own merchant) or the city admin, with
-/// a reason. `Ok(false)`: no such redemption for them, or reversed already (audited).
-pub async fn reverse(state: &AppState, me: &AdminRow, ip: &str, id: i64, reason: &str) -> BenefitResult<Result<(), crate::i18n::T>> {
+/// a reason. A reversal, or a refusal of one that is not theirs or done already, is audited.
+pub async fn reverse(state: &AppState, me: &AdminRow, ip: &str, id: i64, reason: &str) -> BenefitResult<Reversal> {
     let reason: String = reason.trim().chars().take(200).collect();
-    if reason.is_empty() {
-        return Ok(Err(crate::i18n::T::ReverseNeedsReason));
-    }
     let scope = if me.has(Role::CityAdmin) {
         None
     } else if me.has(Role::MerchantManager) && me.merchant_id.is_some() {
         me.merchant_id
     } else {
-        return Ok(Err(crate::i18n::T::NotFound));
+        return Ok(Reversal::NotFound);
     };
+    if reason.is_empty() {
+        let mut conn = state.db.pool.acquire().await?;
+        return Ok(match codes::reversible_campaign(&mut conn, id, scope).await? {
+            Some(campaign) => Reversal::NeedsReason { campaign },
+            None => Reversal::NotFound,
+        });
+    }
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let done = codes::reverse(&mut tx, id, scope, me.id, &reason, now).await?;
     let outcome = if done.is_some() { Outcome::Ok } else { Outcome::NotFound };
     audit::record(&mut tx, state, now, me.audit(Action::RedeemReverse, Target::Redemption(id), ip, outcome, &reason)).await?;
     tx.commit().await?;
-    Ok(if done.is_some() { Ok(()) } else { Err(crate::i18n::T::NotFound) })
+    Ok(match done {
+        Some(r) => Reversal::Done { campaign: r.campaign_id },
+        None => Reversal::NotFound,
+    })
 }
 
 #[cfg(test)]

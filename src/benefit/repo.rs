@@ -3,7 +3,7 @@
 //! are in `repo::codes`.
 pub mod codes;
 
-use super::{CampaignKind, CampaignRow, FigureLine, MerchantRow, Scenario};
+use super::{CampaignKind, CampaignRow, CouponState, FigureLine, MerchantRow, Scenario};
 use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
 
@@ -255,8 +255,14 @@ pub async fn insert_coupon(conn: &mut Conn, campaign_id: i64, member_id: i64, we
     .await
 }
 
-/// A member's coupon: (coupon id, campaign, stored status).
-pub async fn coupons_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<(i64, CampaignRow, String)>> {
+/// A coupon as read with its campaign: (coupon id, campaign, stored status parsed).
+fn coupon_from(r: &sqlx::any::AnyRow) -> sqlx::Result<(i64, CampaignRow, CouponState)> {
+    let status = CouponState::parse_stored(&r.try_get::<String, _>("coupon_status")?).ok_or_else(|| bad("coupon status"))?;
+    Ok((r.try_get("coupon_id")?, campaign_from(r)?, status))
+}
+
+/// A member's coupons, newest first: (coupon id, campaign, stored status).
+pub async fn coupons_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<(i64, CampaignRow, CouponState)>> {
     let rows = sqlx::query(&format!(
         "SELECT k.id AS coupon_id, k.status AS coupon_status, {CAMPAIGN_C} FROM coupons k JOIN campaigns c ON c.id = k.campaign_id
          WHERE k.member_id = $1 ORDER BY k.id DESC LIMIT 200"
@@ -264,7 +270,20 @@ pub async fn coupons_of(conn: &mut Conn, member_id: i64) -> sqlx::Result<Vec<(i6
     .bind(member_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("coupon_id")?, campaign_from(r)?, r.try_get("coupon_status")?))).collect()
+    rows.iter().map(coupon_from).collect()
+}
+
+/// One coupon of this member (another member's does not exist): (coupon id, campaign, stored status).
+pub async fn coupon_of(conn: &mut Conn, member_id: i64, coupon_id: i64) -> sqlx::Result<Option<(i64, CampaignRow, CouponState)>> {
+    let row = sqlx::query(&format!(
+        "SELECT k.id AS coupon_id, k.status AS coupon_status, {CAMPAIGN_C} FROM coupons k JOIN campaigns c ON c.id = k.campaign_id
+         WHERE k.member_id = $1 AND k.id = $2"
+    ))
+    .bind(member_id)
+    .bind(coupon_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(coupon_from).transpose()
 }
 
 /// A campaign's figures: claims per day, and redemptions (not reversed) per merchant per day.

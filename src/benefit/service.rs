@@ -144,20 +144,28 @@ pub async fn mine(state: &AppState, member_id: i64) -> BenefitResult<(Vec<OpenCa
     }
     let mut coupons = Vec::new();
     for (id, c, status) in repo::coupons_of(&mut conn, member_id).await? {
-        coupons.push(MyCoupon {
-            id,
-            title: c.title.clone(),
-            kind: c.kind,
-            state: CouponState::of(&status, !m.live, c.redeem_until, now),
-            redeem_until: format_local(c.redeem_until),
-            merchants: joined(repo::merchant_names(&mut conn, c.id).await?),
-        });
+        coupons.push(my(&mut conn, &m, id, c, status, now).await?);
     }
     Ok((open, coupons))
 }
 
-/// One of this member's coupons (another member's does not exist).
+/// A coupon as its holder sees it.
+async fn my(conn: &mut Conn, m: &MemberFacts, id: i64, c: CampaignRow, stored: CouponState, now: i64) -> sqlx::Result<MyCoupon> {
+    Ok(MyCoupon {
+        id,
+        state: CouponState::of(stored, !m.live, c.redeem_until, now),
+        redeem_until: format_local(c.redeem_until),
+        merchants: joined(repo::merchant_names(conn, c.id).await?),
+        kind: c.kind,
+        title: c.title,
+    })
+}
+
+/// One of this member's coupons (another member's does not exist), read on its own.
 pub async fn my_coupon(state: &AppState, member_id: i64, coupon_id: i64) -> BenefitResult<Option<MyCoupon>> {
-    let (_, coupons) = mine(state, member_id).await?;
-    Ok(coupons.into_iter().find(|c| c.id == coupon_id))
+    let now = state.now();
+    let mut conn = state.db.pool.acquire().await?;
+    let Some(m) = repo::member(&mut conn, member_id).await? else { return Ok(None) };
+    let Some((id, c, stored)) = repo::coupon_of(&mut conn, member_id, coupon_id).await? else { return Ok(None) };
+    Ok(Some(my(&mut conn, &m, id, c, stored, now).await?))
 }

@@ -98,14 +98,23 @@ impl CouponState {
         }
     }
 
+    /// A status as stored in `coupons.status`: `unused`, `redeemed` or `void` (expired is never
+    /// stored); anything else is `None`.
+    pub fn parse_stored(s: &str) -> Option<CouponState> {
+        match s {
+            "unused" => Some(CouponState::Unused),
+            "redeemed" => Some(CouponState::Redeemed),
+            "void" => Some(CouponState::Void),
+            _ => None,
+        }
+    }
+
     /// From the stored status, the member's standing and the campaign's last redemption time.
-    pub fn of(stored: &str, member_left: bool, redeem_until: i64, now: i64) -> CouponState {
+    pub fn of(stored: CouponState, member_left: bool, redeem_until: i64, now: i64) -> CouponState {
         match stored {
-            "redeemed" => CouponState::Redeemed,
-            "unused" if member_left => CouponState::Void,
-            "unused" if now > redeem_until => CouponState::Expired,
-            "unused" => CouponState::Unused,
-            _ => CouponState::Void,
+            CouponState::Unused if member_left => CouponState::Void,
+            CouponState::Unused if now > redeem_until => CouponState::Expired,
+            other => other,
         }
     }
 }
@@ -303,10 +312,21 @@ mod tests {
 
     #[test]
     fn coupon_states_are_worked_out_when_read() {
-        assert_eq!(CouponState::of("unused", false, 100, 50), CouponState::Unused);
-        assert_eq!(CouponState::of("unused", false, 100, 101), CouponState::Expired);
-        assert_eq!(CouponState::of("unused", true, 100, 50), CouponState::Void);
-        assert_eq!(CouponState::of("redeemed", true, 100, 500), CouponState::Redeemed);
-        assert_eq!(CouponState::of("void", false, 100, 50), CouponState::Void);
+        use CouponState::*;
+        assert_eq!(CouponState::of(Unused, false, 100, 50), Unused);
+        assert_eq!(CouponState::of(Unused, false, 100, 101), Expired);
+        assert_eq!(CouponState::of(Unused, true, 100, 50), Void);
+        assert_eq!(CouponState::of(Redeemed, true, 100, 500), Redeemed);
+        assert_eq!(CouponState::of(Void, false, 100, 50), Void);
+    }
+
+    #[test]
+    fn stored_statuses_parse_or_refuse() {
+        assert_eq!(CouponState::parse_stored("unused"), Some(CouponState::Unused));
+        assert_eq!(CouponState::parse_stored("redeemed"), Some(CouponState::Redeemed));
+        assert_eq!(CouponState::parse_stored("void"), Some(CouponState::Void));
+        assert_eq!(CouponState::parse_stored("expired"), None, "worked out when read, never stored");
+        assert_eq!(CouponState::parse_stored("lost"), None);
+        assert_eq!(CampaignKind::parse("lottery"), None);
     }
 }

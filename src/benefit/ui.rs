@@ -140,16 +140,15 @@ fn StaffFields(lang: Lang) -> impl IntoView {
 }
 
 /// Redemptions with, where allowed, the reversal form (a reason is required).
-fn redemption_list(items: Vec<RedemptionItem>, reverse_at: Option<(&'static str, String)>, lang: Lang) -> impl IntoView {
+fn redemption_list(items: Vec<RedemptionItem>, reverse_at: Option<&'static str>, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
     view! {
         <ul class="queue" aria-label=t(T::Redemptions)>
             {items.into_iter().map(|r| {
                 let reason_id = format!("reason-{}", r.id);
                 let form = match (&reverse_at, &r.reversed) {
-                    (Some((prefix, hidden)), None) => Some(view! {
+                    (Some(prefix), None) => Some(view! {
                         <form method="post" action=format!("{prefix}/{}/reverse", r.id) class="row-form">
-                            <input type="hidden" name="campaign" value=hidden.clone()/>
                             <label for=reason_id.clone()>{t(T::ReverseReason)}</label>
                             <input id=reason_id.clone() name="reason" maxlength="200"/>
                             <button type="submit" class="secondary">{t(T::Reverse)}</button>
@@ -195,7 +194,7 @@ pub fn CampaignPage(view: CampaignView, lang: Lang) -> impl IntoView {
                 </tbody>
             </table>
             <h2>{t(T::Redemptions)}</h2>
-            {redemption_list(view.redemptions, Some(("/admin/benefits/redemptions", c.id.to_string())), lang)}
+            {redemption_list(view.redemptions, Some("/admin/benefits/redemptions"), lang)}
         </AdminFrame>
     }
 }
@@ -220,7 +219,7 @@ fn MerchantFrame(admin: AdminInfo, merchant: String, lang: Lang, children: Child
 #[component]
 pub fn MerchantHomePage(view: MerchantHomeView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
-    let reverse = view.manager.then(|| ("/merchant/redemptions", String::new()));
+    let reverse = view.manager.then_some("/merchant/redemptions");
     view! {
         <MerchantFrame admin=view.admin.clone() merchant=view.merchant.clone() lang=lang>
             <h1>{view.merchant.clone()}</h1>

@@ -5,7 +5,10 @@
 //! Each batch is one transaction — the cursor row locked, coupons, stock and the SMS through the
 //! outbox — and a member gets a campaign's welcome coupon at most once (a unique index), however
 //! many instances run the worker.
-use super::repo;
+//! The same tick keeps redemption tidy: expired codes, the codes of members who left, and wrong
+//! codes older than their counting window are deleted.
+use super::repo::{self, codes::Swept};
+use super::WRONG_WINDOW_SECS;
 use crate::server::outbox;
 use crate::server::sms::Template;
 use crate::server::state::AppState;
@@ -86,11 +89,31 @@ async fn batch(state: &AppState) -> anyhow::Result<(usize, bool)> {
     Ok((granted, full && members.len() as i64 == BATCH))
 }
 
-/// The worker: a pass every 30 seconds.
+/// Housekeeping of redemption: deletes expired codes, the codes of members who left, and wrong
+/// codes older than the window they are counted over. One write transaction.
+pub async fn sweep(state: &AppState) -> anyhow::Result<Swept> {
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let swept = repo::codes::sweep(&mut tx, now, now - WRONG_WINDOW_SECS).await?;
+    tx.commit().await?;
+    Ok(swept)
+}
+
+/// One tick of the benefit worker: the welcome grants, then the housekeeping (each on its own,
+/// so one failing does not stop the other). Returns the coupons granted and what was swept.
+pub async fn tick(state: &AppState) -> (anyhow::Result<usize>, anyhow::Result<Swept>) {
+    (run_once(state).await, sweep(state).await)
+}
+
+/// The worker: a tick every 30 seconds.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = run_once(&state).await {
+        let (granted, swept) = tick(&state).await;
+        if let Err(e) = granted {
             tracing::error!(error = %e, "welcome grant failed; trying again later");
+        }
+        if let Err(e) = swept {
+            tracing::error!(error = %e, "benefit housekeeping failed; trying again later");
         }
         tokio::time::sleep(Duration::from_secs(30)).await;
     }

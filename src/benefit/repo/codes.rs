@@ -1,6 +1,7 @@
 //! The SQL of redemption: one-time codes (MACs only), the redemption's conditional writes, its
 //! reversal, the merchant's list, and the wrong-code counts.
-use super::super::RedemptionItem;
+use super::super::{CampaignKind, CouponState, RedemptionItem};
+use super::bad;
 use crate::calendar::format_local;
 use crate::domain::PersonName;
 use crate::server::db::Conn;
@@ -33,10 +34,11 @@ pub struct CodeHit {
     pub digits_mac: String,
     pub coupon_id: i64,
     pub expires_at: i64,
-    pub coupon_status: String,
+    /// As stored: `Unused`, `Redeemed` or `Void`.
+    pub coupon_status: CouponState,
     pub campaign_id: i64,
     pub campaign: String,
-    pub kind: String,
+    pub kind: CampaignKind,
     pub description: String,
     pub redeem_until: i64,
     pub member_live: bool,
@@ -44,7 +46,8 @@ pub struct CodeHit {
 }
 
 /// The code with this digits' or token's MAC, if it is one of a campaign `merchant_id` takes
-/// part in; for any other merchant it does not exist.
+/// part in; for any other merchant it does not exist. The coupon's status and the campaign's
+/// kind are parsed here: an unknown one is an error, never a guess.
 pub async fn find(conn: &mut Conn, by_token: bool, mac: &str, merchant_id: i64) -> sqlx::Result<Option<CodeHit>> {
     let column = if by_token { "rc.token_mac" } else { "rc.digits_mac" };
     let row = sqlx::query(&format!(
@@ -64,10 +67,10 @@ pub async fn find(conn: &mut Conn, by_token: bool, mac: &str, merchant_id: i64) 
             digits_mac: r.try_get("digits_mac")?,
             coupon_id: r.try_get("coupon_id")?,
             expires_at: r.try_get("expires_at")?,
-            coupon_status: r.try_get("status")?,
+            coupon_status: CouponState::parse_stored(&r.try_get::<String, _>("status")?).ok_or_else(|| bad("coupon status"))?,
             campaign_id: r.try_get("campaign_id")?,
             campaign: r.try_get("title")?,
-            kind: r.try_get("kind")?,
+            kind: CampaignKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| bad("campaign kind"))?,
             description: r.try_get("description")?,
             redeem_until: r.try_get("redeem_until")?,
             member_live: r.try_get::<String, _>("member_status")? == "active" && r.try_get::<Option<i64>, _>("left_at")?.is_none(),
@@ -107,12 +110,26 @@ pub async fn redeem(conn: &mut Conn, hit: &CodeHit, merchant_id: i64, staff_id: 
     Ok(Some(id))
 }
 
+/// A reversed redemption: its coupon (unused again) and its campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reversed {
+    pub coupon_id: i64,
+    pub campaign_id: i64,
+}
+
 /// Reverses a redemption (at `merchant_id` only, when given): the coupon is unused again.
 /// `None` when there is no such redemption (there) or it was reversed already.
-pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64, reason: &str, now: i64) -> sqlx::Result<Option<i64>> {
-    let coupon: Option<i64> = sqlx::query_scalar(
+pub async fn reverse(
+    conn: &mut Conn,
+    id: i64,
+    merchant_id: Option<i64>,
+    by: i64,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<Option<Reversed>> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE redemptions SET reversed_at = $1, reversed_by = $2, reverse_reason = $3
-         WHERE id = $4 AND reversed_at IS NULL AND ($5 IS NULL OR merchant_id = $5) RETURNING coupon_id",
+         WHERE id = $4 AND reversed_at IS NULL AND ($5 IS NULL OR merchant_id = $5) RETURNING coupon_id, campaign_id",
     )
     .bind(now)
     .bind(by)
@@ -121,10 +138,18 @@ pub async fn reverse(conn: &mut Conn, id: i64, merchant_id: Option<i64>, by: i64
     .bind(merchant_id)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(coupon) = coupon {
-        sqlx::query("UPDATE coupons SET status = 'unused' WHERE id = $1 AND status = 'redeemed'").bind(coupon).execute(conn).await?;
-    }
-    Ok(coupon)
+    let Some((coupon_id, campaign_id)) = row else { return Ok(None) };
+    sqlx::query("UPDATE coupons SET status = 'unused' WHERE id = $1 AND status = 'redeemed'").bind(coupon_id).execute(conn).await?;
+    Ok(Some(Reversed { coupon_id, campaign_id }))
+}
+
+/// The campaign of a redemption not yet reversed (at `merchant_id` only, when given).
+pub async fn reversible_campaign(conn: &mut Conn, id: i64, merchant_id: Option<i64>) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT campaign_id FROM redemptions WHERE id = $1 AND reversed_at IS NULL AND ($2 IS NULL OR merchant_id = $2)")
+        .bind(id)
+        .bind(merchant_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Recent redemptions at a merchant, or of a campaign; newest first, masked.
@@ -189,4 +214,29 @@ pub async fn record_failure(conn: &mut Conn, staff_id: i64, merchant_id: i64, no
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// What one housekeeping pass deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub expired_codes: u64,
+    pub codes_of_leavers: u64,
+    pub failures: u64,
+}
+
+/// Housekeeping: deletes the codes expired at `now`, the codes of members who left, and the
+/// wrong codes at or before `failures_until` (older than the counting window: no count reads
+/// them any more).
+pub async fn sweep(conn: &mut Conn, now: i64, failures_until: i64) -> sqlx::Result<Swept> {
+    let expired_codes = sqlx::query("DELETE FROM redeem_codes WHERE expires_at <= $1").bind(now).execute(&mut *conn).await?.rows_affected();
+    let codes_of_leavers = sqlx::query(
+        "DELETE FROM redeem_codes WHERE coupon_id IN
+           (SELECT k.id FROM coupons k JOIN members m ON m.id = k.member_id WHERE m.left_at IS NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let failures =
+        sqlx::query("DELETE FROM redeem_failures WHERE at <= $1").bind(failures_until).execute(&mut *conn).await?.rows_affected();
+    Ok(Swept { expired_codes, codes_of_leavers, failures })
 }
