@@ -22,6 +22,8 @@ pub mod transfer;
 pub mod workdays;
 // benefits
 pub mod benefit;
+// library
+pub mod library;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

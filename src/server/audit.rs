@@ -56,6 +56,13 @@ pub enum Action {
     Redeem,
     /// A mistaken redemption reversed, with its reason.
     RedeemReverse,
+    // library
+    /// A library opened, or a title or copy added to the shared catalogue.
+    LibrarySetup,
+    /// A book lent at a library's counter.
+    Lend,
+    /// A book taken back at a library's counter.
+    BookReturn,
 }
 
 impl Action {
@@ -91,6 +98,10 @@ impl Action {
             Action::BenefitSetup => "benefit_setup",
             Action::Redeem => "redeem",
             Action::RedeemReverse => "redeem_reverse",
+            // library
+            Action::LibrarySetup => "library_setup",
+            Action::Lend => "lend",
+            Action::BookReturn => "book_return",
         }
     }
 }
@@ -153,6 +164,10 @@ pub enum Target {
     Campaign(i64),
     Coupon(i64),
     Redemption(i64),
+    // library
+    Library(i64),
+    BookCopy(i64),
+    Loan(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -176,6 +191,10 @@ impl std::fmt::Display for Target {
             Target::Campaign(id) => write!(f, "campaign:{id}"),
             Target::Coupon(id) => write!(f, "coupon:{id}"),
             Target::Redemption(id) => write!(f, "redemption:{id}"),
+            // library
+            Target::Library(id) => write!(f, "library:{id}"),
+            Target::BookCopy(id) => write!(f, "book_copy:{id}"),
+            Target::Loan(id) => write!(f, "loan:{id}"),
         }
     }
 }

@@ -71,6 +71,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     // member
     (10, "members", include_str!("../../migrations/0010_members.sql")),
     (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
+    // library
+    (15, "library", include_str!("../../migrations/0015_library.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

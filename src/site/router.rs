@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, join, library, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -152,6 +152,13 @@ pub fn router(state: AppState) -> Router {
         .route("/merchant/staff", post(benefit::http::merchant_staff_post))
         .route("/merchant/redeem", get(benefit::http::redeem_get).post(benefit::http::redeem_post))
         .route("/merchant/redemptions/{id}/reverse", post(benefit::http::merchant_reverse))
+        // library
+        .route("/library", get(library::http::library_get))
+        .route("/admin/library", get(library::http::admin_get).post(library::http::admin_post))
+        .route("/admin/library/{id}", get(library::http::counter_get))
+        .route("/admin/library/{id}/lend", post(library::http::lend_post))
+        .route("/admin/library/{id}/return", post(library::http::return_post))
+        .route("/admin/library/{id}/copies", post(library::http::copies_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

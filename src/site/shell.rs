@@ -60,6 +60,10 @@ pub enum PageData {
     Redeem(crate::benefit::RedeemView),
     MyBenefits(crate::benefit::MyBenefitsView),
     CouponCode(crate::benefit::CouponCodeView),
+    // library
+    Library(crate::library::LibraryView),
+    LibraryAdmin(crate::library::LibraryAdminView),
+    LibraryCounter(crate::library::LibraryCounterView),
 }
 
 impl PageData {
@@ -104,6 +108,9 @@ impl PageData {
             PageData::Redeem(_) => T::RedeemTitle,
             PageData::MyBenefits(_) => T::MyBenefits,
             PageData::CouponCode(_) => T::UseCoupon,
+            // library
+            PageData::Library(_) | PageData::LibraryAdmin(_) => T::LibTitle,
+            PageData::LibraryCounter(_) => T::LibLend,
         }
     }
 
@@ -166,6 +173,10 @@ impl PageData {
         .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
         .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
         .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
+        // library
+        .or_else(|| take::<crate::library::LibraryView>(v).map(PageData::Library))
+        .or_else(|| take::<crate::library::LibraryAdminView>(v).map(PageData::LibraryAdmin))
+        .or_else(|| take::<crate::library::LibraryCounterView>(v).map(PageData::LibraryCounter))
     }
 }
 
@@ -257,6 +268,10 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
         PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
         PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
+        // library
+        PageData::Library(v) => view! { <crate::library::ui::LibraryPage view=v lang=lang/> }.into_any(),
+        PageData::LibraryAdmin(v) => view! { <crate::library::ui::LibraryAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LibraryCounter(v) => view! { <crate::library::ui::LibraryCounterPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

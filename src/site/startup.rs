@@ -64,6 +64,8 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let exports = tokio::spawn(crate::roster::jobs::run(state.clone()));
     // benefits
     let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
+    // library
+    let loan_reminders = tokio::spawn(crate::library::reminders::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
@@ -71,6 +73,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         let _stop_transfers_with_us = AbortOnDrop(transfers);
         let _stop_exports_with_us = AbortOnDrop(exports);
         let _stop_welcome_with_us = AbortOnDrop(welcome);
+        let _stop_loan_reminders_with_us = AbortOnDrop(loan_reminders);
         dispatcher.run().await
     })
 }

@@ -16,3 +16,6 @@ mod roster;
 mod benefit;
 #[macro_use]
 mod member;
+// library
+#[macro_use]
+mod library;

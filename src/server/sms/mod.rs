@@ -72,10 +72,15 @@ pub enum Template {
     // benefits
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
+    // library
+    /// To a borrower, two days before the due day. Params: `title`, `due`.
+    LoanDueSoon,
+    /// To a borrower, the day after the due day. Params: `title`, `due`.
+    LoanOverdue,
 }
 
 impl Template {
-    pub const ALL: [Template; 16] = [
+    pub const ALL: [Template; 18] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -94,6 +99,9 @@ impl Template {
         Template::PhoneChangeCode,
         // benefits
         Template::WelcomePack,
+        // library
+        Template::LoanDueSoon,
+        Template::LoanOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +124,9 @@ impl Template {
             Template::PhoneChangeCode => "phone_change_code",
             // benefits
             Template::WelcomePack => "welcome_pack",
+            // library
+            Template::LoanDueSoon => "loan_due_soon",
+            Template::LoanOverdue => "loan_overdue",
         }
     }
 
@@ -141,6 +152,8 @@ impl Template {
             Template::Chase => &["by", "org"],
             // benefits
             Template::WelcomePack => &["title", "link"],
+            // library
+            Template::LoanDueSoon | Template::LoanOverdue => &["title", "due"],
         }
     }
 
@@ -198,6 +211,13 @@ impl Template {
             }
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
+            // library
+            Template::LoanDueSoon => {
+                format!("【工会E家】您借阅的《{}》将于{}到期，请按时归还，联盟内任一职工书屋均可归还。", p("title"), p("due"))
+            }
+            Template::LoanOverdue => {
+                format!("【工会E家】您借阅的《{}》已于{}到期，请尽快归还至联盟内任一职工书屋。", p("title"), p("due"))
+            }
         }
     }
 }
