@@ -114,7 +114,7 @@ impl Borrower {
         if s.len() == 48 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Ok(Borrower::CardCode(s.to_string()));
         }
-        if s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return Ok(Borrower::MemberNo(s.to_string()));
         }
         Err(T::LibBorrowerNeeded)
