@@ -47,7 +47,9 @@ const LIBRARIES: &[(&str, &str, &str)] = &[
 ];
 
 /// Demo books of the shared catalogue: (ISBN, title, author, copies as (library index, barcode)).
-const BOOKS: &[(&str, &str, &str, &[(usize, &str)])] = &[
+type SeedBook = (&'static str, &'static str, &'static str, &'static [(usize, &'static str)]);
+
+const BOOKS: &[SeedBook] = &[
     ("9787530212004", "平凡的世界", "路遥", &[(0, "LZH-0001"), (1, "BS-0001"), (2, "SJZJ-0001")]),
     ("9787506365437", "活着", "余华", &[(0, "LZH-0002"), (2, "SJZJ-0002")]),
     ("9787020002207", "红楼梦", "曹雪芹", &[(1, "BS-0002")]),
