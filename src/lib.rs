@@ -26,6 +26,8 @@ pub mod benefit;
 pub mod hall;
 // events
 pub mod event;
+// library
+pub mod library;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

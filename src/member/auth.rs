@@ -48,9 +48,12 @@ impl From<MemberError> for AppError {
     }
 }
 
+/// The parts of the site a member signs in for: 我的, and the service hall's pages.
+const MEMBER_PAGES: [&str; 5] = ["/me", "/hall", "/events", "/library", "/legal"];
+
 /// Where the browser goes after signing in: a page of the member side, else 我的.
 pub fn safe_next(next: &str) -> String {
-    safe_local_path(next, Some("/me")).unwrap_or_else(|| "/me".into())
+    MEMBER_PAGES.iter().find_map(|under| safe_local_path(next, Some(under))).unwrap_or_else(|| "/me".into())
 }
 
 /// What a sign-in post led to.

@@ -68,6 +68,13 @@ pub enum Action {
     EventSetup,
     /// A ticket checked in at an event's door (or a scan outside the admin's subtree).
     EventCheckIn,
+    // library
+    /// A library opened, or a title or copy added to the shared catalogue.
+    LibrarySetup,
+    /// A book lent at a library's counter.
+    Lend,
+    /// A book taken back at a library's counter.
+    BookReturn,
 }
 
 impl Action {
@@ -110,6 +117,10 @@ impl Action {
             // events
             Action::EventSetup => "event_setup",
             Action::EventCheckIn => "event_check_in",
+            // library
+            Action::LibrarySetup => "library_setup",
+            Action::Lend => "lend",
+            Action::BookReturn => "book_return",
         }
     }
 }
@@ -180,6 +191,10 @@ pub enum Target {
     // events
     Event(i64),
     EventSignup(i64),
+    // library
+    Library(i64),
+    BookCopy(i64),
+    Loan(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -210,6 +225,10 @@ impl std::fmt::Display for Target {
             // events
             Target::Event(id) => write!(f, "event:{id}"),
             Target::EventSignup(id) => write!(f, "event_signup:{id}"),
+            // library
+            Target::Library(id) => write!(f, "library:{id}"),
+            Target::BookCopy(id) => write!(f, "book_copy:{id}"),
+            Target::Loan(id) => write!(f, "loan:{id}"),
         }
     }
 }

@@ -74,6 +74,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "hall", include_str!("../../migrations/0012_hall.sql")),
     // events
     (14, "events", include_str!("../../migrations/0014_events.sql")),
+    // library
+    (15, "library", include_str!("../../migrations/0015_library.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, event, hall, join, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, event, hall, join, library, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -188,6 +188,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/events/{id}", get(event::admin_http::detail))
         .route("/admin/events/{id}/door", post(event::admin_http::door))
         .route("/admin/events/ticket/{token}", get(event::admin_http::ticket_get).post(event::admin_http::ticket_post))
+        // library
+        .route("/library", get(library::http::library_get))
+        .route("/admin/library", get(library::http::admin_get).post(library::http::admin_post))
+        .route("/admin/library/{id}", get(library::http::counter_get))
+        .route("/admin/library/{id}/lend", post(library::http::lend_post))
+        .route("/admin/library/{id}/return", post(library::http::return_post))
+        .route("/admin/library/{id}/copies", post(library::http::copies_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

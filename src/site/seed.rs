@@ -51,6 +51,25 @@ const EVENTS: &[(&str, crate::event::EventKind, &str, &str, i64, crate::event::A
     ),
 ];
 
+// library
+/// Demo libraries of the alliance: (union code, name, address).
+const LIBRARIES: &[(&str, &str, &str)] = &[
+    ("340302", "龙子湖区职工书屋", "龙子湖区东风街道"),
+    ("340303", "蚌山区职工书屋", "蚌山区天桥街道"),
+    ("340300-HY01", "司机之家职工书屋", "蚌埠市道路货物运输行业工会联合会"),
+];
+
+/// Demo books of the shared catalogue: (ISBN, title, author, copies as (library index, barcode)).
+type SeedBook = (&'static str, &'static str, &'static str, &'static [(usize, &'static str)]);
+
+const BOOKS: &[SeedBook] = &[
+    ("9787530212004", "平凡的世界", "路遥", &[(0, "LZH-0001"), (1, "BS-0001"), (2, "SJZJ-0001")]),
+    ("9787506365437", "活着", "余华", &[(0, "LZH-0002"), (2, "SJZJ-0002")]),
+    ("9787020002207", "红楼梦", "曹雪芹", &[(1, "BS-0002")]),
+    ("9787111345671", "货车驾驶员安全行车手册", "蚌埠市道路运输协会", &[(2, "SJZJ-0003"), (2, "SJZJ-0004")]),
+    ("9787544600019", "劳动法律知识问答", "安徽省总工会法律部", &[(0, "LZH-0003"), (1, "BS-0003")]),
+];
+
 /// Seeds the demo data when the tree is empty; returns whether it did.
 pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
     let mut tx = db.begin_write().await?;
@@ -86,7 +105,20 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> anyhow::Result<bool> {
         };
         crate::event::repo::insert_event(&mut tx, &e, now).await?;
     }
+    // library
+    let mut libraries = Vec::new();
+    for (org, name, address) in LIBRARIES {
+        let id = crate::library::repo::insert_library(&mut tx, ids[org], name, address, crate::library::DEFAULT_LOAN_DAYS, now).await?;
+        libraries.push(id.ok_or_else(|| anyhow::anyhow!("demo library {name} exists"))?);
+    }
+    for (isbn, title, author, copies) in BOOKS {
+        let title_id = crate::library::repo::insert_title(&mut tx, isbn, title, author, now).await?;
+        let title_id = title_id.ok_or_else(|| anyhow::anyhow!("demo title {isbn} exists"))?;
+        for (library, barcode) in *copies {
+            crate::library::repo::insert_copy(&mut tx, title_id, barcode, libraries[*library], now).await?;
+        }
+    }
     tx.commit().await?;
-    tracing::info!(unions = TREE.len(), channels = CHANNELS.len(), "seeded the Bengbu demo tree");
+    tracing::info!(unions = TREE.len(), channels = CHANNELS.len(), libraries = LIBRARIES.len(), "seeded the Bengbu demo tree");
     Ok(true)
 }

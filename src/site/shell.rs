@@ -75,6 +75,10 @@ pub enum PageData {
     EventsAdmin(crate::event::EventsAdminView),
     EventAdmin(crate::event::EventAdminView),
     Ticket(crate::event::TicketView),
+    // library
+    Library(crate::library::LibraryView),
+    LibraryAdmin(crate::library::LibraryAdminView),
+    LibraryCounter(crate::library::LibraryCounterView),
 }
 
 impl PageData {
@@ -130,6 +134,9 @@ impl PageData {
             PageData::EventsAdmin(_) => T::EventsAdmin,
             PageData::EventAdmin(_) => T::EventAttendance,
             PageData::Ticket(_) => T::EventCheckIn,
+            // library
+            PageData::Library(_) | PageData::LibraryAdmin(_) => T::LibTitle,
+            PageData::LibraryCounter(_) => T::LibLend,
         }
     }
 
@@ -207,6 +214,10 @@ impl PageData {
         .or_else(|| take::<crate::event::EventsAdminView>(v).map(PageData::EventsAdmin))
         .or_else(|| take::<crate::event::EventAdminView>(v).map(PageData::EventAdmin))
         .or_else(|| take::<crate::event::TicketView>(v).map(PageData::Ticket))
+        // library
+        .or_else(|| take::<crate::library::LibraryView>(v).map(PageData::Library))
+        .or_else(|| take::<crate::library::LibraryAdminView>(v).map(PageData::LibraryAdmin))
+        .or_else(|| take::<crate::library::LibraryCounterView>(v).map(PageData::LibraryCounter))
     }
 }
 
@@ -313,6 +324,10 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::EventsAdmin(v) => view! { <crate::event::ui::EventsAdminPage view=v lang=lang/> }.into_any(),
         PageData::EventAdmin(v) => view! { <crate::event::ui::EventAdminPage view=v lang=lang/> }.into_any(),
         PageData::Ticket(v) => view! { <crate::event::ui::TicketPage view=v lang=lang/> }.into_any(),
+        // library
+        PageData::Library(v) => view! { <crate::library::ui::LibraryPage view=v lang=lang/> }.into_any(),
+        PageData::LibraryAdmin(v) => view! { <crate::library::ui::LibraryAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LibraryCounter(v) => view! { <crate::library::ui::LibraryCounterPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

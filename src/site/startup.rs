@@ -65,6 +65,8 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     // benefits
     let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
     let hall = tokio::spawn(crate::hall::engine::run(state.clone()));
+    // library
+    let loan_reminders = tokio::spawn(crate::library::reminders::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
@@ -73,6 +75,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         let _stop_exports_with_us = AbortOnDrop(exports);
         let _stop_welcome_with_us = AbortOnDrop(welcome);
         let _stop_hall_with_us = AbortOnDrop(hall);
+        let _stop_loan_reminders_with_us = AbortOnDrop(loan_reminders);
         dispatcher.run().await
     })
 }

@@ -20,3 +20,6 @@ mod member;
 mod hall;
 #[macro_use]
 mod event;
+// library
+#[macro_use]
+mod library;

@@ -83,10 +83,15 @@ pub enum Template {
     /// To a member on an event's waiting list: a place came free and is theirs. Params:
     /// `title`, `start`, `link`.
     EventPromoted,
+    // library
+    /// To a borrower, two days before the due day. Params: `title`, `due`.
+    LoanDueSoon,
+    /// To a borrower, the day after the due day. Params: `title`, `due`.
+    LoanOverdue,
 }
 
 impl Template {
-    pub const ALL: [Template; 20] = [
+    pub const ALL: [Template; 22] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -111,6 +116,9 @@ impl Template {
         Template::ServiceEscalation,
         // events
         Template::EventPromoted,
+        // library
+        Template::LoanDueSoon,
+        Template::LoanOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -139,6 +147,9 @@ impl Template {
             Template::ServiceEscalation => "service_escalation",
             // events
             Template::EventPromoted => "event_promoted",
+            // library
+            Template::LoanDueSoon => "loan_due_soon",
+            Template::LoanOverdue => "loan_overdue",
         }
     }
 
@@ -170,6 +181,8 @@ impl Template {
             Template::ServiceEscalation => &["count", "org"],
             // events
             Template::EventPromoted => &["title", "start", "link"],
+            // library
+            Template::LoanDueSoon | Template::LoanOverdue => &["title", "due"],
         }
     }
 
@@ -238,6 +251,13 @@ impl Template {
             // events
             Template::EventPromoted => {
                 format!("【工会E家】您报名的「{}」已由候补转为报名成功，活动时间{}。查看入场券：{}", p("title"), p("start"), p("link"))
+            }
+            // library
+            Template::LoanDueSoon => {
+                format!("【工会E家】您借阅的《{}》将于{}到期，请按时归还，联盟内任一职工书屋均可归还。", p("title"), p("due"))
+            }
+            Template::LoanOverdue => {
+                format!("【工会E家】您借阅的《{}》已于{}到期，请尽快归还至联盟内任一职工书屋。", p("title"), p("due"))
             }
         }
     }
