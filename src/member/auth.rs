@@ -48,9 +48,10 @@ impl From<MemberError> for AppError {
     }
 }
 
-/// Where the browser goes after signing in: a page of the member side, else 我的.
+/// Where the browser goes after signing in: a page of the member side (legal aid's included),
+/// else 我的.
 pub fn safe_next(next: &str) -> String {
-    safe_local_path(next, Some("/me")).unwrap_or_else(|| "/me".into())
+    safe_local_path(next, Some("/me")).or_else(|| safe_local_path(next, Some("/legal"))).unwrap_or_else(|| "/me".into())
 }
 
 /// What a sign-in post led to.

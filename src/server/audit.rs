@@ -56,6 +56,11 @@ pub enum Action {
     Redeem,
     /// A mistaken redemption reversed, with its reason.
     RedeemReverse,
+    // legal aid
+    /// A workstation opened, a lawyer's account added, a weekday of the rota set.
+    LegalSetup,
+    /// A lawyer's written answer to a member's question.
+    LegalAnswer,
 }
 
 impl Action {
@@ -91,6 +96,9 @@ impl Action {
             Action::BenefitSetup => "benefit_setup",
             Action::Redeem => "redeem",
             Action::RedeemReverse => "redeem_reverse",
+            // legal aid
+            Action::LegalSetup => "legal_setup",
+            Action::LegalAnswer => "legal_answer",
         }
     }
 }
@@ -153,6 +161,9 @@ pub enum Target {
     Campaign(i64),
     Coupon(i64),
     Redemption(i64),
+    // legal aid
+    LegalStation(i64),
+    LegalQuestion(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -176,6 +187,9 @@ impl std::fmt::Display for Target {
             Target::Campaign(id) => write!(f, "campaign:{id}"),
             Target::Coupon(id) => write!(f, "coupon:{id}"),
             Target::Redemption(id) => write!(f, "redemption:{id}"),
+            // legal aid
+            Target::LegalStation(id) => write!(f, "legal_station:{id}"),
+            Target::LegalQuestion(id) => write!(f, "legal_question:{id}"),
         }
     }
 }

@@ -71,6 +71,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     // member
     (10, "members", include_str!("../../migrations/0010_members.sql")),
     (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
+    // legal aid
+    (13, "legal", include_str!("../../migrations/0013_legal.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -72,10 +72,17 @@ pub enum Template {
     // benefits
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
+    // legal aid
+    /// To a member: a lawyer appointment was booked. Params: `time`, `place`, `link`.
+    LegalBooked,
+    /// To a member, the day before: the appointment is tomorrow. Params: `time`, `place`.
+    LegalReminder,
+    /// To a member: a lawyer answered the written question. Params: `link`.
+    LegalAnswered,
 }
 
 impl Template {
-    pub const ALL: [Template; 16] = [
+    pub const ALL: [Template; 19] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -94,6 +101,10 @@ impl Template {
         Template::PhoneChangeCode,
         // benefits
         Template::WelcomePack,
+        // legal aid
+        Template::LegalBooked,
+        Template::LegalReminder,
+        Template::LegalAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +127,10 @@ impl Template {
             Template::PhoneChangeCode => "phone_change_code",
             // benefits
             Template::WelcomePack => "welcome_pack",
+            // legal aid
+            Template::LegalBooked => "legal_booked",
+            Template::LegalReminder => "legal_reminder",
+            Template::LegalAnswered => "legal_answered",
         }
     }
 
@@ -141,6 +156,10 @@ impl Template {
             Template::Chase => &["by", "org"],
             // benefits
             Template::WelcomePack => &["title", "link"],
+            // legal aid
+            Template::LegalBooked => &["time", "place", "link"],
+            Template::LegalReminder => &["time", "place"],
+            Template::LegalAnswered => &["link"],
         }
     }
 
@@ -198,6 +217,12 @@ impl Template {
             }
             // benefits
             Template::WelcomePack => format!("【工会E家】欢迎入会！您已获得入会礼包：{}。查看与使用：{}", p("title"), p("link")),
+            // legal aid
+            Template::LegalBooked => {
+                format!("【工会E家】您已预约{}的律师咨询，时间{}，请准时到场。查看或取消：{}", p("place"), p("time"), p("link"))
+            }
+            Template::LegalReminder => format!("【工会E家】提醒：您预约的{}律师咨询在明天{}，请准时到场。", p("place"), p("time")),
+            Template::LegalAnswered => format!("【工会E家】您的法律咨询已有律师书面答复，请登录查看：{}", p("link")),
         }
     }
 }
