@@ -22,6 +22,8 @@ pub mod transfer;
 pub mod workdays;
 // benefits
 pub mod benefit;
+// legal aid
+pub mod legal;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

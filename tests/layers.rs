@@ -23,6 +23,8 @@ fn allowed_areas() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("member", &["org", "channel", "join", "admin", "review", "transfer"][..]),
         // benefits
         ("benefit", &["org", "channel", "join", "admin", "review", "transfer", "roster", "command", "workdays", "member"][..]),
+        // legal aid
+        ("legal", &["org", "channel", "join", "admin", "review", "transfer", "member"][..]),
     ])
 }
 

@@ -31,6 +31,7 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/calendar">{t(T::CalendarTitle)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/audit">{t(T::Audit)}</a> })}
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/benefits">{t(T::BenefitsAdmin)}</a> })}
+            {admin.can_manage_admins().then(|| view! { <a href="/admin/legal">{t(T::LegalAdminTitle)}</a> })}
             <form method="post" action="/admin/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>
             </form>

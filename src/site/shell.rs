@@ -60,6 +60,14 @@ pub enum PageData {
     Redeem(crate::benefit::RedeemView),
     MyBenefits(crate::benefit::MyBenefitsView),
     CouponCode(crate::benefit::CouponCodeView),
+    // legal aid
+    LegalHome(crate::legal::LegalHomeView),
+    LegalAsk(crate::legal::AskView),
+    LegalMyQuestion(crate::legal::MyQuestionView),
+    LegalAdmin(crate::legal::LegalAdminView),
+    LegalStation(crate::legal::StationAdminView),
+    LawyerHome(crate::legal::LawyerHomeView),
+    LawyerQuestion(crate::legal::LawyerQuestionView),
 }
 
 impl PageData {
@@ -104,6 +112,14 @@ impl PageData {
             PageData::Redeem(_) => T::RedeemTitle,
             PageData::MyBenefits(_) => T::MyBenefits,
             PageData::CouponCode(_) => T::UseCoupon,
+            // legal aid
+            PageData::LegalHome(_) => T::LegalTitle,
+            PageData::LegalAsk(_) => T::LegalAskTitle,
+            PageData::LegalMyQuestion(_) => T::LegalQuestion,
+            PageData::LegalAdmin(_) => T::LegalAdminTitle,
+            PageData::LegalStation(_) => T::LegalAdminTitle,
+            PageData::LawyerHome(_) => T::LawyerTitle,
+            PageData::LawyerQuestion(_) => T::LegalQuestion,
         }
     }
 
@@ -166,6 +182,14 @@ impl PageData {
         .or_else(|| take::<crate::benefit::RedeemView>(v).map(PageData::Redeem))
         .or_else(|| take::<crate::benefit::MyBenefitsView>(v).map(PageData::MyBenefits))
         .or_else(|| take::<crate::benefit::CouponCodeView>(v).map(PageData::CouponCode))
+        // legal aid
+        .or_else(|| take::<crate::legal::LegalHomeView>(v).map(PageData::LegalHome))
+        .or_else(|| take::<crate::legal::AskView>(v).map(PageData::LegalAsk))
+        .or_else(|| take::<crate::legal::MyQuestionView>(v).map(PageData::LegalMyQuestion))
+        .or_else(|| take::<crate::legal::LegalAdminView>(v).map(PageData::LegalAdmin))
+        .or_else(|| take::<crate::legal::StationAdminView>(v).map(PageData::LegalStation))
+        .or_else(|| take::<crate::legal::LawyerHomeView>(v).map(PageData::LawyerHome))
+        .or_else(|| take::<crate::legal::LawyerQuestionView>(v).map(PageData::LawyerQuestion))
     }
 }
 
@@ -257,6 +281,14 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Redeem(v) => view! { <crate::benefit::ui::RedeemPage view=v lang=lang/> }.into_any(),
         PageData::MyBenefits(v) => view! { <crate::benefit::ui::MyBenefitsPage view=v lang=lang/> }.into_any(),
         PageData::CouponCode(v) => view! { <crate::benefit::ui::CouponCodePage view=v lang=lang/> }.into_any(),
+        // legal aid
+        PageData::LegalHome(v) => view! { <crate::legal::ui::LegalHomePage view=v lang=lang/> }.into_any(),
+        PageData::LegalAsk(v) => view! { <crate::legal::ui::AskPage view=v lang=lang/> }.into_any(),
+        PageData::LegalMyQuestion(v) => view! { <crate::legal::ui::MyQuestionPage view=v lang=lang/> }.into_any(),
+        PageData::LegalAdmin(v) => view! { <crate::legal::ui::LegalAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LegalStation(v) => view! { <crate::legal::ui::StationAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LawyerHome(v) => view! { <crate::legal::ui::LawyerHomePage view=v lang=lang/> }.into_any(),
+        PageData::LawyerQuestion(v) => view! { <crate::legal::ui::LawyerQuestionPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -64,6 +64,8 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let exports = tokio::spawn(crate::roster::jobs::run(state.clone()));
     // benefits
     let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
+    // legal aid
+    let legal = tokio::spawn(crate::legal::reminder::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
@@ -71,6 +73,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         let _stop_transfers_with_us = AbortOnDrop(transfers);
         let _stop_exports_with_us = AbortOnDrop(exports);
         let _stop_welcome_with_us = AbortOnDrop(welcome);
+        let _stop_legal_with_us = AbortOnDrop(legal);
         dispatcher.run().await
     })
 }

@@ -16,3 +16,5 @@ mod roster;
 mod benefit;
 #[macro_use]
 mod member;
+#[macro_use]
+mod legal;
