@@ -101,9 +101,13 @@ async fn home_view(
             }
         }
     }
-    let mut conn = state.db.pool.acquire().await?;
-    let bookings = repo::bookings_of(&mut conn, member_id)
-        .await?
+    let questions = repo::questions_of_member(&state.db.pool, member_id).await?.into_iter().map(my_question).collect();
+    // One connection at a time: a request never waits for a second one while holding the first.
+    let rows = {
+        let mut conn = state.db.pool.acquire().await?;
+        repo::bookings_of(&mut conn, member_id).await?
+    };
+    let bookings = rows
         .into_iter()
         .map(|(id, starts_at, station, lawyer, topic, status)| MyBooking {
             id,
@@ -115,7 +119,6 @@ async fn home_view(
             cancelled: status == "cancelled",
         })
         .collect();
-    let questions = repo::questions_of_member(&state.db.pool, member_id).await?.into_iter().map(my_question).collect();
     Ok(Page::ok(LegalHomeView { days, bookings, questions, input, field_error, notice }).no_store().into_response())
 }
 
@@ -217,9 +220,11 @@ async fn station_view(
     field_error: Option<(String, T)>,
 ) -> AppResult<Response> {
     let pool = &state.db.pool;
-    let mut conn = pool.acquire().await?;
-    let rota = repo::rota(&mut conn, station.id)
-        .await?
+    let rows = {
+        let mut conn = pool.acquire().await?;
+        repo::rota(&mut conn, station.id).await?
+    };
+    let rota = rows
         .into_iter()
         .map(|(weekday, lawyer_id, slots)| RotaDay { weekday, lawyer_id, slots: slots.text() })
         .collect();
@@ -322,9 +327,11 @@ pub async fn lawyer_get(State(state): State<AppState>, me: Allowed<LawyerSide>, 
     let station = my_station(&state, &me.admin).await?;
     let today = local_date(state.now());
     let (from, until) = (local_to_unix(today, 0, 0), local_to_unix(today.add_days(1), 0, 0));
-    let mut conn = state.db.pool.acquire().await?;
-    let appointments = repo::appointments(&mut conn, me.admin.id, from, until)
-        .await?
+    let rows = {
+        let mut conn = state.db.pool.acquire().await?;
+        repo::appointments(&mut conn, me.admin.id, from, until).await?
+    };
+    let appointments = rows
         .into_iter()
         .map(|(at, name, phone, topic)| Appointment {
             time: format_local(at).get(11..).unwrap_or_default().to_string(),
