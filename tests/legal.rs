@@ -44,7 +44,8 @@ async fn setup(app: &TestApp, slots: &str) -> Setup {
     let lawyer_id = app.count("SELECT id FROM admins WHERE username = 'lawyer_wang'").await;
     for weekday in 1..=5 {
         let (w, l) = (weekday.to_string(), lawyer_id.to_string());
-        let res = app.post_as(&manager, &format!("/admin/legal/{station}/rota"), &[("weekday", &w), ("lawyer", &l), ("slots", slots)]).await;
+        let res =
+            app.post_as(&manager, &format!("/admin/legal/{station}/rota"), &[("weekday", &w), ("lawyer", &l), ("slots", slots)]).await;
         assert_eq!(res.status(), 303, "rota weekday {weekday}");
     }
     let res = app.post_form("/admin/login", &[("username", "lawyer_wang"), ("password", "lawyer_wang-password"), ("next", "")]).await;
@@ -123,7 +124,8 @@ on_both_databases!(hundred_members_race_for_the_last_seat, |app: TestApp| async 
     assert_eq!(app.count("SELECT booked FROM legal_slots").await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM legal_bookings WHERE status = 'booked'").await, 2);
     app.deliver().await;
-    let winner: i64 = app.count("SELECT member_id FROM legal_bookings WHERE member_id <> (SELECT MIN(member_id) FROM legal_bookings)").await;
+    let winner: i64 =
+        app.count("SELECT member_id FROM legal_bookings WHERE member_id <> (SELECT MIN(member_id) FROM legal_bookings)").await;
     assert_eq!(app.sms.messages(&phone_of(&app, winner).await, Template::LegalBooked).len(), 1, "the winner's SMS");
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE template = 'legal_booked'").await, 2, "one SMS per seat, no more");
     // The full slot is shown as such; the page keeps offering the 10:00 one.
@@ -175,12 +177,23 @@ on_both_databases!(one_member_cannot_book_a_slot_twice_and_cancelling_frees_the_
 on_both_databases!(a_lawyer_account_reaches_only_the_lawyer_desk, |app: TestApp| async move {
     let s = setup(&app, "09:00").await;
     assert_eq!(app.get_as(&s.lawyer, "/lawyer").await.status(), 200);
-    for path in ["/admin", "/admin/members", "/admin/admins", "/admin/legal", &format!("/admin/legal/{}", s.station), "/merchant", "/merchant/redeem", "/admin/pool"] {
+    for path in [
+        "/admin",
+        "/admin/members",
+        "/admin/admins",
+        "/admin/legal",
+        &format!("/admin/legal/{}", s.station),
+        "/merchant",
+        "/merchant/redeem",
+        "/admin/pool",
+    ] {
         assert_eq!(app.get_as(&s.lawyer, path).await.status(), 404, "{path}");
     }
     let res = app.post_as(&s.lawyer, &format!("/admin/legal/{}/rota", s.station), &[("weekday", "1"), ("lawyer", ""), ("slots", "")]).await;
     assert_eq!(res.status(), 404);
-    let refused = app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE admin_id = {} AND action = 'access' AND outcome = 'refused'", s.lawyer_id)).await;
+    let refused = app
+        .count(&format!("SELECT COUNT(*) FROM audit_log WHERE admin_id = {} AND action = 'access' AND outcome = 'refused'", s.lawyer_id))
+        .await;
     assert!(refused >= 9, "each refusal audited: {refused}");
     // And union admins do not reach the lawyer's desk.
     assert_eq!(app.get_as(&s.manager, "/lawyer").await.status(), 404);
@@ -196,7 +209,11 @@ on_both_databases!(an_admin_outside_the_subtree_cannot_manage_the_rota, |app: Te
     let res = app.post_as(&outsider, &format!("/admin/legal/{}/rota", s.station), &[("weekday", "1"), ("lawyer", ""), ("slots", "")]).await;
     assert_eq!(res.status(), 404);
     let res = app
-        .post_as(&outsider, &format!("/admin/legal/{}/lawyers", s.station), &[("display_name", "李"), ("username", "lawyer_li"), ("password", "0123456789ab")])
+        .post_as(
+            &outsider,
+            &format!("/admin/legal/{}/lawyers", s.station),
+            &[("display_name", "李"), ("username", "lawyer_li"), ("password", "0123456789ab")],
+        )
         .await;
     assert_eq!(res.status(), 404);
     assert_eq!(app.get_as(&outsider, &format!("/admin/legal/{}", s.station)).await.status(), 404);
@@ -268,7 +285,13 @@ on_both_databases!(a_question_is_answered_and_seen_only_by_its_member, |app: Tes
     assert_eq!(res.status(), 303);
     let res = app.post_as(&s.lawyer, &format!("/lawyer/questions/{q}"), &[("answer", "第二次答复")]).await;
     assert!(res.text().await.unwrap().contains("该咨询已答复"), "answered once");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE target = 'legal_question:{q}' AND action = 'legal_answer' AND outcome = 'ok'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE target = 'legal_question:{q}' AND action = 'legal_answer' AND outcome = 'ok'"
+        ))
+        .await,
+        1
+    );
     assert!(app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE target = 'legal_question:{q}' AND action = 'view'")).await >= 1);
     // The member sees it and gets an SMS.
     app.deliver().await;
@@ -295,4 +318,3 @@ on_both_databases!(a_question_is_answered_and_seen_only_by_its_member, |app: Tes
     let zhao_id = app.count("SELECT id FROM admins WHERE username = 'lawyer_zhao'").await;
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE admin_id = {zhao_id} AND outcome = 'not_found'")).await, 2);
 });
-

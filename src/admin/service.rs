@@ -69,7 +69,12 @@ pub async fn create_merchant_account(
 /// Creates a lawyer's account (the role `lawyer` alone) at a union inside the creator's
 /// subtree: by a manager of it or above, or the city admin. The legal area checks the union
 /// runs a workstation.
-pub async fn create_lawyer_account(state: &AppState, me: &AdminRow, ip: &str, input: NewAdminInput) -> super::auth::AdminResult<Result<i64, T>> {
+pub async fn create_lawyer_account(
+    state: &AppState,
+    me: &AdminRow,
+    ip: &str,
+    input: NewAdminInput,
+) -> super::auth::AdminResult<Result<i64, T>> {
     create(state, Creator::Admin(me), ip, input, Bind::Lawyer).await
 }
 

@@ -155,7 +155,9 @@ impl AdminInfo {
     /// merchant or lawyer account meets no union screen's requirement whatever its row says.
     pub fn has(&self, role: Role) -> bool {
         let merchant_role = matches!(role, Role::MerchantStaff | Role::MerchantManager);
-        merchant_role == self.merchant_id.is_some() && (merchant_role || (role == Role::Lawyer) == self.is_lawyer()) && self.roles.contains(&role)
+        merchant_role == self.merchant_id.is_some()
+            && (merchant_role || (role == Role::Lawyer) == self.is_lawyer())
+            && self.roles.contains(&role)
     }
     pub fn is_merchant(&self) -> bool {
         self.merchant_id.is_some()

@@ -224,10 +224,7 @@ async fn station_view(
         let mut conn = pool.acquire().await?;
         repo::rota(&mut conn, station.id).await?
     };
-    let rota = rows
-        .into_iter()
-        .map(|(weekday, lawyer_id, slots)| RotaDay { weekday, lawyer_id, slots: slots.text() })
-        .collect();
+    let rota = rows.into_iter().map(|(weekday, lawyer_id, slots)| RotaDay { weekday, lawyer_id, slots: slots.text() }).collect();
     let lawyers = repo::lawyers(pool, station.org_id)
         .await?
         .into_iter()
@@ -273,23 +270,14 @@ pub async fn station_get(
     station_view(&state, &me.admin, &me.ip, station, done_notice(&q.done), None).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct LawyerForm {
-    username: String,
-    display_name: String,
-    phone: String,
-    password: String,
-}
-
 pub async fn lawyer_post(
     State(state): State<AppState>,
     me: Allowed<LegalKeeper>,
     Path(id): Path<i64>,
-    Form(f): Form<LawyerForm>,
+    Form(f): Form<service::NewLawyer>,
 ) -> AppResult<Response> {
     let station = scoped(&state, &me.admin, &me.ip, id, Action::LegalSetup).await?;
-    match service::add_lawyer(&state, &me.admin, &me.ip, &station, f.username, f.display_name, f.phone, f.password).await? {
+    match service::add_lawyer(&state, &me.admin, &me.ip, &station, f).await? {
         Ok(_) => Ok(Redirect::to(&format!("/admin/legal/{id}?done=saved")).into_response()),
         Err(t) => station_view(&state, &me.admin, &me.ip, station, None, Some(("lawyer".into(), t))).await,
     }
@@ -340,7 +328,8 @@ pub async fn lawyer_get(State(state): State<AppState>, me: Allowed<LawyerSide>, 
             topic,
         })
         .collect();
-    let questions = repo::questions_of_station(&state.db.pool, station.id).await?.iter().map(|q| question_item(q, Some(me.admin.id))).collect();
+    let questions =
+        repo::questions_of_station(&state.db.pool, station.id).await?.iter().map(|q| question_item(q, Some(me.admin.id))).collect();
     let view = LawyerHomeView {
         admin: me.admin.info(),
         station: station.name,

@@ -89,13 +89,12 @@ pub struct Duty {
 }
 
 async fn slots_of(conn: &mut Conn, station_id: i64, weekday: i64) -> sqlx::Result<SlotList> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT start_min, capacity FROM legal_rota_slots WHERE station_id = $1 AND weekday = $2 ORDER BY start_min",
-    )
-    .bind(station_id)
-    .bind(weekday)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT start_min, capacity FROM legal_rota_slots WHERE station_id = $1 AND weekday = $2 ORDER BY start_min")
+            .bind(station_id)
+            .bind(weekday)
+            .fetch_all(conn)
+            .await?;
     Ok(SlotList::from_stored(rows.into_iter().map(|(start_min, capacity)| SlotTime { start_min, capacity }).collect()))
 }
 
@@ -137,7 +136,11 @@ pub async fn set_rota_day(
     slots: &SlotList,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM legal_rota_slots WHERE station_id = $1 AND weekday = $2").bind(station_id).bind(weekday).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM legal_rota_slots WHERE station_id = $1 AND weekday = $2")
+        .bind(station_id)
+        .bind(weekday)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM legal_rota WHERE station_id = $1 AND weekday = $2").bind(station_id).bind(weekday).execute(&mut *conn).await?;
     let Some(lawyer_id) = lawyer_id else { return Ok(()) };
     sqlx::query("INSERT INTO legal_rota (station_id, weekday, lawyer_id, updated_at) VALUES ($1, $2, $3, $4)")
@@ -224,7 +227,14 @@ pub async fn open_bookings(conn: &mut Conn, member_id: i64, now: i64) -> sqlx::R
 }
 
 /// A booking; `None` when the member holds this slot already (the unique index says so).
-pub async fn insert_booking(conn: &mut Conn, slot_id: i64, member_id: i64, topic: &str, reminded: Option<i64>, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn insert_booking(
+    conn: &mut Conn,
+    slot_id: i64,
+    member_id: i64,
+    topic: &str,
+    reminded: Option<i64>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM legal_bookings WHERE slot_id = $1 AND member_id = $2 AND status = 'booked'")
         .bind(slot_id)
         .bind(member_id)
@@ -253,7 +263,8 @@ pub async fn insert_booking(conn: &mut Conn, slot_id: i64, member_id: i64, topic
 
 /// Takes a seat: one conditional write; `false` when the slot is full.
 pub async fn take_seat(conn: &mut Conn, slot_id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE legal_slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity").bind(slot_id).execute(conn).await?;
+    let done =
+        sqlx::query("UPDATE legal_slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity").bind(slot_id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -63,8 +63,8 @@ pub async fn offered(state: &AppState, station_id: i64) -> LegalResult<Vec<Offer
             continue;
         }
         let weekday = date.weekday() as i64;
-        if !duties.contains_key(&weekday) {
-            duties.insert(weekday, repo::duty(&mut conn, station_id, weekday).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = duties.entry(weekday) {
+            e.insert(repo::duty(&mut conn, station_id, weekday).await?);
         }
         let Some(duty) = &duties[&weekday] else { continue };
         for s in duty.slots.slots() {
@@ -209,7 +209,13 @@ pub async fn duty_lawyer(state: &AppState, station_id: i64) -> LegalResult<Optio
 }
 
 /// Records a member's written question; `Err((field, text))` says what to fix.
-pub async fn ask(state: &AppState, member_id: i64, station: &str, category: &str, question: &str) -> LegalResult<Result<i64, (&'static str, T)>> {
+pub async fn ask(
+    state: &AppState,
+    member_id: i64,
+    station: &str,
+    category: &str,
+    question: &str,
+) -> LegalResult<Result<i64, (&'static str, T)>> {
     let stations = repo::stations(&state.db.pool).await?;
     let station = match station.trim() {
         "" if stations.len() == 1 => stations[0].clone(),
@@ -299,27 +305,28 @@ pub async fn open_station(state: &AppState, me: &AdminRow, ip: &str, org: &str, 
     Ok(Ok(id))
 }
 
+/// What the new-lawyer form carries.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NewLawyer {
+    pub username: String,
+    pub display_name: String,
+    pub phone: String,
+    pub password: String,
+}
+
 /// A lawyer's account at the workstation's union (the admin area's rules create and audit it).
-pub async fn add_lawyer(
-    state: &AppState,
-    me: &AdminRow,
-    ip: &str,
-    station: &Station,
-    username: String,
-    display_name: String,
-    phone: String,
-    password: String,
-) -> LegalResult<Result<i64, T>> {
-    if display_name.trim().is_empty() {
+pub async fn add_lawyer(state: &AppState, me: &AdminRow, ip: &str, station: &Station, f: NewLawyer) -> LegalResult<Result<i64, T>> {
+    if f.display_name.trim().is_empty() {
         return Ok(Err(T::LegalLawyerNameNeeded));
     }
     let input = crate::admin::service::NewAdminInput {
-        username,
-        display_name,
-        phone,
+        username: f.username,
+        display_name: f.display_name.trim().chars().take(30).collect(),
+        phone: f.phone,
         org_id: station.org_id,
         roles: vec![crate::admin::Role::Lawyer],
-        password,
+        password: f.password,
     };
     Ok(crate::admin::service::create_lawyer_account(state, me, ip, input).await?)
 }

@@ -123,7 +123,8 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 6] = [Category::Wages, Category::Contract, Category::Injury, Category::Traffic, Category::Social, Category::Other];
+    pub const ALL: [Category; 6] =
+        [Category::Wages, Category::Contract, Category::Injury, Category::Traffic, Category::Social, Category::Other];
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Wages => "wages",

@@ -116,7 +116,7 @@ pub fn LegalHomePage(view: LegalHomeView, lang: Lang) -> impl IntoView {
                 {view.questions.into_iter().map(|q| view! {
                     <li class="item plain" data-question=q.id>
                         <div class="who"><a href=format!("/legal/questions/{}", q.id)><strong>{q.asked_at}</strong></a>
-                            <span>{q.category.map(|c| t(c))}</span><span>{q.station}</span></div>
+                            <span>{q.category.map(t)}</span><span>{q.station}</span></div>
                         <p class="prose">{q.question}</p>
                         {answer_view(q.answer, lang)}
                     </li>
@@ -296,7 +296,7 @@ fn question_list(items: Vec<QuestionItem>, link: bool, lang: Lang) -> impl IntoV
                         <div class="who">
                             {if link { view! { <a href=format!("/lawyer/questions/{}", q.id)><strong>{title}</strong></a> }.into_any() }
                              else { view! { <strong>{title}</strong> }.into_any() }}
-                            <span>{q.category.map(|c| t(c))}</span>
+                            <span>{q.category.map(t)}</span>
                             <span>{format!("{} {}", t(T::LegalLawyer), q.lawyer)}</span></div>
                         <div class="when"><span class="state">{t(if q.answered { T::LegalAnsweredState } else { T::LegalOpenState })}</span>
                             {q.mine.then(|| view! { <span class="escalated">{t(T::LegalMine)}</span> })}</div>
