@@ -41,8 +41,11 @@ impl SlotList {
             };
             let time = time.replace('：', ":");
             let (h, m) = time.split_once(':').ok_or(T::LegalSlotsInvalid)?;
+            if !(1..=2).contains(&h.len()) || m.len() != 2 {
+                return Err(T::LegalSlotsInvalid);
+            }
             let (h, m): (i64, i64) = (h.parse().map_err(|_| T::LegalSlotsInvalid)?, m.parse().map_err(|_| T::LegalSlotsInvalid)?);
-            if !(6..22).contains(&h) || !(0..60).contains(&m) || !(1..=MAX_CAPACITY).contains(&capacity) || m.to_string().len() > 2 {
+            if !(6..22).contains(&h) || !(0..60).contains(&m) || !(1..=MAX_CAPACITY).contains(&capacity) {
                 return Err(T::LegalSlotsInvalid);
             }
             slots.push(SlotTime { start_min: h * 60 + m, capacity });

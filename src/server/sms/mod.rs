@@ -73,9 +73,9 @@ pub enum Template {
     /// To a new member: a welcome pack was granted. Params: `title`, `link`.
     WelcomePack,
     // legal aid
-    /// To a member: a lawyer appointment was booked. Params: `time`, `place`, `link`.
+    /// To a member: a lawyer appointment was booked. Params: `place`, `time`, `link`.
     LegalBooked,
-    /// To a member, the day before: the appointment is tomorrow. Params: `time`, `place`.
+    /// To a member, the day before: the appointment is tomorrow. Params: `place`, `time`.
     LegalReminder,
     /// To a member: a lawyer answered the written question. Params: `link`.
     LegalAnswered,
@@ -157,8 +157,8 @@ impl Template {
             // benefits
             Template::WelcomePack => &["title", "link"],
             // legal aid
-            Template::LegalBooked => &["time", "place", "link"],
-            Template::LegalReminder => &["time", "place"],
+            Template::LegalBooked => &["place", "time", "link"],
+            Template::LegalReminder => &["place", "time"],
             Template::LegalAnswered => &["link"],
         }
     }
