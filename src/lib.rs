@@ -28,6 +28,8 @@ pub mod hall;
 pub mod event;
 // library
 pub mod library;
+// legal aid
+pub mod legal;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;

@@ -242,6 +242,8 @@ pub trait Requirement: Send + Sync + 'static {
     /// The merchant screens' requirements say yes; every union screen's stays no, so a merchant
     /// account is refused there even if a role check were too loose.
     const FOR_MERCHANTS: bool = false;
+    /// Likewise for lawyers' accounts: only the lawyer's screens say yes.
+    const FOR_LAWYERS: bool = false;
     fn allows(admin: &AdminInfo) -> bool;
 }
 
@@ -331,7 +333,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Allowed<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let SignedIn { admin, ip } = SignedIn::from_request_parts(parts, state).await?;
-        if R::FOR_MERCHANTS == admin.is_merchant() && R::allows(&admin) {
+        if R::FOR_MERCHANTS == admin.is_merchant() && R::FOR_LAWYERS == admin.is_lawyer() && R::allows(&admin) {
             return Ok(Allowed { admin, ip, _requirement: std::marker::PhantomData });
         }
         let target = Target::Route(format!("{} {}", parts.method, crate::server::web::loggable_path(parts.uri.path())));

@@ -17,7 +17,10 @@ use serde::Deserialize;
 /// After sign-in the browser goes back where it was asked to sign in — inside the admin
 /// screens (or the merchant screens) only; anything else goes to the queue.
 fn safe_next(next: &str) -> String {
-    safe_local_path(next, Some("/admin")).or_else(|| safe_local_path(next, Some("/merchant"))).unwrap_or_else(|| "/admin".into())
+    safe_local_path(next, Some("/admin"))
+        .or_else(|| safe_local_path(next, Some("/merchant")))
+        .or_else(|| safe_local_path(next, Some("/lawyer")))
+        .unwrap_or_else(|| "/admin".into())
 }
 
 #[derive(Deserialize, Default)]
@@ -42,8 +45,10 @@ pub async fn login_post(State(state): State<AppState>, ClientIp(ip): ClientIp, F
     let (error, stopped_until) = match auth::login(&state, &form.username, &form.password, &ip).await? {
         LoginOutcome::Ok { token, admin } => {
             // A merchant's account lands on the merchant screens (the only ones it reaches).
+            // A lawyer's account lands on the lawyer's desk.
             let to = match admin.merchant_id {
                 Some(_) => safe_local_path(&form.next, Some("/merchant")).unwrap_or_else(|| "/merchant".into()),
+                None if admin.is_lawyer() => safe_local_path(&form.next, Some("/lawyer")).unwrap_or_else(|| "/lawyer".into()),
                 None => safe_local_path(&form.next, Some("/admin")).unwrap_or_else(|| "/admin".into()),
             };
             let mut res = Redirect::to(&to).into_response();

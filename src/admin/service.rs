@@ -42,7 +42,16 @@ pub async fn create_admin(
     ip: &str,
     input: NewAdminInput,
 ) -> super::auth::AdminResult<Result<i64, T>> {
-    create(state, creator, ip, input, None).await
+    create(state, creator, ip, input, Bind::Union).await
+}
+
+/// What a new account is bound to besides its union.
+#[derive(Clone, Copy)]
+enum Bind {
+    Union,
+    Merchant(i64),
+    /// A lawyer of the legal-aid workstation at the account's union.
+    Lawyer,
 }
 
 /// Creates a staff account bound to a merchant (merchant roles only): by the city admin, or by
@@ -54,7 +63,19 @@ pub async fn create_merchant_account(
     input: NewAdminInput,
     merchant_id: i64,
 ) -> super::auth::AdminResult<Result<i64, T>> {
-    create(state, Creator::Admin(me), ip, input, Some(merchant_id)).await
+    create(state, Creator::Admin(me), ip, input, Bind::Merchant(merchant_id)).await
+}
+
+/// Creates a lawyer's account (the role `lawyer` alone) at a union inside the creator's
+/// subtree: by a manager of it or above, or the city admin. The legal area checks the union
+/// runs a workstation.
+pub async fn create_lawyer_account(
+    state: &AppState,
+    me: &AdminRow,
+    ip: &str,
+    input: NewAdminInput,
+) -> super::auth::AdminResult<Result<i64, T>> {
+    create(state, Creator::Admin(me), ip, input, Bind::Lawyer).await
 }
 
 fn may_create_for_merchant(me: &AdminRow, roles: &[Role], merchant_id: i64) -> bool {
@@ -68,7 +89,7 @@ async fn create(
     creator: Creator<'_>,
     ip: &str,
     input: NewAdminInput,
-    merchant: Option<i64>,
+    bind: Bind,
 ) -> super::auth::AdminResult<Result<i64, T>> {
     let now = state.now();
     let username = input.username.trim().to_lowercase();
@@ -82,11 +103,17 @@ async fn create(
         }
     };
     let org = crate::org::repo::get(&state.db.pool, input.org_id).await?;
-    let allowed = match (creator, merchant) {
-        (Creator::Admin(me), Some(m)) => org.is_some() && input.org_id == me.org_id && may_create_for_merchant(me, &roles, m),
-        (Creator::Operator, Some(_)) => false,
-        (Creator::Operator, None) => org.is_some(),
-        (Creator::Admin(me), None) => {
+    let allowed = match (creator, bind) {
+        (Creator::Admin(me), Bind::Merchant(m)) => org.is_some() && input.org_id == me.org_id && may_create_for_merchant(me, &roles, m),
+        (Creator::Admin(me), Bind::Lawyer) => {
+            me.can_manage_admins()
+                && roles == [Role::Lawyer]
+                && org.is_some()
+                && crate::org::repo::is_within(&state.db.pool, input.org_id, me.org_id).await?
+        }
+        (Creator::Operator, Bind::Merchant(_) | Bind::Lawyer) => false,
+        (Creator::Operator, Bind::Union) => org.is_some(),
+        (Creator::Admin(me), Bind::Union) => {
             me.can_manage_admins()
                 && !roles.is_empty()
                 && roles.iter().all(|r| me.has(*r))
@@ -139,7 +166,7 @@ async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(m) = merchant {
+    if let Bind::Merchant(m) = bind {
         repo::bind_merchant(&mut tx, id, m).await?;
     }
     audit::record(&mut tx, state, now, entry(creator, input.org_id, Target::Admin(id), ip, Outcome::Ok, &Role::join(&roles))).await?;
@@ -156,7 +183,8 @@ pub async fn may_manage(state: &AppState, me: &AdminRow, target: &AdminRow) -> s
     if me.has(Role::CityAdmin) {
         return Ok(true);
     }
-    if !me.has(Role::Manager) || !target.roles.iter().all(|r| me.has(*r)) {
+    // A manager keeps the lawyers' accounts of the workstations in its subtree too.
+    if !me.has(Role::Manager) || !target.roles.iter().all(|r| me.has(*r) || (*r == Role::Lawyer && target.is_lawyer())) {
         return Ok(false);
     }
     Ok(crate::org::repo::distance(&state.db.pool, me.org_id, target.org_id).await?.is_some_and(|d| d >= 1))

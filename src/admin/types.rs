@@ -17,6 +17,10 @@ pub enum Role {
     MerchantStaff,
     /// Merchant manager: as staff, and reverses mistaken redemptions and adds staff.
     MerchantManager,
+    // legal aid
+    /// A lawyer of a legal-aid workstation, bound to the workstation's union: reaches the
+    /// lawyer's screens only (`/lawyer`), never a union or merchant screen.
+    Lawyer,
 }
 
 impl Role {
@@ -24,8 +28,8 @@ impl Role {
     pub const ALL: [Role; 4] = [Role::Reviewer, Role::Manager, Role::CityAdmin, Role::Leader];
     /// Every role an account row may hold: the union roles and the merchant roles (granted only
     /// by the benefit area, to accounts bound to a merchant).
-    pub const STORED: [Role; 6] =
-        [Role::Reviewer, Role::Manager, Role::CityAdmin, Role::Leader, Role::MerchantStaff, Role::MerchantManager];
+    pub const STORED: [Role; 7] =
+        [Role::Reviewer, Role::Manager, Role::CityAdmin, Role::Leader, Role::MerchantStaff, Role::MerchantManager, Role::Lawyer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +39,7 @@ impl Role {
             Role::Leader => "leader",
             Role::MerchantStaff => "merchant_staff",
             Role::MerchantManager => "merchant_manager",
+            Role::Lawyer => "lawyer",
         }
     }
 
@@ -55,6 +60,7 @@ impl Role {
             Role::Leader => T::RoleLeader,
             Role::MerchantStaff => T::RoleMerchantStaff,
             Role::MerchantManager => T::RoleMerchantManager,
+            Role::Lawyer => T::RoleLawyer,
         }
     }
 
@@ -145,14 +151,20 @@ pub struct AdminInfo {
 }
 
 impl AdminInfo {
-    /// A union role is held only by an account bound to no merchant, so a merchant account
-    /// meets no union screen's requirement whatever its row says.
+    /// A union role is held only by an account bound to no merchant and not a lawyer's, so a
+    /// merchant or lawyer account meets no union screen's requirement whatever its row says.
     pub fn has(&self, role: Role) -> bool {
         let merchant_role = matches!(role, Role::MerchantStaff | Role::MerchantManager);
-        merchant_role == self.merchant_id.is_some() && self.roles.contains(&role)
+        merchant_role == self.merchant_id.is_some()
+            && (merchant_role || (role == Role::Lawyer) == self.is_lawyer())
+            && self.roles.contains(&role)
     }
     pub fn is_merchant(&self) -> bool {
         self.merchant_id.is_some()
+    }
+    /// A lawyer's account (bound to no merchant): it reaches the lawyer's screens only.
+    pub fn is_lawyer(&self) -> bool {
+        self.merchant_id.is_none() && self.roles.contains(&Role::Lawyer)
     }
     pub fn can_review(&self) -> bool {
         self.has(Role::Reviewer) || self.has(Role::Manager)

@@ -35,6 +35,7 @@ pub fn AdminFrame(admin: AdminInfo, lang: Lang, children: Children) -> impl Into
             {admin.has(Role::CityAdmin).then(|| view! { <a href="/admin/services">{t(T::Catalogue)}</a> })}
             <a href="/admin/events">{t(T::EventsAdmin)}</a>
             {(admin.can_review() || admin.has(Role::CityAdmin)).then(|| view! { <a href="/admin/library">{t(T::LibAdminTitle)}</a> })}
+            {admin.can_manage_admins().then(|| view! { <a href="/admin/legal">{t(T::LegalAdminTitle)}</a> })}
             <form method="post" action="/admin/logout" class="inline">
                 <button type="submit" class="link">{t(T::SignOut)}</button>
             </form>

@@ -57,7 +57,7 @@ macro_rules! gather {
 #[macro_use]
 mod words;
 
-gather! { {} site_words join_words review_words command_words transfer_words roster_words benefit_words member_words hall_words event_words library_words }
+gather! { {} site_words join_words review_words command_words transfer_words roster_words benefit_words member_words hall_words event_words library_words legal_words }
 
 impl T {
     /// The entry with each `{}` replaced by the next value (a missing value leaves nothing).

@@ -75,6 +75,11 @@ pub enum Action {
     Lend,
     /// A book taken back at a library's counter.
     BookReturn,
+    // legal aid
+    /// A workstation opened, a lawyer's account added, a weekday of the rota set.
+    LegalSetup,
+    /// A lawyer's written answer to a member's question.
+    LegalAnswer,
 }
 
 impl Action {
@@ -121,6 +126,9 @@ impl Action {
             Action::LibrarySetup => "library_setup",
             Action::Lend => "lend",
             Action::BookReturn => "book_return",
+            // legal aid
+            Action::LegalSetup => "legal_setup",
+            Action::LegalAnswer => "legal_answer",
         }
     }
 }
@@ -195,6 +203,9 @@ pub enum Target {
     Library(i64),
     BookCopy(i64),
     Loan(i64),
+    // legal aid
+    LegalStation(i64),
+    LegalQuestion(i64),
 }
 
 impl std::fmt::Display for Target {
@@ -229,6 +240,9 @@ impl std::fmt::Display for Target {
             Target::Library(id) => write!(f, "library:{id}"),
             Target::BookCopy(id) => write!(f, "book_copy:{id}"),
             Target::Loan(id) => write!(f, "loan:{id}"),
+            // legal aid
+            Target::LegalStation(id) => write!(f, "legal_station:{id}"),
+            Target::LegalQuestion(id) => write!(f, "legal_question:{id}"),
         }
     }
 }

@@ -72,6 +72,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "members", include_str!("../../migrations/0010_members.sql")),
     (11, "benefits", include_str!("../../migrations/0011_benefits.sql")),
     (12, "hall", include_str!("../../migrations/0012_hall.sql")),
+    // legal aid
+    (13, "legal", include_str!("../../migrations/0013_legal.sql")),
     // events
     (14, "events", include_str!("../../migrations/0014_events.sql")),
     // library

@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
-    use crate::{admin, benefit, channel, command, event, hall, join, library, member, review, roster, transfer, workdays};
+    use crate::{admin, benefit, channel, command, event, hall, join, legal, library, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
         .route("/privacy", get(privacy))
@@ -195,6 +195,18 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/library/{id}/lend", post(library::http::lend_post))
         .route("/admin/library/{id}/return", post(library::http::return_post))
         .route("/admin/library/{id}/copies", post(library::http::copies_post))
+        // legal aid
+        .route("/legal", get(legal::http::home_get).post(legal::http::book_post))
+        .route("/legal/bookings/{id}/cancel", post(legal::http::cancel_post))
+        .route("/legal/ask", get(legal::http::ask_get).post(legal::http::ask_post))
+        .route("/legal/questions/{id}", get(legal::http::question_get))
+        .route("/admin/legal", get(legal::http::admin_get))
+        .route("/admin/legal/stations", post(legal::http::station_post))
+        .route("/admin/legal/{id}", get(legal::http::station_get))
+        .route("/admin/legal/{id}/lawyers", post(legal::http::lawyer_post))
+        .route("/admin/legal/{id}/rota", post(legal::http::rota_post))
+        .route("/lawyer", get(legal::http::lawyer_get))
+        .route("/lawyer/questions/{id}", get(legal::http::lawyer_question_get).post(legal::http::answer_post))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -79,6 +79,14 @@ pub enum PageData {
     Library(crate::library::LibraryView),
     LibraryAdmin(crate::library::LibraryAdminView),
     LibraryCounter(crate::library::LibraryCounterView),
+    // legal aid
+    LegalHome(crate::legal::LegalHomeView),
+    LegalAsk(crate::legal::AskView),
+    LegalMyQuestion(crate::legal::MyQuestionView),
+    LegalAdmin(crate::legal::LegalAdminView),
+    LegalStation(crate::legal::StationAdminView),
+    LawyerHome(crate::legal::LawyerHomeView),
+    LawyerQuestion(crate::legal::LawyerQuestionView),
 }
 
 impl PageData {
@@ -137,6 +145,14 @@ impl PageData {
             // library
             PageData::Library(_) | PageData::LibraryAdmin(_) => T::LibTitle,
             PageData::LibraryCounter(_) => T::LibLend,
+            // legal aid
+            PageData::LegalHome(_) => T::LegalTitle,
+            PageData::LegalAsk(_) => T::LegalAskTitle,
+            PageData::LegalMyQuestion(_) => T::LegalQuestion,
+            PageData::LegalAdmin(_) => T::LegalAdminTitle,
+            PageData::LegalStation(_) => T::LegalAdminTitle,
+            PageData::LawyerHome(_) => T::LawyerTitle,
+            PageData::LawyerQuestion(_) => T::LegalQuestion,
         }
     }
 
@@ -218,6 +234,14 @@ impl PageData {
         .or_else(|| take::<crate::library::LibraryView>(v).map(PageData::Library))
         .or_else(|| take::<crate::library::LibraryAdminView>(v).map(PageData::LibraryAdmin))
         .or_else(|| take::<crate::library::LibraryCounterView>(v).map(PageData::LibraryCounter))
+        // legal aid
+        .or_else(|| take::<crate::legal::LegalHomeView>(v).map(PageData::LegalHome))
+        .or_else(|| take::<crate::legal::AskView>(v).map(PageData::LegalAsk))
+        .or_else(|| take::<crate::legal::MyQuestionView>(v).map(PageData::LegalMyQuestion))
+        .or_else(|| take::<crate::legal::LegalAdminView>(v).map(PageData::LegalAdmin))
+        .or_else(|| take::<crate::legal::StationAdminView>(v).map(PageData::LegalStation))
+        .or_else(|| take::<crate::legal::LawyerHomeView>(v).map(PageData::LawyerHome))
+        .or_else(|| take::<crate::legal::LawyerQuestionView>(v).map(PageData::LawyerQuestion))
     }
 }
 
@@ -328,6 +352,14 @@ pub fn App(page: PageData, lang: Lang) -> impl IntoView {
         PageData::Library(v) => view! { <crate::library::ui::LibraryPage view=v lang=lang/> }.into_any(),
         PageData::LibraryAdmin(v) => view! { <crate::library::ui::LibraryAdminPage view=v lang=lang/> }.into_any(),
         PageData::LibraryCounter(v) => view! { <crate::library::ui::LibraryCounterPage view=v lang=lang/> }.into_any(),
+        // legal aid
+        PageData::LegalHome(v) => view! { <crate::legal::ui::LegalHomePage view=v lang=lang/> }.into_any(),
+        PageData::LegalAsk(v) => view! { <crate::legal::ui::AskPage view=v lang=lang/> }.into_any(),
+        PageData::LegalMyQuestion(v) => view! { <crate::legal::ui::MyQuestionPage view=v lang=lang/> }.into_any(),
+        PageData::LegalAdmin(v) => view! { <crate::legal::ui::LegalAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LegalStation(v) => view! { <crate::legal::ui::StationAdminPage view=v lang=lang/> }.into_any(),
+        PageData::LawyerHome(v) => view! { <crate::legal::ui::LawyerHomePage view=v lang=lang/> }.into_any(),
+        PageData::LawyerQuestion(v) => view! { <crate::legal::ui::LawyerQuestionPage view=v lang=lang/> }.into_any(),
     };
     view! {
         <header class="top" class:no-print=poster>

@@ -67,6 +67,8 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
     let hall = tokio::spawn(crate::hall::engine::run(state.clone()));
     // library
     let loan_reminders = tokio::spawn(crate::library::reminders::run(state.clone()));
+    // legal aid
+    let legal = tokio::spawn(crate::legal::reminder::run(state.clone()));
     let dispatcher = state.dispatcher(&owner);
     tokio::spawn(async move {
         // Stopping this handle stops every worker.
@@ -76,6 +78,7 @@ pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
         let _stop_welcome_with_us = AbortOnDrop(welcome);
         let _stop_hall_with_us = AbortOnDrop(hall);
         let _stop_loan_reminders_with_us = AbortOnDrop(loan_reminders);
+        let _stop_legal_with_us = AbortOnDrop(legal);
         dispatcher.run().await
     })
 }

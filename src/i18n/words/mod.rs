@@ -23,3 +23,5 @@ mod event;
 // library
 #[macro_use]
 mod library;
+#[macro_use]
+mod legal;

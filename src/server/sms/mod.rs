@@ -88,10 +88,17 @@ pub enum Template {
     LoanDueSoon,
     /// To a borrower, the day after the due day. Params: `title`, `due`.
     LoanOverdue,
+    // legal aid
+    /// To a member: a lawyer appointment was booked. Params: `place`, `time`, `link`.
+    LegalBooked,
+    /// To a member, the day before: the appointment is tomorrow. Params: `place`, `time`.
+    LegalReminder,
+    /// To a member: a lawyer answered the written question. Params: `link`.
+    LegalAnswered,
 }
 
 impl Template {
-    pub const ALL: [Template; 22] = [
+    pub const ALL: [Template; 25] = [
         Template::JoinCode,
         Template::Received,
         Template::StatusLinkAgain,
@@ -119,6 +126,10 @@ impl Template {
         // library
         Template::LoanDueSoon,
         Template::LoanOverdue,
+        // legal aid
+        Template::LegalBooked,
+        Template::LegalReminder,
+        Template::LegalAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +161,10 @@ impl Template {
             // library
             Template::LoanDueSoon => "loan_due_soon",
             Template::LoanOverdue => "loan_overdue",
+            // legal aid
+            Template::LegalBooked => "legal_booked",
+            Template::LegalReminder => "legal_reminder",
+            Template::LegalAnswered => "legal_answered",
         }
     }
 
@@ -183,6 +198,10 @@ impl Template {
             Template::EventPromoted => &["title", "start", "link"],
             // library
             Template::LoanDueSoon | Template::LoanOverdue => &["title", "due"],
+            // legal aid
+            Template::LegalBooked => &["place", "time", "link"],
+            Template::LegalReminder => &["place", "time"],
+            Template::LegalAnswered => &["link"],
         }
     }
 
@@ -259,6 +278,12 @@ impl Template {
             Template::LoanOverdue => {
                 format!("【工会E家】您借阅的《{}》已于{}到期，请尽快归还至联盟内任一职工书屋。", p("title"), p("due"))
             }
+            // legal aid
+            Template::LegalBooked => {
+                format!("【工会E家】您已预约{}的律师咨询，时间{}，请准时到场。查看或取消：{}", p("place"), p("time"), p("link"))
+            }
+            Template::LegalReminder => format!("【工会E家】提醒：您预约的{}律师咨询在明天{}，请准时到场。", p("place"), p("time")),
+            Template::LegalAnswered => format!("【工会E家】您的法律咨询已有律师书面答复，请登录查看：{}", p("link")),
         }
     }
 }
