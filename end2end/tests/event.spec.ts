@@ -1,7 +1,5 @@
 import { Page } from '@playwright/test';
-import { test, expect, driverApplies, messagesTo, signIn, newPage, randomName, ADMIN_PASSWORD } from './fixtures';
-
-const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
+import { test, expect, CODE_GAP_MS, driverApplies, masked, messagesTo, newSignInCode, signIn, newPage, randomName, ADMIN_PASSWORD } from './fixtures';
 
 /** A time `days` from now in China, as a datetime-local field takes it. */
 function chinaTime(days: number, hour: number): string {
@@ -16,9 +14,7 @@ async function memberSignsIn(page: Page, phone: string) {
   const before = messagesTo(phone).filter((m) => m.template === 'sign_in_code').length;
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByText('验证码已发送')).toBeVisible();
-  await expect.poll(() => messagesTo(phone).filter((m) => m.template === 'sign_in_code').length, { timeout: 20_000 }).toBeGreaterThan(before);
-  const code = (messagesTo(phone).filter((m) => m.template === 'sign_in_code').pop() as any).code;
-  await page.getByLabel('验证码', { exact: true }).fill(code);
+  await page.getByLabel('验证码', { exact: true }).fill(await newSignInCode(phone, before));
   await page.getByRole('button', { name: '登录' }).click();
   await expect(page.getByRole('heading', { name: '我的', exact: true })).toBeVisible();
 }
@@ -58,7 +54,7 @@ test.describe('events: a waiting list that moves up, and check-in at the door', 
     const eventPath = new URL(county.url()).pathname.replace('/admin', '');
 
     // Both sign in (one code a minute per phone: the join codes went out a moment ago).
-    await page.waitForTimeout(Math.max(0, joinCodesAt + 61_000 - Date.now()));
+    await page.waitForTimeout(Math.max(0, joinCodesAt + CODE_GAP_MS - Date.now()));
     await memberSignsIn(page, first.phone);
     await memberSignsIn(other, second.phone);
 

@@ -25,8 +25,10 @@ test.describe('the service hall', () => {
     await city.getByLabel('承诺时限（工作日）').fill('3');
     await city.locator('#flabel-0').fill('收货地址');
     await city.locator('#fkind-0').selectOption('text');
+    await city.locator('#frequired-0').selectOption('1');
     await city.locator('#flabel-1').fill('份数');
     await city.locator('#fkind-1').selectOption('choice');
+    await city.locator('#frequired-1').selectOption('1');
     await city.locator('#foptions-1').fill('1份、2份');
     await city.getByRole('button', { name: '保存' }).click();
     await expect(city.getByRole('cell', { name: `夏送清凉${tag}` })).toBeVisible();

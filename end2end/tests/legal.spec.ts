@@ -1,39 +1,11 @@
 import { Page, Browser } from '@playwright/test';
-import { test, expect, driverApplies, messagesTo, signIn, newPage, randomName, ADMIN_PASSWORD } from './fixtures';
+import { test, expect, approvedDriver, masked, memberSignsInAt, messagesTo, signIn, newPage, ADMIN_PASSWORD } from './fixtures';
 
-const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
 const STATION = '货运行业法律援助工作站';
-
-/** The newest sign-in code sent to `phone` after `before` messages. */
-async function signInCode(phone: string, before: number): Promise<string> {
-  await expect.poll(() => messagesTo(phone).filter((m) => m.template === 'sign_in_code').length, { timeout: 20_000 }).toBeGreaterThan(before);
-  return (messagesTo(phone).filter((m) => m.template === 'sign_in_code').pop() as any).code;
-}
-
-/** A driver joins into the 龙子湖区 pool and the county approves; returns the phone and when
- * the join code went out (one code a minute per phone). */
-async function approvedDriver(page: Page, browser: Browser, use: any): Promise<{ phone: string, codeAt: number }> {
-  const { phone } = await driverApplies(page, '龙子湖区总工会', randomName());
-  const codeAt = Date.now();
-  const county = await newPage(browser, use);
-  await signIn(county, 'e2e_lzh_mgr');
-  await county.locator('li.item', { hasText: masked(phone) }).getByRole('button', { name: '通过' }).click();
-  await expect(county.getByText(/已处理/)).toBeVisible();
-  await county.context().close();
-  return { phone, codeAt };
-}
 
 /** Opening /legal asks for a member session; the code comes by SMS; back on /legal after. */
 async function memberSignsIn(page: Page, phone: string, codeAt: number) {
-  await page.goto('/legal');
-  await expect(page.getByRole('heading', { name: '会员登录' })).toBeVisible();
-  await page.waitForTimeout(Math.max(0, codeAt + 61_000 - Date.now()));
-  await page.getByLabel('手机号').fill(phone);
-  const before = messagesTo(phone).filter((m) => m.template === 'sign_in_code').length;
-  await page.getByRole('button', { name: '获取验证码' }).click();
-  await expect(page.getByText('验证码已发送')).toBeVisible();
-  await page.getByLabel('验证码', { exact: true }).fill(await signInCode(phone, before));
-  await page.getByRole('button', { name: '登录' }).click();
+  await memberSignsInAt(page, '/legal', phone, codeAt);
   await expect(page.getByRole('heading', { name: '法律援助 · 律师预约' })).toBeVisible();
 }
 

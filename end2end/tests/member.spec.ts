@@ -1,15 +1,7 @@
 import { Page } from '@playwright/test';
-import { test, expect, driverApplies, messagesTo, signIn, newPage, randomName, ADMIN_PASSWORD } from './fixtures';
+import { test, expect, CODE_GAP_MS, driverApplies, masked, messagesTo, newSignInCode as signInCode, signIn, newPage, randomName, ADMIN_PASSWORD } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
-
-const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
-
-/** The newest sign-in code sent to `phone` after `before` messages. */
-async function signInCode(phone: string, before: number): Promise<string> {
-  await expect.poll(() => messagesTo(phone).filter((m) => m.template === 'sign_in_code').length, { timeout: 20_000 }).toBeGreaterThan(before);
-  return (messagesTo(phone).filter((m) => m.template === 'sign_in_code').pop() as any).code;
-}
 
 /** A date `days` from today in China, as a date field takes it. */
 function chinaDate(days: number): string {
@@ -70,7 +62,7 @@ test.describe('a member in the pocket', () => {
     // the join code went out a moment ago).
     await page.goto('/me');
     await expect(page.getByRole('heading', { name: '会员登录' })).toBeVisible();
-    await page.waitForTimeout(Math.max(0, joinCodeAt + 61_000 - Date.now()));
+    await page.waitForTimeout(Math.max(0, joinCodeAt + CODE_GAP_MS - Date.now()));
     await page.getByLabel('手机号').fill(phone);
     const before = messagesTo(phone).filter((m) => m.template === 'sign_in_code').length;
     await page.getByRole('button', { name: '获取验证码' }).click();

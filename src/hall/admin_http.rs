@@ -15,7 +15,6 @@ use crate::server::error::{AppError, AppResult};
 use crate::server::state::AppState;
 use crate::server::web::{Form, Page};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 async fn refused(state: &AppState, me: &SignedIn, action: Action, target: Target) -> AppResult<Response> {
@@ -230,7 +229,7 @@ pub async fn file_for_post(
         Ok(p) => p,
         Err(t) => {
             view.notice = Some(t);
-            return Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response());
+            return Ok(Page::ok(view).no_store().into_response());
         }
     };
     let invalid = |mut view: ServiceFormView, field: &str, t: T, posted: &service::Posted, who: &OnBehalf| {
@@ -238,7 +237,7 @@ pub async fn file_for_post(
         view.values = posted.values.clone();
         view.submission = posted.submission.clone();
         view.on_behalf = Some(who.clone());
-        Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response())
+        Ok(Page::ok(view).no_store().into_response())
     };
     let member;
     let asking = if !who.member_no.is_empty() {
@@ -277,13 +276,13 @@ pub async fn file_for_post(
             view.kept = kept;
             view.submission = submission;
             view.on_behalf = Some(who);
-            Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response())
+            Ok(Page::ok(view).no_store().into_response())
         }
         Asked::Refused(t) => {
             view.refusal = Some(t);
             view.values = values;
             view.on_behalf = Some(who);
-            Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response())
+            Ok(Page::ok(view).no_store().into_response())
         }
     }
 }

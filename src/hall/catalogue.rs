@@ -12,12 +12,16 @@ use crate::server::error::{AppError, AppResult};
 use crate::server::state::AppState;
 use crate::server::web::{Form, Page};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 
 /// Empty field lines offered for new fields.
 const BLANK_ROWS: usize = 3;
+
+/// An empty line for a new field: most fields of a request are needed, so it starts required.
+fn blank_row() -> FieldRow {
+    FieldRow { required: true, kind: FieldKind::Text.as_str().into(), ..FieldRow::default() }
+}
 
 #[derive(serde::Deserialize, Default)]
 pub struct ServicePost {
@@ -143,7 +147,7 @@ fn form_of(s: &repo::Service) -> ServiceForm {
             hint: f.hint.clone(),
         })
         .collect();
-    rows.extend((0..BLANK_ROWS).map(|_| FieldRow::default()));
+    rows.extend((0..BLANK_ROWS).map(|_| blank_row()));
     ServiceForm {
         module: s.module_code.clone(),
         code: s.code.clone(),
@@ -192,7 +196,7 @@ pub async fn new_get(State(state): State<AppState>, me: Allowed<CityAdmin>) -> A
         promise_days: "5".into(),
         active: true,
         sms_steps: ["received", "accepted", "done", "declined", "more_needed"].map(String::from).to_vec(),
-        fields: (0..BLANK_ROWS + 2).map(|_| FieldRow::default()).collect(),
+        fields: (0..BLANK_ROWS + 2).map(|_| blank_row()).collect(),
         ..ServiceForm::default()
     };
     Ok(Page::ok(edit_view(&state, &me.admin, None, form, BTreeMap::new()).await?).into_response())
@@ -288,10 +292,10 @@ async fn save(state: &AppState, admin: &AdminRow, ip: &str, id: Option<i64>, pos
     if !errors.is_empty() {
         let mut form = form;
         while form.fields.iter().filter(|r| r.label.is_empty()).count() < BLANK_ROWS {
-            form.fields.push(FieldRow::default());
+            form.fields.push(blank_row());
         }
         let view = edit_view(state, admin, id, form, errors).await?;
-        return Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).into_response());
+        return Ok(Page::ok(view).into_response());
     }
     let fields_json = serde_json::to_string(&defs).expect("fields serialise");
     let sms = steps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
@@ -323,7 +327,7 @@ async fn save(state: &AppState, admin: &AdminRow, ip: &str, id: Option<i64>, pos
                 let mut errors = BTreeMap::new();
                 errors.insert("code".to_string(), T::HallCodeTaken);
                 let view = edit_view(state, admin, id, form, errors).await?;
-                return Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).into_response());
+                return Ok(Page::ok(view).into_response());
             }
             Err(e) => return Err(e.into()),
         },

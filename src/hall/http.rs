@@ -181,7 +181,7 @@ pub async fn service_post(
         Ok(p) => p,
         Err(t) => {
             view.notice = Some(t);
-            return Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response());
+            return Ok(Page::ok(view).no_store().into_response());
         }
     };
     let member = match crate::member::auth::current(&state, &headers).await.map_err(AppError::from)? {
@@ -193,7 +193,7 @@ pub async fn service_post(
         view.values = posted.values;
         view.submission = posted.submission;
         view.refusal = Some(T::HallSignInFirst);
-        return Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response());
+        return Ok(Page::ok(view).no_store().into_response());
     };
     let submission = posted.submission.clone();
     match service::ask(&state, &s, Asking::Member(&member), posted).await? {
@@ -203,11 +203,11 @@ pub async fn service_post(
             view.errors = errors;
             view.kept = kept;
             view.submission = submission;
-            Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response())
+            Ok(Page::ok(view).no_store().into_response())
         }
         Asked::Refused(t) => {
             view.refusal = Some(t);
-            Ok(Page::ok(view).with_status(StatusCode::UNPROCESSABLE_ENTITY).no_store().into_response())
+            Ok(Page::ok(view).no_store().into_response())
         }
     }
 }
@@ -255,8 +255,7 @@ async fn my_request_view(
         supplement_error: error,
         supplement: text,
     };
-    let status = if view.supplement_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(Page::ok(view).with_status(status).no_store().into_response())
+    Ok(Page::ok(view).no_store().into_response())
 }
 
 pub async fn my_request_get(
