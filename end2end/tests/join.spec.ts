@@ -139,7 +139,8 @@ test('the status page and the poster render', async ({ page, allowedConsole }) =
 
 test('every page fits a 320 px phone', async ({ page }) => {
   await page.setViewportSize({ width: 320, height: 640 });
-  for (const path of ['/', '/join', '/j/LY2608', '/j/LY2608/poster', '/privacy', '/admin/login', '/lang/en?next=/join']) {
+  for (const path of ['/', '/join', '/j/LY2608', '/j/LY2608/poster', '/privacy', '/admin/login', '/hall', '/hall/medical_aid', '/events', '/library',
+    '/lang/en?next=/join']) {
     await page.goto(path);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width, `${path} is ${width} px wide`).toBeLessThanOrEqual(320);
