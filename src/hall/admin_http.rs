@@ -3,7 +3,7 @@
 //! a reason, files, and filing for a member or a walk-in (`/admin/hall/file/{code}`). Anything
 //! outside the subtree is the one not-found page and an audit row; a hardship file's answers
 //! are for managers only and every view of them is audited.
-use super::http::{card, read_post, send_file, Done};
+use super::http::{new_form, read_post, send_file, Done};
 use super::repo;
 use super::service::{self, Asked, Asking, Stepped};
 use super::types::*;
@@ -187,20 +187,9 @@ pub async fn file_get(State(state): State<AppState>, me: Allowed<Viewer>, Path((
 }
 
 fn filing_form(admin: &AdminRow, s: &repo::Service) -> ServiceFormView {
-    ServiceFormView {
-        service: card(s),
-        fields: s.fields.clone(),
-        audience: s.audience,
-        values: Default::default(),
-        errors: Default::default(),
-        kept: Vec::new(),
-        submission: crate::server::crypto::random_token(),
-        refusal: s.link.as_ref().map(|_| T::HallNotAForm),
-        notice: None,
-        action: format!("/admin/hall/file/{}", s.code),
-        on_behalf: Some(OnBehalf::default()),
-        admin: Some(admin.info()),
-    }
+    let mut view = new_form(s, format!("/admin/hall/file/{}", s.code), Some(admin.info()));
+    view.refusal = s.link.as_ref().map(|_| T::HallNotAForm);
+    view
 }
 
 async fn form_service(state: &AppState, code: &str) -> AppResult<repo::Service> {

@@ -61,8 +61,9 @@ pub async fn hall_get(State(state): State<AppState>, headers: HeaderMap, Query(q
     Ok(Page::ok(view).into_response())
 }
 
-fn new_form(state: &AppState, s: &repo::Service, action: String) -> ServiceFormView {
-    let _ = state;
+/// A service's empty form posting to `action`; for an officer filing for someone, with the
+/// officer and the who-for fields.
+pub fn new_form(s: &repo::Service, action: String, admin: Option<crate::admin::AdminInfo>) -> ServiceFormView {
     ServiceFormView {
         service: card(s),
         fields: s.fields.clone(),
@@ -74,8 +75,8 @@ fn new_form(state: &AppState, s: &repo::Service, action: String) -> ServiceFormV
         refusal: None,
         notice: None,
         action,
-        on_behalf: None,
-        admin: None,
+        on_behalf: admin.as_ref().map(|_| OnBehalf::default()),
+        admin,
     }
 }
 
@@ -92,7 +93,7 @@ pub async fn service_get(State(state): State<AppState>, headers: HeaderMap, Path
     if let Some(link) = &s.link {
         return Ok(Redirect::to(link).into_response());
     }
-    let mut view = new_form(&state, &s, format!("/hall/{}", s.code));
+    let mut view = new_form(&s, format!("/hall/{}", s.code), None);
     view.refusal = match crate::member::auth::current(&state, &headers).await.map_err(AppError::from)? {
         None => Some(T::HallSignInFirst),
         Some(((member_id, ..), _)) => {
@@ -176,7 +177,7 @@ pub async fn service_post(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
     let s = active_service(&state, &code).await?;
-    let mut view = new_form(&state, &s, format!("/hall/{}", s.code));
+    let mut view = new_form(&s, format!("/hall/{}", s.code), None);
     let (posted, _) = match read_post(multipart).await {
         Ok(p) => p,
         Err(t) => {

@@ -216,7 +216,11 @@ pub fn ServiceFormPage(view: ServiceFormView, lang: Lang) -> impl IntoView {
     };
     match admin {
         Some(a) => view! { <crate::admin::ui::AdminFrame admin=a lang=lang>{body}</crate::admin::ui::AdminFrame> }.into_any(),
-        None => view! { <crate::member::ui::MemberNav lang=lang/><section class="card">{body}</section> }.into_any(),
+        None => {
+            let signed_in = view.refusal != Some(T::HallSignInFirst);
+            view! { {signed_in.then(|| view! { <crate::member::ui::MemberNav lang=lang/> })}<section class="card">{body}</section> }
+                .into_any()
+        }
     }
 }
 
