@@ -63,6 +63,8 @@ impl FakeSms {
     }
 }
 
+pub mod benefit;
+
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
