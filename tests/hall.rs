@@ -224,6 +224,14 @@ on_both_databases!(bad_input_is_kept_beside_its_errors_and_nothing_is_written, |
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/me/requests/{id}?done=sent").as_str());
     assert_eq!(app.count("SELECT COUNT(*) FROM hall_requests").await, 1);
+    // A form key that is not one we gave: the typed answers come back on a form that can be sent.
+    let stale = medical_aid("short", photo());
+    let res = post_multipart(&app, &me, "/hall/medical_aid", &stale).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("表单已失效") && page.contains("蚌埠医学院第一附属医院"), "told, and the input kept");
+    assert!(!page.contains("disabled"), "the form can be sent again");
+    assert_eq!(app.count("SELECT COUNT(*) FROM hall_requests").await, 1);
     // Signed out: no request, and not a word of whether anything exists.
     let res = post_multipart(&app, "x=y", "/hall/medical_aid", &medical_aid("k".repeat(22).as_str(), photo())).await;
     assert_eq!(res.status(), 200);

@@ -197,6 +197,7 @@ pub async fn service_post(
         return Ok(Page::ok(view).no_store().into_response());
     };
     let submission = posted.submission.clone();
+    let typed = posted.values.clone();
     match service::ask(&state, &s, Asking::Member(&member), posted).await? {
         Asked::Made(id) => Ok(Redirect::to(&format!("/me/requests/{id}?done=sent")).into_response()),
         Asked::Invalid { values, errors, kept } => {
@@ -206,7 +207,15 @@ pub async fn service_post(
             view.submission = submission;
             Ok(Page::ok(view).no_store().into_response())
         }
+        // An old or broken form key: what was typed comes back on a form with a fresh key, to
+        // be sent again (files chosen again: they were not kept under a key we did not give).
+        Asked::Refused(T::HallFormExpired) => {
+            view.values = typed;
+            view.notice = Some(T::HallFormExpired);
+            Ok(Page::ok(view).no_store().into_response())
+        }
         Asked::Refused(t) => {
+            view.values = typed;
             view.refusal = Some(t);
             Ok(Page::ok(view).no_store().into_response())
         }
