@@ -22,13 +22,18 @@ fi
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos 0.3.10" ]; then
-  echo "setup: installing cargo-leptos 0.3.10 (about 17 minutes on 2 cores)"
-  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+  echo "setup: installing cargo-leptos 0.3.10"
+  # A build tool run a few times per build: its release profile's fat LTO over one codegen unit
+  # cost most of a cold CI run, so it is built without LTO and unoptimised, on every core.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+    CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
 fi
 bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen" ]; then
   echo "setup: installing wasm-bindgen-cli $bindgen"
-  cargo install wasm-bindgen-cli --version "$bindgen"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install wasm-bindgen-cli --version "$bindgen"
 fi
 if [ "$(wasm-opt --version 2>/dev/null | cut -d' ' -f3)" != "132" ]; then
   echo "setup: installing binaryen 132 from npm"
