@@ -201,9 +201,7 @@ impl BenchArgs {
 async fn main() -> anyhow::Result<()> {
     // First, so `--help` and usage errors need no configuration (clap exits 0 or 2 itself).
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
-        .init();
+    ejia::server::telemetry::init_logs();
     // cargo-leptos passes the site settings in the environment; run by hand, read Cargo.toml.
     let leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,

@@ -109,6 +109,7 @@ pub async fn tick(state: &AppState) -> (anyhow::Result<usize>, anyhow::Result<Sw
 pub async fn run(state: AppState) {
     loop {
         let (granted, swept) = tick(&state).await;
+        state.metrics.engine_run("welcome", granted.is_ok() && swept.is_ok());
         if let Err(e) = granted {
             tracing::error!(error = %e, "welcome grant failed; trying again later");
         }

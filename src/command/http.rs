@@ -64,6 +64,8 @@ struct Live {
     rx: broadcast::Receiver<Change>,
     first: bool,
     ends: tokio::time::Instant,
+    /// Counts this stream among the open ones until it ends.
+    _counted: crate::server::metrics::StreamGuard,
 }
 
 /// Waits for a notice from the subtree (true), or for the hub to close (false).
@@ -89,7 +91,9 @@ pub async fn live(State(state): State<AppState>, me: Allowed<Commander>, Query(q
     let subtree: HashSet<i64> = repo::subtree_ids(&state.db.pool, org).await?.into_iter().collect();
     let rx = state.events.subscribe();
     let ends = tokio::time::Instant::now() + Duration::from_secs(STREAM_SECS);
-    let start = Live { state, top: me.admin.org_id, org, subtree, rx, first: true, ends };
+    let stop = state.shutdown.clone();
+    let counted = state.metrics.stream_opened();
+    let start = Live { state, top: me.admin.org_id, org, subtree, rx, first: true, ends, _counted: counted };
     let stream = futures_util::stream::unfold(start, |mut l| async move {
         if !l.first {
             let wait = Duration::from_secs(REFRESH_SECS).min(l.ends.saturating_duration_since(tokio::time::Instant::now()));
@@ -122,6 +126,8 @@ pub async fn live(State(state): State<AppState>, me: Allowed<Commander>, Query(q
             }
         }
     });
+    // A stopping instance ends its streams; the browser reconnects (to another instance).
+    let stream = futures_util::StreamExt::take_until(stream, async move { stop.wait().await });
     let mut response = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     // Proxies must pass events on as they come.

@@ -117,7 +117,9 @@ pub async fn sweep_files(state: &AppState) -> super::service::HallResult<usize> 
 pub async fn run(state: AppState) {
     let mut pass: u64 = 0;
     loop {
-        if let Err(e) = tick(&state).await {
+        let ran = tick(&state).await;
+        state.metrics.engine_run("hall", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "hall deadline tick failed");
         }
         if pass.is_multiple_of(10) {

@@ -43,7 +43,9 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
 /// The worker: a pass a minute.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = tick(&state).await {
+        let ran = tick(&state).await;
+        state.metrics.engine_run("legal_reminders", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "legal-aid reminders failed; trying again later");
         }
         tokio::time::sleep(Duration::from_secs(60)).await;

@@ -49,7 +49,9 @@ pub async fn tick(state: &AppState) -> anyhow::Result<usize> {
 /// The worker: a pass every minute.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = tick(&state).await {
+        let ran = tick(&state).await;
+        state.metrics.engine_run("library_loans", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "loan reminders failed; trying again later");
         }
         tokio::time::sleep(Duration::from_secs(60)).await;

@@ -112,7 +112,9 @@ pub async fn tick(state: &AppState) -> super::service::ReviewResult<usize> {
 /// Runs the engine every 30 seconds until the process ends.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = tick(&state).await {
+        let ran = tick(&state).await;
+        state.metrics.engine_run("review", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "deadline engine tick failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

@@ -391,3 +391,8 @@ pub async fn org_name(conn: &mut Conn, org_id: i64) -> sqlx::Result<String> {
 pub async fn active_admins_of(conn: &mut Conn, org_id: i64) -> sqlx::Result<Vec<(String, Option<String>)>> {
     sqlx::query_as("SELECT roles, phone FROM admins WHERE org_id = $1 AND disabled = 0").bind(org_id).fetch_all(conn).await
 }
+
+/// Pending applications past their deadline, everywhere (for `/metrics`).
+pub async fn overdue_count(pool: &AnyPool, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'pending' AND due_at < $1").bind(now).fetch_one(pool).await
+}

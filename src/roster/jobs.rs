@@ -42,7 +42,9 @@ pub async fn tick(state: &AppState, owner: &str) -> RosterResult<usize> {
 pub async fn run(state: AppState) {
     let owner = format!("{}-{}", std::process::id(), crate::server::crypto::random_token());
     loop {
-        if let Err(e) = tick(&state, &owner).await {
+        let ran = tick(&state, &owner).await;
+        state.metrics.engine_run("exports", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "export worker tick failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

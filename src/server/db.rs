@@ -172,6 +172,19 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
+    /// Whether every migration this build knows has been applied (an instance of an older
+    /// build, or a database restored from an older backup, is not current).
+    pub async fn migrations_current(&self) -> sqlx::Result<bool> {
+        let latest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations").fetch_one(&self.pool).await?;
+        Ok(applied == Some(latest))
+    }
+
+    /// Connections of this instance's pool: (open, idle).
+    pub fn pool_use(&self) -> (i64, i64) {
+        (self.pool.size() as i64, self.pool.num_idle() as i64)
+    }
+
     /// `FOR UPDATE SKIP LOCKED` where the database has it; SQLite serialises writers anyway.
     pub fn skip_locked(&self) -> &'static str {
         match self.backend {

@@ -101,6 +101,19 @@ pub async fn cancel(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// The outbox's state for health checks: (messages not yet final, the oldest one's creation
+/// time, messages that gave up).
+pub async fn backlog(db: &Db) -> sqlx::Result<(i64, Option<i64>, i64)> {
+    sqlx::query_as(
+        "SELECT CAST(COUNT(CASE WHEN status IN ('pending', 'sending', 'unknown') THEN 1 END) AS BIGINT),
+                MIN(CASE WHEN status IN ('pending', 'sending', 'unknown') THEN created_at END),
+                CAST(COUNT(CASE WHEN status = 'failed' THEN 1 END) AS BIGINT)
+         FROM outbox WHERE status IN ('pending', 'sending', 'unknown', 'failed')",
+    )
+    .fetch_one(&db.pool)
+    .await
+}
+
 /// Back-off after the n-th failed attempt: 10 s, 20 s, 40 s … capped at one hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
     (10i64 << attempts.clamp(1, 20).saturating_sub(1)).min(3600)
@@ -114,6 +127,8 @@ pub struct Dispatcher {
     pub notify: Arc<Notify>,
     /// This instance's name on the leases it takes.
     pub owner: String,
+    pub metrics: Arc<super::metrics::Metrics>,
+    pub shutdown: super::shutdown::Shutdown,
 }
 
 struct Claimed {
@@ -126,17 +141,50 @@ struct Claimed {
 }
 
 impl Dispatcher {
-    /// Runs until the process ends: wakes on every enqueue notice and at least once a second.
+    /// Runs until the stop: wakes on every enqueue notice and at least once a second. On the
+    /// stop it finishes the pass it is in, then hands back its leases (`release`).
     pub async fn run(self) {
         loop {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "outbox tick failed");
             }
+            if self.shutdown.is_begun() {
+                break;
+            }
             tokio::select! {
                 _ = self.notify.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = self.shutdown.wait() => {}
+            }
+            if self.shutdown.is_begun() {
+                break;
             }
         }
+        match self.release().await {
+            Ok(n) if n > 0 => tracing::info!(released = n, "outbox leases handed back"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox leases not handed back; they run out in a minute"),
+        }
+    }
+
+    /// Hands back this instance's leases at a stop, so another instance (or the next start)
+    /// takes the messages at once instead of a minute later. A message caught mid-send may or
+    /// may not have gone out: it becomes `unknown` and is reconciled through the provider's
+    /// records, never resent blindly. Returns the messages handed back.
+    pub async fn release(&self) -> sqlx::Result<u64> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET status = CASE WHEN status = 'sending' THEN 'unknown' ELSE status END,
+             lease_owner = NULL, lease_until = NULL, next_attempt_at = $1
+             WHERE lease_owner = $2 AND status IN ('sending', 'unknown')",
+        )
+        .bind(now)
+        .bind(&self.owner)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     /// One pass: reconcile unknown outcomes, then send what is due. Returns messages handled.
@@ -206,6 +254,13 @@ impl Dispatcher {
             Err(_) => SendOutcome::Unknown { detail: "provider did not answer in time".into() },
         };
         let now = self.clock.now();
+        let result = match &outcome {
+            SendOutcome::Sent { .. } => "sent",
+            SendOutcome::RateLimited { .. } => "rate_limited",
+            SendOutcome::Failed { .. } => "failed",
+            SendOutcome::Unknown { .. } => "unknown",
+        };
+        self.metrics.sms_result(self.provider.name(), &m.template, result);
         match outcome {
             SendOutcome::Sent { provider_message_id } => self.finish(m.id, "sent", Some(&provider_message_id), None, None).await,
             SendOutcome::RateLimited { retry_after_secs, detail } => {

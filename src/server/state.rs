@@ -28,6 +28,10 @@ pub struct AppState {
     pub outbox_notify: Arc<Notify>,
     /// Change notices for live screens (counts only).
     pub events: Arc<super::events::Events>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<super::metrics::Metrics>,
+    /// The stop signal (SIGTERM): live streams end and workers finish on it.
+    pub shutdown: super::shutdown::Shutdown,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -57,6 +61,8 @@ impl AppState {
             clock: self.clock.clone(),
             notify: self.outbox_notify.clone(),
             owner: owner.to_string(),
+            metrics: self.metrics.clone(),
+            shutdown: self.shutdown.clone(),
         }
     }
 

@@ -252,6 +252,7 @@ pub(super) fn bench_config(database_url: String, public_url: String, dir: std::p
         office_hours: OfficeHours::default(),
         seed_demo: true,
         max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        ops: Default::default(),
     }
 }
 
@@ -405,8 +406,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
 
     review_bench(&state, &http, &base, &args, today).await?;
 
-    workers.abort();
-    let _ = workers.await; // stopped before its pool closes
+    workers.abort().await; // stopped before its pool closes
     state.db.pool.close().await;
     drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);

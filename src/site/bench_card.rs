@@ -114,8 +114,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
         percentile(&lat, 1.0)
     );
 
-    workers.abort();
-    let _ = workers.await;
+    workers.abort().await;
     state.db.pool.close().await;
     drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);

@@ -193,6 +193,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
         office_hours: OfficeHours::default(),
         seed_demo: true,
         max_connections: 4,
+        ops: Default::default(),
     };
     let result = async {
         let state = super::startup::build_state(config, leptos_options, Arc::new(SystemClock), None).await?;

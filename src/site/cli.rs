@@ -3,13 +3,29 @@
 use super::startup;
 use crate::server::state::AppState;
 
+/// Serves until SIGTERM (or Ctrl-C): then stops accepting, lets requests in flight finish for
+/// at most `EJIA_SHUTDOWN_GRACE` seconds, ends live streams, lets the outbox dispatcher finish
+/// its pass and hand back its leases, and closes the database pool.
 pub async fn serve(leptos_options: leptos::config::LeptosOptions) -> anyhow::Result<()> {
     let addr = leptos_options.site_addr;
     let state = startup::from_env(leptos_options).await?;
-    startup::spawn_workers(&state);
+    let grace = std::time::Duration::from_secs(state.config.ops.shutdown_grace_secs);
+    state.shutdown.on_signals();
+    let workers = startup::spawn_workers(&state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    super::router::serve(listener, state).await?;
+    let server = super::router::serve(listener, state.clone());
+    let overrun = async {
+        state.shutdown.wait().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        _ = overrun => tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period; stopping anyway"),
+    }
+    workers.stop(grace.max(std::time::Duration::from_secs(1))).await;
+    state.db.pool.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -52,6 +52,7 @@ pub async fn render(site: &SiteState, parts: axum::http::request::Parts, page: P
     let options = site.app.leptos_options.clone();
     let st = site.app.clone();
     let css = site.css.clone();
+    let request_ref = parts.extensions.get::<crate::server::telemetry::RequestId>().map(|r| super::shell::RequestRef(r.0.as_str().into()));
     let nonce = crate::server::crypto::random_token();
     let csp = crate::server::guard::content_security_policy(Some(&nonce), framable);
     let handler = leptos_axum::render_app_async_with_context(
@@ -60,6 +61,9 @@ pub async fn render(site: &SiteState, parts: axum::http::request::Parts, page: P
             provide_context(page.clone());
             provide_context(lang);
             provide_context(css.clone());
+            if let Some(r) = request_ref.clone() {
+                provide_context(r);
+            }
             provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
         },
         move || super::shell::shell(options.clone()),

@@ -3,10 +3,9 @@
 //! with TCP_NODELAY. Handlers return page values; `render::render_pages` makes them HTML.
 use super::shell::SitePage;
 use crate::i18n::Lang;
-use crate::server::error::AppResult;
-use crate::server::guard;
 use crate::server::state::AppState;
 use crate::server::web::{safe_local_path, Page, LANG_COOKIE};
+use crate::server::{guard, telemetry};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, Request};
@@ -48,11 +47,6 @@ async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Respon
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await.into_response()
 }
 
-async fn healthz(State(state): State<AppState>) -> AppResult<&'static str> {
-    state.db.ping().await?;
-    Ok("ok")
-}
-
 pub fn router(state: AppState) -> Router {
     // Leptos renders on tokio; `leptos_routes` would set this up, our handlers render directly.
     let _ = any_spawner::Executor::init_tokio();
@@ -64,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| cache_static(hashed, req, next)))
         .service(static_files);
     let site = super::render::SiteState::new(state.clone());
+    let observe = telemetry::Observe { metrics: state.metrics.clone(), trust_proxy_id: state.config.trusted_proxy_hops > 0 };
     use crate::{admin, benefit, channel, command, event, hall, join, legal, library, member, review, roster, transfer, workdays};
     Router::new()
         .route("/", get(home))
@@ -74,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{token}", get(join::http::status_get).post(join::http::status_post))
         .route("/lang/{tag}", get(set_lang))
         .route("/api/{*fn_name}", post(server_fns))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(super::ops::healthz))
+        .route("/readyz", get(super::ops::readyz))
+        .route("/metrics", get(super::ops::metrics))
         .route("/admin/login", get(admin::http::login_get).post(admin::http::login_post))
         .route("/admin/logout", post(admin::http::logout))
         .route("/admin/admins", get(admin::http::admins_get).post(admin::http::admins_post))
@@ -211,6 +208,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(site, super::render::render_pages))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.config.clone(), guard::same_origin_only))
+        // Outermost: the request id and the timing cover every layer above.
+        .layer(axum::middleware::from_fn_with_state(observe, telemetry::observe))
         .with_state(state)
 }
 
@@ -226,12 +225,16 @@ async fn cache_static(hashed: bool, req: Request<Body>, next: axum::middleware::
     res
 }
 
-/// Serves until the process ends; every accepted socket gets TCP_NODELAY (without it
-/// keep-alive responses stall ~40 ms on delayed ACKs).
+/// Serves until the stop signal, then stops accepting and returns once the requests in flight
+/// are answered (live streams end on the signal too); every accepted socket gets TCP_NODELAY
+/// (without it keep-alive responses stall ~40 ms on delayed ACKs).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+    let stop = state.shutdown.clone();
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { stop.wait().await })
+        .await
 }

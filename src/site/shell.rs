@@ -12,6 +12,10 @@ use leptos::prelude::*;
 #[derive(Clone, Debug)]
 pub struct StylesheetHref(pub std::sync::Arc<str>);
 
+/// The request's id, shown on an error page so a user's report finds the server's log lines.
+#[derive(Clone, Debug)]
+pub struct RequestRef(pub std::sync::Arc<str>);
+
 /// The site's own pages, which belong to no area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SitePage {
@@ -397,6 +401,7 @@ fn ErrorPage(message: T, lang: Lang) -> impl IntoView {
         <section class="card">
             <h1>{T::ErrorTitle.get(lang)}</h1>
             <p role="alert">{message.get(lang)}</p>
+            {use_context::<RequestRef>().map(|r| view! { <p class="hint request-ref">{T::ErrorRef.fill(lang, &[&*r.0])}</p> })}
             <a class="button secondary" href="/">{T::BackHome.get(lang)}</a>
         </section>
     }

@@ -45,6 +45,8 @@ pub async fn build_state(
         clock,
         sms,
         outbox_notify: Arc::new(Notify::new()),
+        metrics: Arc::new(crate::server::metrics::Metrics::new()),
+        shutdown: crate::server::shutdown::Shutdown::new(),
     };
     state.reload_calendar().await?;
     Ok(state)
@@ -55,38 +57,63 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
     build_state(Config::from_env()?, leptos_options, Arc::new(SystemClock), None).await
 }
 
-/// Starts the outbox dispatcher and the deadline engines (reviews, transfers) for this
-/// instance; the handle stops them.
-pub fn spawn_workers(state: &AppState) -> tokio::task::JoinHandle<()> {
+/// Starts the outbox dispatcher and the background engines (reviews, transfers, exports,
+/// welcome packs, the hall, library loans, legal aid) for this instance.
+pub fn spawn_workers(state: &AppState) -> Workers {
     let owner = format!("{}-{}", std::process::id(), crate::server::crypto::random_token());
-    let engine = tokio::spawn(crate::review::engine::run(state.clone()));
-    let transfers = tokio::spawn(crate::transfer::engine::run(state.clone()));
-    let exports = tokio::spawn(crate::roster::jobs::run(state.clone()));
-    // benefits
-    let welcome = tokio::spawn(crate::benefit::welcome::run(state.clone()));
-    let hall = tokio::spawn(crate::hall::engine::run(state.clone()));
-    // library
-    let loan_reminders = tokio::spawn(crate::library::reminders::run(state.clone()));
-    // legal aid
-    let legal = tokio::spawn(crate::legal::reminder::run(state.clone()));
-    let dispatcher = state.dispatcher(&owner);
-    tokio::spawn(async move {
-        // Stopping this handle stops every worker.
-        let _stop_engine_with_us = AbortOnDrop(engine);
-        let _stop_transfers_with_us = AbortOnDrop(transfers);
-        let _stop_exports_with_us = AbortOnDrop(exports);
-        let _stop_welcome_with_us = AbortOnDrop(welcome);
-        let _stop_hall_with_us = AbortOnDrop(hall);
-        let _stop_loan_reminders_with_us = AbortOnDrop(loan_reminders);
-        let _stop_legal_with_us = AbortOnDrop(legal);
-        dispatcher.run().await
-    })
+    let engines = vec![
+        tokio::spawn(crate::review::engine::run(state.clone())),
+        tokio::spawn(crate::transfer::engine::run(state.clone())),
+        tokio::spawn(crate::roster::jobs::run(state.clone())),
+        tokio::spawn(crate::benefit::welcome::run(state.clone())),
+        tokio::spawn(crate::hall::engine::run(state.clone())),
+        tokio::spawn(crate::library::reminders::run(state.clone())),
+        tokio::spawn(crate::legal::reminder::run(state.clone())),
+    ];
+    let dispatcher = tokio::spawn(state.dispatcher(&owner).run());
+    Workers { engines, dispatcher }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// The running workers. Dropping them stops the engines at once; `stop` also lets the outbox
+/// dispatcher finish its pass and hand back its leases (it watches the stop signal).
+pub struct Workers {
+    engines: Vec<tokio::task::JoinHandle<()>>,
+    dispatcher: tokio::task::JoinHandle<()>,
+}
 
-impl Drop for AbortOnDrop {
+impl Workers {
+    /// After the stop signal: the engines end now (a pass cut short rolls back and is done
+    /// again by the next instance to run), the dispatcher within `bound`.
+    pub async fn stop(mut self, bound: std::time::Duration) {
+        for engine in self.engines.drain(..) {
+            engine.abort();
+        }
+        let dispatcher = std::mem::replace(&mut self.dispatcher, tokio::spawn(async {}));
+        if tokio::time::timeout(bound, dispatcher).await.is_err() {
+            tracing::warn!("the outbox dispatcher did not finish in time; its leases run out within a minute");
+        }
+    }
+}
+
+impl Workers {
+    /// Stops every worker now and waits until each has ended (before its pool closes).
+    pub async fn abort(mut self) {
+        let mut all: Vec<_> = self.engines.drain(..).collect();
+        all.push(std::mem::replace(&mut self.dispatcher, tokio::spawn(async {})));
+        for worker in &all {
+            worker.abort();
+        }
+        for worker in all {
+            let _ = worker.await;
+        }
+    }
+}
+
+impl Drop for Workers {
     fn drop(&mut self) {
-        self.0.abort();
+        for engine in &self.engines {
+            engine.abort();
+        }
+        self.dispatcher.abort();
     }
 }

@@ -138,7 +138,9 @@ async fn auto_accept(state: &AppState, id: i64, now: i64) -> TransferResult<bool
 /// Runs the engine every 30 seconds until the process ends.
 pub async fn run(state: AppState) {
     loop {
-        if let Err(e) = tick(&state).await {
+        let ran = tick(&state).await;
+        state.metrics.engine_run("transfer", ran.is_ok());
+        if let Err(e) = ran {
             tracing::error!(error = %e, "transfer engine tick failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

@@ -153,6 +153,7 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
         office_hours: OfficeHours::default(),
         seed_demo: true,
         max_connections: 5,
+        ops: Default::default(),
     };
     adjust(&mut config);
     let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();

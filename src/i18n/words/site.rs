@@ -12,6 +12,7 @@ macro_rules! site_words {
         NotFound => "页面不存在", "Page not found";
         ErrorTitle => "无法完成请求", "The request could not be completed";
         Busy => "系统繁忙，请稍后重试。", "The system is busy, please try again.";
+        ErrorRef => "如需求助，请告知此编号：{}", "If you ask for help, give this reference: {}";
         Forbidden => "拒绝访问。", "Forbidden.";
         FormTooLarge => "表单内容过长，请删减后再提交。", "The form is too large: shorten it and send again.";
         FormMalformed => "表单格式不正确，请返回重新填写。", "The form could not be read: go back and fill it in again.";
