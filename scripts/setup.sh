@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing E家 needs — each piece only when it is missing or
-# at another version: Debian's chromium and brotli, the wasm32 target, cargo-leptos (no
+# at another version: Debian's chromium, brotli and nginx, the wasm32 target, cargo-leptos (no
 # downloads of its own), wasm-bindgen-cli matching Cargo.lock, npm's binaryen (Debian's breaks
 # hydration of release builds) and the end-to-end test packages.
 set -euo pipefail
@@ -13,6 +13,8 @@ SUDO=""
 missing=()
 command -v "$CHROMIUM_PATH" >/dev/null 2>&1 || missing+=(chromium)
 command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+# nginx: the two-instances script and its test put it in front of two instances.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   $SUDO apt-get update -qq

@@ -47,7 +47,7 @@ start_nginx() {
     echo "two-instances: installing nginx (apt)"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
   fi
   local nginx
   nginx=$(command -v nginx || echo /usr/sbin/nginx)

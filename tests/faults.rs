@@ -8,126 +8,11 @@
 //! The first runs the real `ejia` binary (SQLite file, log SMS provider), as an operator would.
 mod common;
 
+use common::process::{free_port, id_number, join, phone, sms_lines, start, wait_ready, Outcome};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A valid mainland ID number (GB 11643 check digit) for driver `n` (0..900).
-fn id_number(n: usize) -> String {
-    let body = format!("110105198003{:02}{:03}", n % 28 + 1, 100 + n);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
-fn phone(n: usize) -> String {
-    format!("1370000{:04}", n)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-/// Starts the binary on `port` over the SQLite file in `dir` (the key and the SMS log there too).
-fn start(dir: &Path, port: u16, key: &str) -> Instance {
-    let child = Command::new(env!("CARGO_BIN_EXE_ejia"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "ejia")
-        .env("EJIA_DATA_DIR", dir)
-        .env("EJIA_DATA_KEY", key)
-        .env("EJIA_SMS_LOG", dir.join("sms.jsonl"))
-        .env("EJIA_LIMIT_IP_HOUR", "100000")
-        .env("EJIA_LIMIT_IP_HARD_HOUR", "100000")
-        .env("EJIA_LOG_FORMAT", "json")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("log-{port}.jsonl"))).unwrap())
-        .spawn()
-        .expect("the ejia binary starts");
-    Instance { child, base: format!("http://127.0.0.1:{port}") }
-}
-
-async fn wait_ready(base: &str) {
-    let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become ready");
-}
-
-/// The SMS log's lines: (to, template, code, correlation id).
-fn sms_lines(dir: &Path) -> Vec<(String, String, String, String)> {
-    let text = std::fs::read_to_string(dir.join("sms.jsonl")).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| {
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            (s("to"), s("template"), s("code"), s("correlation_id"))
-        })
-        .collect()
-}
-
-async fn code_for(dir: &Path, phone: &str) -> Option<String> {
-    for _ in 0..200 {
-        if let Some(line) = sms_lines(dir).into_iter().rev().find(|l| l.0 == phone && l.1 == "join_code") {
-            return Some(line.2);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
-}
-
-enum Outcome {
-    /// The status page's address came back: the application is acknowledged.
-    Acknowledged(String),
-    /// No answer (the process died under it).
-    Lost,
-}
-
-/// One driver's whole join: ask for a code, read it, submit with a fixed submission key.
-async fn join(http: &reqwest::Client, base: &str, dir: &Path, n: usize, workplace: &str, key: &str) -> Outcome {
-    let form = |fields: &[(&str, &str)]| {
-        http.post(format!("{base}/join"))
-            .header("origin", base)
-            .form(&fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>())
-            .send()
-    };
-    let phone = phone(n);
-    match form(&[("phone", &phone), ("intent", "send_code")]).await {
-        Ok(r) if r.status() == 200 => {}
-        _ => return Outcome::Lost,
-    }
-    let Some(code) = code_for(dir, &phone).await else { return Outcome::Lost };
-    let id = id_number(n);
-    let fields = [
-        ("name", "王师傅"),
-        ("id_number", id.as_str()),
-        ("phone", phone.as_str()),
-        ("code", code.as_str()),
-        ("workplace", workplace),
-        ("consent", "yes"),
-        ("submission", key),
-        ("intent", "submit"),
-    ];
-    match form(&fields).await {
-        Ok(r) if r.status() == 303 => Outcome::Acknowledged(r.headers()["location"].to_str().unwrap().to_string()),
-        Ok(r) => panic!("driver {n}: {} {}", r.status(), r.text().await.unwrap_or_default().chars().take(300).collect::<String>()),
-        Err(_) => Outcome::Lost,
-    }
-}
 
 async fn sqlite_pool(dir: &Path) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
@@ -358,4 +243,83 @@ async fn the_database_away_for_30_seconds_fails_clearly_writes_nothing_half_and_
         slowest.as_millis(),
         recovered.as_millis()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_during_joins_answers_what_it_took_hands_back_leases_and_restarts_with_nothing_lost() {
+    let dir = Dir(std::env::temp_dir().join(format!("ejia-term-{}", ejia::server::crypto::random_token())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let key = ejia::server::crypto::Keyring::generate_spec(1);
+    let port = free_port();
+    let mut first = start(&dir.0, port, &key);
+    wait_ready(&first.base).await;
+    let workplace: i64 = {
+        let pool = sqlite_pool(&dir.0).await;
+        let id = sqlx::query_scalar("SELECT id FROM orgs WHERE code = '340300-HY01-LY'").fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        id
+    };
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap();
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for n in 300..400 {
+        let (http, base, dir, workplace, acked) = (http.clone(), first.base.clone(), dir.0.clone(), workplace.to_string(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            let outcome = join(&http, &base, &dir, n, &workplace, &ejia::server::crypto::random_token()).await;
+            if matches!(outcome, Outcome::Acknowledged(_)) {
+                acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            outcome
+        }));
+    }
+    while acked.load(std::sync::atomic::Ordering::SeqCst) < 30 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let term = Instant::now();
+    let status = Command::new("kill").args(["-TERM", &first.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(code) = first.child.try_wait().unwrap() {
+            break code;
+        }
+        assert!(term.elapsed() < Duration::from_secs(30), "the process stops within its grace period");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let stopped_in = term.elapsed();
+    assert!(exit.success(), "a stop is a clean exit: {exit:?}");
+    let mut acknowledged = 0;
+    for t in tasks {
+        if let Outcome::Acknowledged(_) = t.await.unwrap() {
+            acknowledged += 1;
+        }
+    }
+    // Nothing is left leased by the stopped process; every acknowledged join is there.
+    let pool = sqlite_pool(&dir.0).await;
+    let leased: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE lease_owner IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(leased, 0, "leases handed back at the stop");
+    let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(&pool).await.unwrap();
+    assert!(in_db >= acknowledged, "{in_db} ≥ {acknowledged}");
+    // The next start sends what is left at once (no lease to wait out).
+    let second = start(&dir.0, port, &key);
+    let restart = Instant::now();
+    wait_ready(&second.base).await;
+    loop {
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").fetch_one(&pool).await.unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(restart.elapsed() < Duration::from_secs(20), "{pending} messages still wait");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let receipts = sms_lines(&dir.0).iter().filter(|l| l.1 == "received").count();
+    assert_eq!(receipts as i64, in_db, "one receipt per application");
+    println!(
+        "SIGTERM with {acknowledged} of 100 joins acknowledged: exited 0 in {} ms, no lease left, {in_db} applications, \
+         every receipt out {} ms after the restart",
+        stopped_in.as_millis(),
+        restart.elapsed().as_millis()
+    );
+    let mut second = second;
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
 }

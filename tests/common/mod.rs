@@ -64,6 +64,7 @@ impl FakeSms {
 }
 
 pub mod benefit;
+pub mod process;
 
 pub struct TestApp {
     pub base: String,
