@@ -323,3 +323,60 @@ async fn sigterm_during_joins_answers_what_it_took_hands_back_leases_and_restart
     second.child.kill().unwrap();
     second.child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_request_ids_and_never_a_token_code_or_number() {
+    let dir = Dir(std::env::temp_dir().join(format!("ejia-logs-{}", ejia::server::crypto::random_token())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let key = ejia::server::crypto::Keyring::generate_spec(1);
+    let port = free_port();
+    // As talkative as an operator would make it while chasing a fault.
+    let mut app = common::process::start_with(&dir.0, port, &key, &[("RUST_LOG", "debug,hyper=info,h2=info,reqwest=info")]);
+    wait_ready(&app.base).await;
+    let pool = sqlite_pool(&dir.0).await;
+    let workplace: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = '340300-HY01-LY'").fetch_one(&pool).await.unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let Outcome::Acknowledged(status_path) =
+        join(&http, &app.base, &dir.0, 700, &workplace.to_string(), &ejia::server::crypto::random_token()).await
+    else {
+        panic!("a join")
+    };
+    assert_eq!(http.get(format!("{}{status_path}", app.base)).send().await.unwrap().status(), 200);
+    // A wrong code and a guessed status link add their own lines.
+    let wrong = http
+        .post(format!("{}/join", app.base))
+        .header("origin", &app.base)
+        .form(&[("phone", phone(701).as_str()), ("code", "000000"), ("id_number", id_number(701).as_str()), ("intent", "submit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 200);
+    let guessed = http.get(format!("{}/s/{}", app.base, "A".repeat(22))).send().await.unwrap();
+    assert_eq!(guessed.status(), 404);
+    let guessed_id = guessed.headers()["x-request-id"].to_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.child.kill().unwrap();
+    app.child.wait().unwrap();
+
+    let log = std::fs::read_to_string(dir.0.join(format!("log-{port}.jsonl"))).unwrap();
+    let lines: Vec<serde_json::Value> =
+        log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("every line is JSON ({e}): {l}"))).collect();
+    assert!(lines.len() > 5, "the run logged: {}", lines.len());
+    let with_id = lines.iter().filter(|l| l["span"]["request_id"].is_string()).count();
+    assert!(with_id > 0, "lines written while a request is handled carry its id");
+    let answered = lines.iter().find(|l| l["span"]["request_id"] == guessed_id.as_str()).expect("the request's own line");
+    assert_eq!(answered["span"]["route"], "/s/{token}", "the route by its pattern: {answered}");
+    assert!(!log.contains(&"A".repeat(22)), "not the guessed token");
+    let token = status_path.trim_start_matches("/s/");
+    let code = sms_lines(&dir.0).into_iter().find(|l| l.1 == "join_code").unwrap().2;
+    for (what, secret) in [
+        ("status token", token),
+        ("SMS code", code.as_str()),
+        ("ID number", &id_number(700)),
+        ("phone", &phone(700)),
+        ("phone", &phone(701)),
+    ] {
+        assert!(!log.contains(secret), "the {what} {secret} is in the log");
+    }
+    println!("{} JSON log lines at debug, {with_id} with a request id; no token, code, ID number or phone", lines.len());
+}

@@ -28,6 +28,11 @@ pub struct Instance {
 
 /// Starts the binary on `port` over the SQLite file in `dir` (the key and the SMS log there too).
 pub fn start(dir: &Path, port: u16, key: &str) -> Instance {
+    start_with(dir, port, key, &[])
+}
+
+/// `start`, with more settings (e.g. `RUST_LOG`) over the defaults.
+pub fn start_with(dir: &Path, port: u16, key: &str, settings: &[(&str, &str)]) -> Instance {
     let child = Command::new(env!("CARGO_BIN_EXE_ejia"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -39,6 +44,7 @@ pub fn start(dir: &Path, port: u16, key: &str) -> Instance {
         .env("EJIA_LIMIT_IP_HARD_HOUR", "100000")
         .env("EJIA_LOG_FORMAT", "json")
         .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("log-{port}.jsonl"))).unwrap())
         .spawn()
