@@ -58,8 +58,15 @@ on_both_databases!(health_readiness_and_metrics, |app: TestApp| async move {
 
     // Two days later the application is overdue.
     app.clock.advance(2 * 86_400);
+    // Invented methods and paths do not grow the label sets.
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("X{i}").as_bytes()).unwrap();
+        app.http.request(method, format!("{}/nowhere/{i}", app.base)).send().await.unwrap();
+    }
     let text = metrics(&app).await;
     assert_eq!(sample(&text, "ejia_applications_overdue "), 1.0, "{text}");
+    assert!(!text.contains("X19") && !text.contains("/nowhere"), "{text}");
+    assert!(text.contains(r#"method="OTHER""#), "{text}");
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

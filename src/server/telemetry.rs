@@ -55,7 +55,11 @@ pub async fn observe(State(o): State<Observe>, mut req: Request, next: Next) -> 
     let incoming = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).filter(|v| o.trust_proxy_id && plain_id(v));
     let id = incoming.map(str::to_string).unwrap_or_else(new_id);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().as_str().to_string();
+    // A client may invent methods: only the standard ones get a label of their own.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "PATCH") => m.to_string(),
+        _ => "OTHER".to_string(),
+    };
     let route = route_of(&req);
     let started = std::time::Instant::now();
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
