@@ -55,13 +55,12 @@ impl PgTarget {
         run(c, "pg_dump").await
     }
 
-    /// `pg_restore` of the custom-format dump `dump`, in one transaction that stops at the
-    /// first error (so a failed restore leaves the database as it was). Objects of the dump
-    /// that exist already (empty tables of a database the app was started on) are dropped
-    /// first; the caller has made sure none holds a row.
+    /// `pg_restore` of the custom-format dump `dump` into an empty database, in one
+    /// transaction that stops at the first error (so a failed restore leaves it as it was).
+    /// Owners and grants are the target's own: the restoring role owns what it makes.
     pub async fn restore(&self, dump: &Path) -> anyhow::Result<()> {
         let mut c = self.command("pg_restore");
-        c.args(["--no-owner", "--no-privileges", "--clean", "--if-exists", "--single-transaction", "--exit-on-error"]).arg(dump);
+        c.args(["--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error"]).arg(dump);
         run(c, "pg_restore").await
     }
 }
