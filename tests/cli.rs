@@ -63,7 +63,14 @@ fn backup_help() {
 
 #[test]
 fn a_wrong_command_is_refused_with_a_pointer_to_the_usage() {
-    for args in [&["nonsense"][..], &["admin", "add", "340300"], &["bench", "--db", "oracle"], &["channel", "add", "340302"], &["backup"], &["restore"]] {
+    for args in [
+        &["nonsense"][..],
+        &["admin", "add", "340300"],
+        &["bench", "--db", "oracle"],
+        &["channel", "add", "340302"],
+        &["backup"],
+        &["restore"],
+    ] {
         let out = ejia(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

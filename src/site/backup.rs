@@ -259,11 +259,8 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Restored> {
 
 /// "applications (25 rows), orgs (40 rows) …"
 fn name_tables(found: &[(String, i64)]) -> String {
-    let mut names: Vec<String> = found
-        .iter()
-        .take(8)
-        .map(|(t, n)| if *n > 10_000 { format!("{t} (over 10000 rows)") } else { format!("{t} ({n} rows)") })
-        .collect();
+    let mut names: Vec<String> =
+        found.iter().take(8).map(|(t, n)| if *n > 10_000 { format!("{t} (over 10000 rows)") } else { format!("{t} ({n} rows)") }).collect();
     if found.len() > 8 {
         names.push(format!("and {} more", found.len() - 8));
     }

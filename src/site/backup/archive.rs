@@ -243,7 +243,8 @@ fn read(path: &Path, mut into: Option<(&Targets<'_>, &mut Extracted)>) -> anyhow
                     out.sync_all()?;
                 }
                 None => {
-                    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| damaged(path, format!("its database is cut short ({e})")))?;
+                    std::io::copy(&mut reader, &mut std::io::sink())
+                        .map_err(|e| damaged(path, format!("its database is cut short ({e})")))?;
                 }
             }
             if reader.bytes != size {

@@ -16,9 +16,9 @@ pub struct PgTarget {
 
 impl PgTarget {
     pub fn new(database_url: &str) -> anyhow::Result<PgTarget> {
-        let mut url =
-            url::Url::parse(database_url).with_context(|| format!("DATABASE_URL ({}) is not a URL", crate::server::db::redact(database_url)))?;
-        let password = url.password().map(|p| percent_decode(p)).transpose()?;
+        let mut url = url::Url::parse(database_url)
+            .with_context(|| format!("DATABASE_URL ({}) is not a URL", crate::server::db::redact(database_url)))?;
+        let password = url.password().map(percent_decode).transpose()?;
         let _ = url.set_password(None);
         // sqlx's own settings mean nothing to libpq, which refuses what it does not know.
         let kept: Vec<(String, String)> = url
