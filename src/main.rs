@@ -47,7 +47,9 @@ enum Command {
     /// claims per second, on SQLite, PostgreSQL and two instances on one PostgreSQL (see README).
     #[command(name = "bench-claims")]
     BenchClaims(BenchClaimsArgs),
-    /// Write an online, consistent backup of the database of DATABASE_URL and of the sealed
+    /// Back up the database and the attachments into FILE, online (see README, Backups).
+    ///
+    /// Writes an online, consistent backup of the database of DATABASE_URL and of the sealed
     /// attachments under EJIA_DATA_DIR/files into FILE, a new tar file, while the app serves.
     /// The data key (EJIA_DATA_KEY) is not in it: keep the key, apart from the backups.
     Backup {
@@ -55,9 +57,11 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
     },
-    /// Restore a backup written by `ejia backup` into the empty database of DATABASE_URL (and
-    /// its attachments into EJIA_DATA_DIR/files), then migrate it to this build's schema.
-    /// A database holding any row is refused.
+    /// Restore a backup into an empty database, then migrate it (see README, Backups).
+    ///
+    /// Restores a backup written by `ejia backup` into the empty database of DATABASE_URL (and
+    /// its attachments into EJIA_DATA_DIR/files), then migrates it to this build's schema.
+    /// A database holding any row is refused, and so is a backup cut short or damaged.
     Restore {
         /// The backup to read; it is checked whole before anything is written.
         #[arg(value_name = "FILE")]

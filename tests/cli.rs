@@ -58,7 +58,7 @@ fn bench_help() {
 fn backup_help() {
     help(&["--help"], &["backup", "restore"]);
     help(&["backup", "--help"], &["Usage: ejia backup <FILE>", "never overwritten", "EJIA_DATA_KEY"]);
-    help(&["restore", "--help"], &["Usage: ejia restore <FILE>", "empty database", "migrate"]);
+    help(&["restore", "--help"], &["Usage: ejia restore <FILE>", "empty database", "migrates", "cut short"]);
 }
 
 #[test]
