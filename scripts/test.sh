@@ -29,7 +29,7 @@ cargo clippy --locked --lib --no-default-features --features hydrate --target wa
 # The WASM bundle must not pull in a server-only crate (a misplaced feature or dependency would).
 # Proc macros run on the build machine, not in the browser: their dependencies (leptos's
 # wasm_split_macros uses sha2) are left out.
-server_only="sqlx tokio axum leptos_axum tower tower-http hyper reqwest argon2 chacha20poly1305 hmac sha2 rand qrcode tracing-subscriber prometheus-client sm4 sm3 aes-gcm"
+server_only="sqlx tokio axum leptos_axum tower tower-http hyper reqwest argon2 chacha20poly1305 hmac sha2 rand qrcode tracing-subscriber prometheus-client sm4 sm3 aes-gcm tar"
 wasm_crates=$(cargo tree --locked --no-default-features --features hydrate --target wasm32-unknown-unknown -e normal,no-proc-macro --prefix none |
   awk '{ print $1 }' | sort -u)
 offending=""

@@ -47,6 +47,26 @@ enum Command {
     /// claims per second, on SQLite, PostgreSQL and two instances on one PostgreSQL (see README).
     #[command(name = "bench-claims")]
     BenchClaims(BenchClaimsArgs),
+    /// Back up the database and the attachments into FILE, online (see README, Backups).
+    ///
+    /// Writes an online, consistent backup of the database of DATABASE_URL and of the sealed
+    /// attachments under EJIA_DATA_DIR/files into FILE, a new tar file, while the app serves.
+    /// The data key (EJIA_DATA_KEY) is not in it: keep the key, apart from the backups.
+    Backup {
+        /// The backup to write; an existing file is never overwritten.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database, then migrate it (see README, Backups).
+    ///
+    /// Restores a backup written by `ejia backup` into the empty database of DATABASE_URL (and
+    /// its attachments into EJIA_DATA_DIR/files), then migrates it to this build's schema.
+    /// A database holding any row is refused, and so is a backup cut short or damaged.
+    Restore {
+        /// The backup to read; it is checked whole before anything is written.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
 }
 
 // member
@@ -202,12 +222,19 @@ async fn main() -> anyhow::Result<()> {
     // First, so `--help` and usage errors need no configuration (clap exits 0 or 2 itself).
     let cli = Cli::parse();
     ejia::server::telemetry::init_logs();
+    // Backups need the database and the data folder only, not the site's settings.
+    let command = match cli.command {
+        Some(Command::Backup { file }) => return cli::backup(&file).await,
+        Some(Command::Restore { file }) => return cli::restore(&file).await,
+        other => other,
+    };
     // cargo-leptos passes the site settings in the environment; run by hand, read Cargo.toml.
     let leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(_) => get_configuration(Some("Cargo.toml"))?.leptos_options,
     };
-    match cli.command {
+    match command {
+        Some(Command::Backup { .. } | Command::Restore { .. }) => unreachable!("answered above"),
         None | Some(Command::Serve) => cli::serve(leptos_options).await,
         Some(Command::Channel { command: ChannelCommand::Add { union_code, name } }) => {
             let state = startup::from_env(leptos_options).await?;

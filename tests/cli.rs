@@ -55,8 +55,22 @@ fn bench_help() {
 }
 
 #[test]
+fn backup_help() {
+    help(&["--help"], &["backup", "restore"]);
+    help(&["backup", "--help"], &["Usage: ejia backup <FILE>", "never overwritten", "EJIA_DATA_KEY"]);
+    help(&["restore", "--help"], &["Usage: ejia restore <FILE>", "empty database", "migrates", "cut short"]);
+}
+
+#[test]
 fn a_wrong_command_is_refused_with_a_pointer_to_the_usage() {
-    for args in [&["nonsense"][..], &["admin", "add", "340300"], &["bench", "--db", "oracle"], &["channel", "add", "340302"]] {
+    for args in [
+        &["nonsense"][..],
+        &["admin", "add", "340300"],
+        &["bench", "--db", "oracle"],
+        &["channel", "add", "340302"],
+        &["backup"],
+        &["restore"],
+    ] {
         let out = ejia(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

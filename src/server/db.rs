@@ -271,6 +271,49 @@ fn sqlite_dir(url: &str) -> Option<&str> {
     (!dir.is_empty() && path != ":memory:").then_some(dir)
 }
 
+/// The file of a SQLite URL (`sqlite://data/ejia.db?mode=rwc` → `data/ejia.db`); None for
+/// another database or an in-memory one.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// The newest schema version this build knows (its last migration).
+pub fn known_schema_version() -> i64 {
+    MIGRATIONS.last().map(|(v, _, _)| *v).unwrap_or(0)
+}
+
+/// The schema version a database is at (its newest applied migration); None when it has no
+/// `schema_migrations` table (not one of ours, or never started).
+pub async fn schema_version(conn: &mut AnyConnection) -> sqlx::Result<Option<i64>> {
+    match sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM schema_migrations").fetch_one(&mut *conn).await {
+        Ok(v) => Ok(v),
+        Err(sqlx::Error::Database(e)) if e.message().contains("schema_migrations") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The tables of the database's own schema that hold rows, by name, each with its row count
+/// (counted up to 10,001, so a huge table costs no full scan). Empty for an empty database.
+pub async fn tables_with_rows(conn: &mut AnyConnection, backend: Backend) -> sqlx::Result<Vec<(String, i64)>> {
+    let list = match backend {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+    };
+    let tables: Vec<String> = sqlx::query_scalar(list).fetch_all(&mut *conn).await?;
+    let mut out = Vec::new();
+    for table in tables {
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let rows: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT 10001) AS t")).fetch_one(&mut *conn).await?;
+        if rows > 0 {
+            out.push((table, rows));
+        }
+    }
+    Ok(out)
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
@@ -320,5 +363,9 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://…@h/db");
         assert_eq!(sqlite_dir("sqlite://data/ejia.db?mode=rwc"), Some("data"));
+        assert_eq!(sqlite_path("sqlite://data/ejia.db?mode=rwc"), Some("data/ejia.db".into()));
+        assert_eq!(sqlite_path("sqlite:///var/lib/ejia/ejia.db"), Some("/var/lib/ejia/ejia.db".into()));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! The operator's commands behind the `ejia` binary: serve, open a join channel, create an
-//! admin (through the same service as the registry page).
+//! admin (through the same service as the registry page), back up and restore.
 use super::startup;
 use crate::server::state::AppState;
 
@@ -66,4 +66,20 @@ pub async fn admin_add(state: &AppState, org_code: &str, roles: &str, username: 
         }
         Err(refusal) => anyhow::bail!("{}", refusal.get(crate::i18n::Lang::En)),
     }
+}
+
+/// Backs up the database of DATABASE_URL and the attachments of EJIA_DATA_DIR into `file`.
+pub async fn backup(file: &std::path::Path) -> anyhow::Result<()> {
+    let config = crate::server::config::Config::from_env()?;
+    let written = super::backup::backup(&config, file).await?;
+    println!("{written}");
+    Ok(())
+}
+
+/// Restores `file` into the empty database of DATABASE_URL and EJIA_DATA_DIR.
+pub async fn restore(file: &std::path::Path) -> anyhow::Result<()> {
+    let config = crate::server::config::Config::from_env()?;
+    let restored = super::backup::restore(&config, file).await?;
+    println!("{restored}");
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Composition, the top layer: the page shell that knows every area's page, the renderer that
 //! turns handlers' page values into HTML, the router, start-up, the operator's commands, the demo
-//! seed and the bench.
+//! seed, the bench, and backups.
 //! It imports the areas and the ground; nothing imports it but the binary and the tests.
+#[cfg(feature = "ssr")]
+pub mod backup;
 #[cfg(feature = "ssr")]
 pub mod bench;
 #[cfg(feature = "ssr")]

@@ -92,7 +92,8 @@ pub fn pg_admin_url() -> String {
     std::env::var("EJIA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-async fn fresh_database(backend: Backend, tmp: &std::path::Path) -> String {
+/// A new, empty database: a SQLite file in `tmp`, or a new PostgreSQL database.
+pub async fn fresh_database(backend: Backend, tmp: &std::path::Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}/ejia.db?mode=rwc", tmp.display()),
         Backend::Postgres => {
