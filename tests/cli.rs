@@ -25,8 +25,8 @@ fn help(args: &[&str], expected: &[&str]) {
 
 #[test]
 fn top_level_help_lists_the_commands() {
-    help(&["--help"], &["serve", "channel", "admin", "bench"]);
-    help(&["help"], &["serve", "channel", "admin", "bench"]);
+    help(&["--help"], &["serve", "channel", "admin", "keys", "bench"]);
+    help(&["help"], &["serve", "channel", "admin", "keys", "bench"]);
 }
 
 #[test]
@@ -50,13 +50,26 @@ fn admin_help() {
 }
 
 #[test]
+fn keys_help() {
+    help(&["keys", "--help"], &["new", "rotate", "status"]);
+    help(&["keys", "new", "--help"], &["--alg <ALG>", "xchacha", "sm4", "--id <ID>"]);
+    help(&["keys", "rotate", "--help"], &["--batch <BATCH>", "--max-batches <MAX_BATCHES>"]);
+}
+
+#[test]
 fn bench_help() {
     help(&["bench", "--help"], &["Usage: ejia bench", "--db", "--n <N>", "--concurrency <C>", "sqlite", "postgres"]);
 }
 
 #[test]
 fn a_wrong_command_is_refused_with_a_pointer_to_the_usage() {
-    for args in [&["nonsense"][..], &["admin", "add", "340300"], &["bench", "--db", "oracle"], &["channel", "add", "340302"]] {
+    for args in [
+        &["nonsense"][..],
+        &["admin", "add", "340300"],
+        &["bench", "--db", "oracle"],
+        &["channel", "add", "340302"],
+        &["keys", "new", "--alg", "sm5"],
+    ] {
         let out = ejia(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

@@ -29,7 +29,7 @@ pub struct Config {
     pub public_url: String,
     pub sms_provider: String,
     pub sms_log: PathBuf,
-    /// `id:base64` entries, the first one active; see `crypto::Keyring`.
+    /// `id:base64` / `id:sm4:base64` entries, the first one active; see `crypto::Keyring`.
     pub data_key: Option<String>,
     pub data_dir: PathBuf,
     /// How many reverse proxies in front of us append to X-Forwarded-For (0: none, use the peer).
