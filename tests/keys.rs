@@ -282,6 +282,7 @@ on_both_databases!(a_bad_or_reused_key_is_refused_at_start, |app: TestApp| async
 });
 
 on_both_databases!(rotation_moves_every_sealed_value_and_the_old_key_can_go, |app: TestApp| async move {
+    assert_eq!(app.state.keys.ids(), vec![(1, test_key_alg())], "the harness's suite (EJIA_TEST_KEY_ALG)");
     let seeded = seed(&app).await;
     // A code asked for under key 1, to be used after the switch.
     app.clock.advance(61);
@@ -341,7 +342,8 @@ on_both_databases!(rotation_moves_every_sealed_value_and_the_old_key_can_go, |ap
     assert!(status == 200 && html.contains("已有申请"), "duplicates are found midway");
     let rest = keys::rotate(&app2.state, keys::Options { batch: 2, max_batches: None }, &mut |_| {}).await.unwrap();
     assert!(!rest.stopped && rest.failed == 0, "{rest:?}");
-    assert!(first.resealed + rest.resealed >= 10, "{first:?} {rest:?}");
+    // Three ID numbers, a message, the answers, the import, key 1's kept audit key, a file.
+    assert!(first.resealed + rest.resealed >= 8, "{first:?} {rest:?}");
     let after = keys::status(&app2.state).await.unwrap();
     assert_eq!(after.held_by(1), 0, "{}", after.render());
     assert_eq!(after.retirable(), vec![1]);

@@ -9,6 +9,14 @@ use rand::RngCore;
 
 pub const VAR: &str = "EJIA_DATA_KEY";
 
+/// Reads what is left of a key whose base64 was cut (only to say so in the refusal).
+const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// One key as read from its entry.
 pub struct Entry {
     pub id: i64,
@@ -44,6 +52,15 @@ pub fn parse_all(spec: &str) -> anyhow::Result<Vec<Entry>> {
             bail!("{VAR}: key {id} names the algorithm `{shown}`, which is not known; expected {FORMS}");
         };
         let Ok(bytes) = STANDARD.decode(b64.trim()) else {
+            // A copy cut short is rarely whole base64: say how much of the key is there.
+            if let Ok(part) = LENIENT.decode(b64.trim()) {
+                bail!(
+                    "{VAR}: key {id} ({}) holds {} bytes and broken base64; expected {} bytes of base64 — is the entry cut short? ({FORMS})",
+                    alg.name(),
+                    part.len(),
+                    alg.key_len()
+                );
+            }
             bail!("{VAR}: key {id} is not valid base64 (standard alphabet, with `=` padding); expected {FORMS}");
         };
         if bytes.len() != alg.key_len() {
@@ -107,6 +124,8 @@ mod tests {
         // A truncated key (a copy cut short), and a key of the other suite's length.
         let cut = refusal(&format!("3:sm4:{}", &b64[..12]));
         assert!(cut.contains("EJIA_DATA_KEY") && cut.contains("key 3") && cut.contains("expected 16 bytes"), "{cut}");
+        let cut = refusal(&format!("3:sm4:{}", &b64[..10]));
+        assert!(cut.contains("holds 7 bytes") && cut.contains("cut short") && cut.contains("expected 16 bytes"), "{cut}");
         let x = generate(4, Alg::XChaCha);
         let wrong = refusal(&x.replacen("4:", "4:sm4:", 1));
         assert!(wrong.contains("holds 32 bytes") && wrong.contains("expected 16 bytes"), "{wrong}");
