@@ -105,18 +105,24 @@ async fn stored(state: &AppState) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// The key a stored file is sealed under, read from its first bytes (-1: too short to say);
+/// `None` when it is gone.
+async fn key_of(path: &std::path::Path) -> Option<i64> {
+    use tokio::io::AsyncReadExt;
+    let mut f = tokio::fs::File::open(path).await.ok()?;
+    let mut head = [0u8; 8];
+    Some(match f.read_exact(&mut head).await {
+        Ok(_) => crate::server::crypto::bytes_key_id(&head).unwrap_or(-1),
+        Err(_) => -1,
+    })
+}
+
 /// Stored files by the key they are sealed under: (key id, count), -1 for a file too short
 /// to say.
 pub async fn counts(state: &AppState) -> Vec<(i64, i64)> {
     let mut out: Vec<(i64, i64)> = Vec::new();
     for (_, path) in stored(state).await {
-        let Ok(mut f) = tokio::fs::File::open(&path).await else { continue };
-        let mut head = [0u8; 8];
-        use tokio::io::AsyncReadExt;
-        let key = match f.read_exact(&mut head).await {
-            Ok(_) => crate::server::crypto::bytes_key_id(&head).unwrap_or(-1),
-            Err(_) => -1,
-        };
+        let Some(key) = key_of(&path).await else { continue };
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(e) => e.1 += 1,
             None => out.push((key, 1)),
@@ -147,14 +153,15 @@ pub async fn reseal(state: &AppState, limit: u64) -> std::io::Result<Resealed> {
     let mut out = Resealed::default();
     let active = state.keys.active_id();
     for (sha, path) in stored(state).await {
-        let Ok(sealed) = tokio::fs::read(&path).await else { continue };
-        if crate::server::crypto::bytes_key_id(&sealed) == Some(active) {
+        // Only the first bytes of a file already under the active key are read.
+        if key_of(&path).await.is_none_or(|k| k == active) {
             continue;
         }
         if out.resealed + out.failed + out.erased_meanwhile >= limit {
             out.remaining += 1;
             continue;
         }
+        let Ok(sealed) = tokio::fs::read(&path).await else { continue };
         let in_use = |state: &AppState, sha: String| {
             let pool = state.db.pool.clone();
             async move {
