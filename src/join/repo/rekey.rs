@@ -8,7 +8,7 @@
 //! when rotation reaches one of them and when a writer adds an application for the person
 //! (`join::service`, roster imports), before the `open_key` unique index judges the new row.
 use crate::server::db::{Conn, Db};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Row};
 
 /// Moves the person's rows indexed under another key (`old`: their index under each other
 /// key of the ring) to `blind`, made under `key`; how many rows moved. One statement: a
@@ -43,7 +43,7 @@ pub struct Stale {
 /// Up to `limit` stale applications after id `after`, in id order (erased ones included: an
 /// empty `id_cipher` holds nothing, and only its key id is brought up to date).
 pub async fn stale(pool: &AnyPool, active: i64, after: i64, limit: i64) -> sqlx::Result<Vec<Stale>> {
-    let rows: Vec<(i64, String, i64, Vec<u8>, String, Option<i64>)> = sqlx::query_as(
+    let rows = sqlx::query(
         "SELECT id, submission_key, id_key_id, id_cipher, id_blind, id_blind_key FROM applications
          WHERE id > $1 AND (id_key_id <> $2 OR id_blind_key IS NULL OR id_blind_key <> $2) ORDER BY id LIMIT $3",
     )
@@ -52,10 +52,18 @@ pub async fn stale(pool: &AnyPool, active: i64, after: i64, limit: i64) -> sqlx:
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, submission_key, key_id, cipher, blind, blind_key)| Stale { id, submission_key, key_id, cipher, blind, blind_key })
-        .collect())
+    rows.iter()
+        .map(|r| {
+            Ok(Stale {
+                id: r.try_get("id")?,
+                submission_key: r.try_get("submission_key")?,
+                key_id: r.try_get("id_key_id")?,
+                cipher: r.try_get("id_cipher")?,
+                blind: r.try_get("id_blind")?,
+                blind_key: r.try_get("id_blind_key")?,
+            })
+        })
+        .collect()
 }
 
 /// Writes the ID number sealed again where the row still holds what was read; whether it did.
