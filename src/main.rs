@@ -25,6 +25,12 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Data keys (EJIA_DATA_KEY): add one, rotate every stored secret to the active one, see
+    /// which keys are still in use (see README, "Keys").
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Measure join throughput and latency, and time the review queue (see README).
     Bench(BenchArgs),
     /// Time one export of every member to .xlsx and to .csv, with peak memory (see README).
@@ -165,6 +171,31 @@ enum ChannelCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a fresh key entry (the next id after EJIA_DATA_KEY's) to put first in EJIA_DATA_KEY.
+    New {
+        /// xchacha: XChaCha20-Poly1305 with HMAC-SHA256; sm4: SM4-GCM with HMAC-SM3 (商用密码).
+        #[arg(long, default_value = "xchacha", value_parser = ["xchacha", "sm4"])]
+        alg: String,
+        /// The new key's id [default: one more than the highest id in EJIA_DATA_KEY, or 1].
+        #[arg(long)]
+        id: Option<i64>,
+    },
+    /// Seal every stored secret again under the first key of EJIA_DATA_KEY and re-key the blind
+    /// index, in batches, while the app serves; stopped or killed, it finishes when run again.
+    Rotate {
+        /// Rows (or files) per batch, each batch one short transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+        /// Stop after this many batches (run again to go on).
+        #[arg(long)]
+        max_batches: Option<u64>,
+    },
+    /// Count the stored values each key holds and say which old keys can be removed.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
 enum AdminCommand {
     /// Create an admin. The password (at least 10 characters) is read from standard input.
     Add {
@@ -222,6 +253,18 @@ async fn main() -> anyhow::Result<()> {
     // First, so `--help` and usage errors need no configuration (clap exits 0 or 2 itself).
     let cli = Cli::parse();
     ejia::server::telemetry::init_logs();
+    if let Some(Command::Keys { command: KeysCommand::New { alg, id } }) = &cli.command {
+        // No database and no site settings: a key is made here and printed, nothing else.
+        let alg = ejia::server::crypto::alg::Alg::parse(alg).expect("clap checked the value");
+        let current = std::env::var("EJIA_DATA_KEY").ok().filter(|v| !v.trim().is_empty());
+        let entry = ejia::site::keys::new_entry(current.as_deref(), alg, *id)?;
+        println!("{entry}");
+        eprintln!(
+            "put it first: EJIA_DATA_KEY={},<the current entries>; restart the app (every instance), then run `ejia keys rotate`",
+            entry.split(':').next().map(|id| format!("{id}:…")).unwrap_or_default()
+        );
+        return Ok(());
+    }
     // Backups need the database and the data folder only, not the site's settings.
     let command = match cli.command {
         Some(Command::Backup { file }) => return cli::backup(&file).await,
@@ -243,6 +286,34 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Admin { command: AdminCommand::Add { union_code, roles, username, phone } }) => {
             let state = startup::from_env(leptos_options).await?;
             cli::admin_add(&state, &union_code, &roles, &username, phone.as_deref().unwrap_or("")).await
+        }
+        Some(Command::Keys { command: KeysCommand::New { .. } }) => unreachable!("handled above"),
+        Some(Command::Keys { command: KeysCommand::Rotate { batch, max_batches } }) => {
+            let state = startup::from_env(leptos_options).await?;
+            let opts = ejia::site::keys::Options { batch, max_batches };
+            let done = ejia::site::keys::rotate(&state, opts, &mut |step| eprintln!("rotating: {step}")).await?;
+            println!(
+                "{} values sealed again, {} blind indexes re-keyed, {} erased rows marked, {} changed meanwhile (left as written), {} not opening, in {} batches, {:.1} s ({:.0} values/s)",
+                done.resealed,
+                done.reindexed,
+                done.erased,
+                done.changed_meanwhile,
+                done.failed,
+                done.batches,
+                done.seconds,
+                (done.resealed + done.reindexed) as f64 / done.seconds.max(1e-6)
+            );
+            if done.stopped {
+                println!("stopped after {} batches: run `ejia keys rotate` again to go on", done.batches);
+            }
+            print!("{}", ejia::site::keys::status(&state).await?.verdict());
+            println!();
+            Ok(())
+        }
+        Some(Command::Keys { command: KeysCommand::Status }) => {
+            let state = startup::from_env(leptos_options).await?;
+            print!("{}", ejia::site::keys::status(&state).await?.render());
+            Ok(())
         }
         Some(Command::Seed(a)) => {
             let state = startup::from_env(leptos_options).await?;

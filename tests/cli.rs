@@ -25,8 +25,8 @@ fn help(args: &[&str], expected: &[&str]) {
 
 #[test]
 fn top_level_help_lists_the_commands() {
-    help(&["--help"], &["serve", "channel", "admin", "bench"]);
-    help(&["help"], &["serve", "channel", "admin", "bench"]);
+    help(&["--help"], &["serve", "channel", "admin", "keys", "bench"]);
+    help(&["help"], &["serve", "channel", "admin", "keys", "bench"]);
 }
 
 #[test]
@@ -50,6 +50,13 @@ fn admin_help() {
 }
 
 #[test]
+fn keys_help() {
+    help(&["keys", "--help"], &["new", "rotate", "status"]);
+    help(&["keys", "new", "--help"], &["--alg <ALG>", "xchacha", "sm4", "--id <ID>"]);
+    help(&["keys", "rotate", "--help"], &["--batch <BATCH>", "--max-batches <MAX_BATCHES>"]);
+}
+
+#[test]
 fn bench_help() {
     help(&["bench", "--help"], &["Usage: ejia bench", "--db", "--n <N>", "--concurrency <C>", "sqlite", "postgres"]);
 }
@@ -70,6 +77,7 @@ fn a_wrong_command_is_refused_with_a_pointer_to_the_usage() {
         &["channel", "add", "340302"],
         &["backup"],
         &["restore"],
+        &["keys", "new", "--alg", "sm5"],
     ] {
         let out = ejia(args);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -47,16 +47,29 @@ impl CodeInput {
             _ => None,
         }
     }
-    fn mac(&self, state: &AppState) -> (bool, String) {
+    /// Whether it is a token, and its MAC under each key of the ring (active first).
+    fn macs(&self, state: &AppState) -> (bool, Vec<String>) {
         match self {
-            CodeInput::Digits(d) => (false, digits_mac(state, d)),
-            CodeInput::Token(t) => (true, state.keys.mac(&["redeem-token", t])),
+            CodeInput::Digits(d) => (false, state.keys.macs(&["redeem-digits", d])),
+            CodeInput::Token(t) => (true, state.keys.macs(&["redeem-token", t])),
         }
     }
 }
 
 fn digits_mac(state: &AppState, digits: &str) -> String {
     state.keys.mac(&["redeem-digits", digits])
+}
+
+/// The code as stored, if it is one of a campaign `merchant` takes part in: looked up under
+/// each key of the ring, so a code made just before a key change still works for its minutes.
+async fn find(conn: &mut crate::server::db::Conn, state: &AppState, code: &CodeInput, merchant: i64) -> sqlx::Result<Option<CodeHit>> {
+    let (by_token, macs) = code.macs(state);
+    for mac in macs {
+        if let Some(hit) = codes::find(&mut *conn, by_token, &mac, merchant).await? {
+            return Ok(Some(hit));
+        }
+    }
+    Ok(None)
 }
 
 /// A fresh code: (token for the QR, digits, valid until).
@@ -81,6 +94,11 @@ pub async fn new_code(state: &AppState, member_id: i64, coupon_id: i64) -> Benef
     // 10^8 digits and a few thousand live codes at most: a clash is rare; draw again.
     for _ in 0..8 {
         let digits = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
+        // Unique under every key of the ring, not only the active one (the primary key's part).
+        let others = state.keys.macs(&["redeem-digits", &digits]).split_off(1);
+        if codes::digits_live(&mut tx, &others, now).await? {
+            continue;
+        }
         if codes::put_code(&mut tx, coupon_id, &digits_mac(state, &digits), &token_mac, now, expires_at).await? {
             tx.commit().await?;
             return Ok(Some(NewCode { token, digits, expires_at }));
@@ -136,9 +154,8 @@ fn found(hit: &CodeHit, code: &CodeInput) -> RedeemFound {
 pub async fn peek(state: &AppState, staff: &AdminRow, code: &CodeInput) -> BenefitResult<Looked> {
     let Some(merchant) = staff.merchant_id else { return Ok(Looked::NotFound) };
     let now = state.now();
-    let (by_token, mac) = code.mac(state);
     let mut conn = state.db.pool.acquire().await?;
-    let Some(hit) = codes::find(&mut conn, by_token, &mac, merchant).await? else { return Ok(Looked::NotFound) };
+    let Some(hit) = find(&mut conn, state, code, merchant).await? else { return Ok(Looked::NotFound) };
     Ok(usable(&hit, now).unwrap_or_else(|| Looked::Found(found(&hit, code))))
 }
 
@@ -164,8 +181,7 @@ pub async fn at_counter(state: &AppState, staff: &AdminRow, ip: &str, code: &Cod
     if let Some(until) = stopped_until(&mut tx, staff.id, merchant, now).await? {
         return Ok(Looked::Wait(until));
     }
-    let (by_token, mac) = code.mac(state);
-    let Some(hit) = codes::find(&mut tx, by_token, &mac, merchant).await? else {
+    let Some(hit) = find(&mut tx, state, code, merchant).await? else {
         codes::record_failure(&mut tx, staff.id, merchant, now).await?;
         audit::record(&mut tx, state, now, staff.audit(Action::Redeem, Target::Merchant(merchant), ip, Outcome::NotFound, "")).await?;
         tx.commit().await?;

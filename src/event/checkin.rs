@@ -20,6 +20,17 @@ fn mac(state: &AppState, token: &str) -> String {
     state.keys.mac(&["event-ticket", token])
 }
 
+/// The ticket a token leads to, with the MAC it is stored under: made under the active key, or
+/// under another key of the ring for a ticket shown just before a key change.
+async fn find(conn: &mut crate::server::db::Conn, state: &AppState, token: &str) -> sqlx::Result<Option<(String, repo::TicketHit)>> {
+    for m in state.keys.macs(&["event-ticket", token]) {
+        if let Some(hit) = repo::ticket(&mut *conn, &m).await? {
+            return Ok(Some((m, hit)));
+        }
+    }
+    Ok(None)
+}
+
 /// A token of the shape `random_token` makes (22 URL-safe characters), else `None`.
 pub fn parse_token(t: &str) -> Option<&str> {
     (t.len() == 22 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then_some(t)
@@ -51,7 +62,7 @@ pub struct Scanned {
 /// newer one) or of an event outside the admin's subtree — one answer, the latter audited.
 pub async fn look(state: &AppState, me: &AdminRow, ip: &str, token: &str, door: Option<i64>) -> EventResult<Option<Scanned>> {
     let mut conn = state.db.pool.acquire().await?;
-    let Some(hit) = repo::ticket(&mut conn, &mac(state, token)).await? else { return Ok(None) };
+    let Some((_, hit)) = find(&mut conn, state, token).await? else { return Ok(None) };
     let Some(e) = repo::event(&mut conn, hit.event_id).await? else { return Ok(None) };
     if !repo::within(&mut conn, e.org_id, me.org_id).await? {
         drop(conn);
@@ -87,9 +98,8 @@ pub async fn check_in(state: &AppState, me: &AdminRow, ip: &str, token: &str, do
     }
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let hit = repo::ticket(&mut tx, &mac(state, token)).await?;
-    let done = repo::check_in(&mut tx, &mac(state, token), scanned.event_id, me.id, now).await?;
-    let Some(hit) = hit else { return Ok(None) };
+    let Some((stored, hit)) = find(&mut tx, state, token).await? else { return Ok(None) };
+    let done = repo::check_in(&mut tx, &stored, scanned.event_id, me.id, now).await?;
     let outcome = if done { Outcome::Ok } else { Outcome::Refused };
     audit::record(&mut tx, state, now, me.audit(Action::EventCheckIn, Target::EventSignup(hit.signup_id), ip, outcome, "")).await?;
     tx.commit().await?;

@@ -88,6 +88,125 @@ pub async fn unreferenced_candidates(state: &AppState, min_age_secs: u64) -> Vec
     out
 }
 
+/// Every stored file: (hash, path).
+async fn stored(state: &AppState) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let Ok(mut top) = tokio::fs::read_dir(dir(state)).await else { return out };
+    while let Ok(Some(sub)) = top.next_entry().await {
+        let Ok(mut files) = tokio::fs::read_dir(sub.path()).await else { continue };
+        while let Ok(Some(f)) = files.next_entry().await {
+            let name = f.file_name().to_string_lossy().to_string();
+            if let Some(path) = path_of(state, &name) {
+                out.push((name, path));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The key a stored file is sealed under, read from its first bytes (-1: too short to say);
+/// `None` when it is gone.
+async fn key_of(path: &std::path::Path) -> Option<i64> {
+    use tokio::io::AsyncReadExt;
+    let mut f = tokio::fs::File::open(path).await.ok()?;
+    let mut head = [0u8; 8];
+    Some(match f.read_exact(&mut head).await {
+        Ok(_) => crate::server::crypto::bytes_key_id(&head).unwrap_or(-1),
+        Err(_) => -1,
+    })
+}
+
+/// Stored files by the key they are sealed under: (key id, count), -1 for a file too short
+/// to say.
+pub async fn counts(state: &AppState) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (_, path) in stored(state).await {
+        let Some(key) = key_of(&path).await else { continue };
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 += 1,
+            None => out.push((key, 1)),
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What sealing the stored files again did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    pub resealed: u64,
+    /// Files that do not open under the ring: left as they are.
+    pub failed: u64,
+    /// Files erased while they were being sealed again: removed again.
+    pub erased_meanwhile: u64,
+    /// Files under another key still waiting (more than `limit` were found).
+    pub remaining: u64,
+}
+
+/// Seals up to `limit` stored files that are under another key than the active one again:
+/// written beside the old one with the old modification time (the orphan sweep's clock does
+/// not restart) and renamed over it, so a reader sees the old file or the new one. A file the
+/// hall erased meanwhile stays erased: one gone before the rename is not put back, and one
+/// whose request was erased between the read and the rename is removed again after it.
+pub async fn reseal(state: &AppState, limit: u64) -> std::io::Result<Resealed> {
+    let mut out = Resealed::default();
+    let active = state.keys.active_id();
+    for (sha, path) in stored(state).await {
+        // Only the first bytes of a file already under the active key are read.
+        if key_of(&path).await.is_none_or(|k| k == active) {
+            continue;
+        }
+        if out.resealed + out.failed + out.erased_meanwhile >= limit {
+            out.remaining += 1;
+            continue;
+        }
+        let Ok(sealed) = tokio::fs::read(&path).await else { continue };
+        let in_use = |state: &AppState, sha: String| {
+            let pool = state.db.pool.clone();
+            async move {
+                let mut conn = pool.acquire().await.map_err(std::io::Error::other)?;
+                super::repo::file_in_use(&mut conn, &sha).await.map_err(std::io::Error::other)
+            }
+        };
+        let used_before = in_use(state, sha.clone()).await?;
+        let new = match state.keys.reseal_bytes(&sealed, &format!("hall_file:{sha}")) {
+            Ok(Some(new)) => new,
+            Ok(None) => continue,
+            Err(_) => {
+                tracing::warn!(file = %sha, "a stored file does not open under EJIA_DATA_KEY; left as it is");
+                out.failed += 1;
+                continue;
+            }
+        };
+        let modified = tokio::fs::metadata(&path).await.and_then(|m| m.modified()).ok();
+        let tmp = path.with_extension(format!("tmp{}", crate::server::crypto::random_token()));
+        let written = tmp.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::write(&written, &new)?;
+            if let Some(t) = modified {
+                std::fs::File::options().write(true).open(&written)?.set_modified(t)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            out.erased_meanwhile += 1;
+            continue;
+        }
+        tokio::fs::rename(&tmp, &path).await?;
+        if used_before && !in_use(state, sha.clone()).await? {
+            remove(state, &sha).await;
+            out.erased_meanwhile += 1;
+            continue;
+        }
+        out.resealed += 1;
+    }
+    Ok(out)
+}
+
 /// A kept file's token: `<sha256>.<mime code>.<size>.<mac>`, the MAC binding it to `owner`.
 pub fn kept_token(keys: &Keyring, sha256: &str, mime: &str, size: usize, owner: &str) -> String {
     let code = mime_code(mime);
@@ -103,9 +222,13 @@ pub fn parse_kept(keys: &Keyring, token: &str, owner: &str) -> Option<(String, &
     if parts.next().is_some() || sha.len() != 64 || mac.len() != 32 {
         return None;
     }
-    let full = keys.mac(&["hall_kept", sha, code, size, owner]);
     use subtle::ConstantTimeEq;
-    if !bool::from(full.as_bytes()[..32].ct_eq(mac.as_bytes())) {
+    // Under any key of the ring: a form sent again across a key change keeps its file.
+    let holds = keys
+        .macs(&["hall_kept", sha, code, size, owner])
+        .iter()
+        .fold(false, |any, full| any | bool::from(full.as_bytes()[..32].ct_eq(mac.as_bytes())));
+    if !holds {
         return None;
     }
     Some((sha.to_string(), mime_of_code(code)?, size.parse().ok()?))

@@ -5,6 +5,15 @@ use super::types::{Audience, Handler, QueueFilter, ServiceRow, Step};
 use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
 
+/// A request's answers, sealed with `hall_request:<id>` as associated data (see
+/// `service::identity`; emptied on erasure), for rotation.
+pub const RESEALED: crate::server::crypto::reseal::SealedColumn = crate::server::crypto::reseal::SealedColumn {
+    table: "hall_requests",
+    pk: "id",
+    column: "answers",
+    identity_sql: "'hall_request:' || CAST(id AS TEXT)",
+};
+
 /// A service as stored.
 #[derive(Clone, Debug)]
 pub struct Service {

@@ -174,6 +174,9 @@ async fn try_submit(
     }
     let key = key.as_str();
     let blind = state.keys.blind_index(&p.id_number);
+    // The person's rows indexed under another key of the ring move to the active key first, so
+    // the check below and the `open_key` unique index see them (see `repo::rekey`).
+    repo::rekey::person(&mut tx, &state.keys.blind_indexes(&p.id_number)[1..], &blind, state.keys.active_id()).await?;
     if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
         // Say only that an application exists; the link goes to the phone already on file.
         let token = new_status_link(&mut tx, existing, now).await?;
@@ -200,6 +203,7 @@ async fn try_submit(
             id_cipher: cipher,
             id_key_id: key_id,
             id_blind: &blind,
+            id_blind_key: state.keys.active_id(),
             id_masked: &id_masked,
             birth_date: p.id_number.birth_date().to_string(),
             sex: p.id_number.sex(),

@@ -21,8 +21,8 @@ pub enum Search {
     /// The box is empty.
     Any,
     Phone(String),
-    /// The blind index of a whole ID number.
-    IdBlind(String),
+    /// The blind index of a whole ID number under each key of the ring (active first).
+    IdBlind(Vec<String>),
     Name(String),
     /// Not a whole phone, ID number or name: matches nothing.
     Nothing,
@@ -62,17 +62,17 @@ pub async fn queue(pool: &AnyPool, root: i64, f: &QueueFilter, search: &Search, 
     }
     let exact = match search {
         Search::Any => None,
-        Search::Phone(p) => Some(("a.phone", p)),
-        Search::IdBlind(b) => Some(("a.id_blind", b)),
-        Search::Name(n) => Some(("a.name", n)),
+        Search::Phone(p) => Some(("a.phone", std::slice::from_ref(p))),
+        Search::IdBlind(b) => Some(("a.id_blind", b.as_slice())),
+        Search::Name(n) => Some(("a.name", std::slice::from_ref(n))),
         Search::Nothing => {
             clauses.push("1 = 0".into());
             None
         }
     };
-    if let Some((column, value)) = exact {
-        let n = push(&mut args, Arg::S(value.clone()));
-        clauses.push(format!("{column} = ${n}"));
+    if let Some((column, values)) = exact {
+        let marks: Vec<String> = values.iter().map(|v| format!("${}", push(&mut args, Arg::S(v.clone())))).collect();
+        clauses.push(if marks.is_empty() { "1 = 0".into() } else { format!("{column} IN ({})", marks.join(", ")) });
     }
     let filter = if clauses.is_empty() { String::new() } else { format!(" AND {}", clauses.join(" AND ")) };
     let from = format!(
@@ -294,14 +294,14 @@ pub async fn set_decided(
     Ok(changed == 1)
 }
 
-/// Back to pending after an undo, with the person's open key restored (a unique violation when
-/// they applied again after a rejection).
-pub async fn restore_pending(conn: &mut Conn, id: i64, id_blind: &str) -> sqlx::Result<()> {
+/// Back to pending after an undo, with the person's open key restored from the row's own
+/// blind index as it is now (a rotation may have re-keyed it since the page was read) — a
+/// unique violation when they applied again after a rejection.
+pub async fn restore_pending(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE applications SET status = $1, decided_at = NULL, decided_by = NULL, decision_reason = NULL, open_key = $2 WHERE id = $3",
+        "UPDATE applications SET status = $1, decided_at = NULL, decided_by = NULL, decision_reason = NULL, open_key = id_blind WHERE id = $2",
     )
     .bind(ApplicationStatus::Pending.as_str())
-    .bind(id_blind)
     .bind(id)
     .execute(conn)
     .await

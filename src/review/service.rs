@@ -37,7 +37,7 @@ pub async fn search(state: &AppState, admin: &AdminRow, ip: &str, q: &str) -> Re
         let masked = p.masked();
         (repo::Search::Phone(p.as_str().to_string()), format!("phone {masked}"))
     } else if let Ok(id) = IdNumber::parse(q, state.today()) {
-        (repo::Search::IdBlind(state.keys.blind_index(&id)), format!("id {}", id.masked()))
+        (repo::Search::IdBlind(state.keys.blind_indexes(&id)), format!("id {}", id.masked()))
     } else if let Ok(n) = PersonName::parse(q) {
         (repo::Search::Name(n.as_str().to_string()), format!("name {}", n.masked()))
     } else {
@@ -198,7 +198,7 @@ pub async fn undo(state: &AppState, admin: &AdminRow, ip: &str, id: i64) -> Revi
     // Taken back on the day it was counted.
     let on_time = at <= now + d.item.secs_left;
     tally::day(&mut tx, d.org_id, at, tally::DayDelta { joined: -(approved as i64), decided: -1, on_time: -(on_time as i64) }).await?;
-    let restored = repo::restore_pending(&mut tx, id, &d.id_blind).await;
+    let restored = repo::restore_pending(&mut tx, id).await;
     if let Err(e) = &restored {
         if is_unique_violation(e) {
             // The person applied again after the rejection: the rejection stands.

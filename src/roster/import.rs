@@ -268,12 +268,18 @@ pub async fn upload(
         Err(t) => return Ok(Uploaded::Refused(t)),
     };
     drop(rows);
-    // Against existing members and open applications.
-    let taken = repo::imports::taken_blinds(&state.db.pool, &blinds).await?;
+    // Against existing members and open applications, whichever key of the ring indexed them.
+    let others: Vec<Vec<String>> = checked
+        .valid
+        .iter()
+        .map(|v| IdNumber::parse(&v.id_number, today).map(|id| keys.blind_indexes(&id).split_off(1)).unwrap_or_default())
+        .collect();
+    let asked: Vec<String> = blinds.iter().chain(others.iter().flatten()).cloned().collect();
+    let taken = repo::imports::taken_blinds(&state.db.pool, &asked).await?;
     if !taken.is_empty() {
         let mut gone = std::collections::HashSet::new();
-        for (v, b) in checked.valid.iter().zip(&blinds) {
-            if taken.contains(b) {
+        for ((v, b), o) in checked.valid.iter().zip(&blinds).zip(&others) {
+            if taken.contains(b) || o.iter().any(|b| taken.contains(b)) {
                 gone.insert(v.row);
             }
         }
@@ -378,7 +384,11 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
     let mut skipped = 0;
     for r in &rows {
         match (IdNumber::parse(&r.id_number, today), Phone::parse(&r.phone)) {
-            (Ok(id_number), Ok(phone)) => people.push((state.keys.blind_index(&id_number), id_number, phone, r)),
+            (Ok(id_number), Ok(phone)) => {
+                let mut blinds = state.keys.blind_indexes(&id_number);
+                let others = blinds.split_off(1);
+                people.push((blinds.pop().expect("the active key's index"), others, id_number, phone, r))
+            }
             _ => skipped += 1,
         }
     }
@@ -386,7 +396,10 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
     // the same order, so on PostgreSQL one waits for the other instead of deadlocking.
     people.sort_by(|a, b| a.0.cmp(&b.0));
     let mut made: Vec<(i64, i64, i64)> = Vec::new(); // (row in the file, application, joined_at)
-    for (blind, id_number, phone, r) in people {
+    for (blind, others, id_number, phone, r) in people {
+        // The person's rows indexed under another key of the ring move to the active key
+        // first, so the `open_key` unique index below sees them (see `join::repo::rekey`).
+        crate::join::repo::rekey::person(&mut tx, &others, &blind, state.keys.active_id()).await?;
         let key = crate::server::crypto::random_token();
         let (key_id, cipher) = state.keys.seal_id(&id_number, &format!("application:{key}"));
         let inserted = repo::imports::insert_imported(
@@ -397,6 +410,7 @@ pub async fn confirm(state: &AppState, admin: &crate::admin::repo::AdminRow, ip:
                 id_cipher: cipher,
                 id_key_id: key_id,
                 id_blind: &blind,
+                id_blind_key: state.keys.active_id(),
                 id_masked: &id_number.masked(),
                 birth_date: id_number.birth_date().to_string(),
                 sex: id_number.sex(),

@@ -5,6 +5,12 @@
 //! and re-hashed; a signed head (row count, last id and hash) is updated in the same
 //! transaction as each append, so deleting the newest rows is seen too; and on PostgreSQL the
 //! table refuses UPDATE and DELETE. `verify` finds the first break.
+//!
+//! Each row (and the head) records the data key whose audit key MAC'd it (`key_id`; NULL: the
+//! legacy key), so a key rotation changes the key of new rows only: old rows are verified under
+//! their own key, which stays available after its data key is retired (`crypto::store`). The
+//! first row under a new key covers the last row under the old one, so old rows cannot be
+//! rewritten without breaking the new key's MAC.
 use super::crypto::Keyring;
 use super::db::{Backend, Conn};
 use super::state::AppState;
@@ -273,24 +279,34 @@ fn canonical(
     serde_json::json!([prev, at, admin_id, org_id, action, target, ip, outcome, detail]).to_string()
 }
 
-/// A row's hash: keyed; rows written before the keyed chain (`legacy`) used plain SHA-256.
-fn row_hash(keys: &Keyring, legacy: bool, canonical: &str) -> String {
+/// A row's hash: keyed (under the key the row records: `None` for the legacy key); rows
+/// written before the keyed chain (`legacy`) used plain SHA-256. `None` when the row's key is
+/// not available.
+fn row_hash(keys: &Keyring, legacy: bool, key_id: Option<i64>, canonical: &str) -> Option<String> {
     if legacy {
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+        Some(hex::encode(Sha256::digest(canonical.as_bytes())))
     } else {
-        keys.audit_mac(&["row", canonical])
+        keys.audit_mac_under(key_id, &["row", canonical])
     }
 }
 
-/// The head as stored: (row_count, last_id, last_hash, legacy_last_id, mac).
-type Head = (i64, i64, String, i64, String);
+/// The head as stored: (row_count, last_id, last_hash, legacy_last_id, mac, key_id).
+type Head = (i64, i64, String, i64, String, Option<i64>);
 
+fn head_parts(count: i64, last_id: i64, last_hash: &str, legacy_last_id: i64) -> [String; 5] {
+    ["head".into(), count.to_string(), last_id.to_string(), last_hash.to_string(), legacy_last_id.to_string()]
+}
+
+/// The head's MAC under the active key.
 fn head_mac(keys: &Keyring, count: i64, last_id: i64, last_hash: &str, legacy_last_id: i64) -> String {
-    keys.audit_mac(&["head", &count.to_string(), &last_id.to_string(), last_hash, &legacy_last_id.to_string()])
+    let parts = head_parts(count, last_id, last_hash, legacy_last_id);
+    keys.audit_mac(&parts.each_ref().map(String::as_str))
 }
 
 async fn read_head(conn: &mut Conn) -> sqlx::Result<Option<Head>> {
-    sqlx::query_as("SELECT row_count, last_id, last_hash, legacy_last_id, mac FROM audit_head WHERE id = 1").fetch_optional(conn).await
+    sqlx::query_as("SELECT row_count, last_id, last_hash, legacy_last_id, mac, key_id FROM audit_head WHERE id = 1")
+        .fetch_optional(conn)
+        .await
 }
 
 /// Appends inside the caller's write transaction (on PostgreSQL a transaction lock keeps the
@@ -305,7 +321,8 @@ pub async fn record_keyed(conn: &mut Conn, backend: Backend, keys: &Keyring, now
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7001)").execute(&mut *conn).await?;
     }
-    let (count, _, last_hash, legacy_last_id, mac) = read_head(&mut *conn).await?.unwrap_or((0, 0, String::new(), 0, String::new()));
+    let (count, _, last_hash, legacy_last_id, mac, _) =
+        read_head(&mut *conn).await?.unwrap_or((0, 0, String::new(), 0, String::new(), None));
     // A sealed head says where the chain ends: the new row links to it, so rows deleted from
     // the end stay visible as a gap instead of being papered over by the next append.
     let (count, prev) = if mac.is_empty() {
@@ -317,11 +334,12 @@ pub async fn record_keyed(conn: &mut Conn, backend: Backend, keys: &Keyring, now
         (count, if count == 0 { GENESIS.to_string() } else { last_hash })
     };
     let target = e.target.to_string();
-    let hash =
-        row_hash(keys, false, &canonical(&prev, now, e.admin_id, e.org_id, e.action.as_str(), &target, e.ip, e.outcome.as_str(), e.detail));
+    let key_id = keys.audit_key_id();
+    let hash = keys
+        .audit_mac(&["row", &canonical(&prev, now, e.admin_id, e.org_id, e.action.as_str(), &target, e.ip, e.outcome.as_str(), e.detail)]);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_log (at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO audit_log (at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash, key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(now)
     .bind(e.admin_id)
@@ -333,26 +351,31 @@ pub async fn record_keyed(conn: &mut Conn, backend: Backend, keys: &Keyring, now
     .bind(e.detail)
     .bind(&prev)
     .bind(&hash)
+    .bind(key_id)
     .fetch_one(&mut *conn)
     .await?;
     let count = count + 1;
     let mac = head_mac(keys, count, id, &hash, legacy_last_id);
-    let moved = sqlx::query("UPDATE audit_head SET row_count = $1, last_id = $2, last_hash = $3, mac = $4 WHERE id = 1")
+    let moved = sqlx::query("UPDATE audit_head SET row_count = $1, last_id = $2, last_hash = $3, mac = $4, key_id = $5 WHERE id = 1")
         .bind(count)
         .bind(id)
         .bind(&hash)
         .bind(&mac)
+        .bind(key_id)
         .execute(&mut *conn)
         .await?
         .rows_affected();
     if moved == 0 {
-        sqlx::query("INSERT INTO audit_head (id, row_count, last_id, last_hash, legacy_last_id, mac) VALUES (1, $1, $2, $3, 0, $4)")
-            .bind(count)
-            .bind(id)
-            .bind(&hash)
-            .bind(head_mac(keys, count, id, &hash, 0))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_head (id, row_count, last_id, last_hash, legacy_last_id, mac, key_id) VALUES (1, $1, $2, $3, 0, $4, $5)",
+        )
+        .bind(count)
+        .bind(id)
+        .bind(&hash)
+        .bind(head_mac(keys, count, id, &hash, 0))
+        .bind(key_id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -397,11 +420,12 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
         let mut conn = state.db.pool.acquire().await?;
         read_head(&mut conn).await?
     };
-    let (count, last_id, last_hash, legacy_last_id, mac) = head.unwrap_or((0, 0, String::new(), 0, String::new()));
-    let rows =
-        sqlx::query("SELECT id, at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash FROM audit_log ORDER BY id")
-            .fetch_all(&state.db.pool)
-            .await?;
+    let (count, last_id, last_hash, legacy_last_id, mac, head_key) = head.unwrap_or((0, 0, String::new(), 0, String::new(), None));
+    let rows = sqlx::query(
+        "SELECT id, at, admin_id, org_id, action, target, ip, outcome, detail, prev_hash, hash, key_id FROM audit_log ORDER BY id",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
     let mut prev = GENESIS.to_string();
     for r in &rows {
         let id: i64 = r.try_get("id")?;
@@ -420,7 +444,8 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
         let hash: String = r.try_get("hash")?;
         // Rows after the legacy ones need a sealed head: without it nothing keyed was written.
         let legacy = id <= legacy_last_id;
-        if stored_prev != prev || hash != row_hash(keys, legacy, &content) || (!legacy && mac.is_empty()) {
+        let expected = row_hash(keys, legacy, r.try_get("key_id")?, &content);
+        if stored_prev != prev || expected.as_deref() != Some(hash.as_str()) || (!legacy && mac.is_empty()) {
             return Ok(Err(id));
         }
         prev = hash;
@@ -428,7 +453,8 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
     if mac.is_empty() {
         return Ok(Ok(rows.len()));
     }
-    let head_holds = mac == head_mac(keys, count, last_id, &last_hash, legacy_last_id)
+    let parts = head_parts(count, last_id, &last_hash, legacy_last_id);
+    let head_holds = keys.audit_mac_under(head_key, &parts.each_ref().map(String::as_str)).as_deref() == Some(mac.as_str())
         && count == rows.len() as i64
         && rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? == Some(last_id)
         && prev == last_hash;
@@ -436,4 +462,9 @@ pub async fn verify(state: &AppState) -> sqlx::Result<Result<usize, i64>> {
         return Ok(Err(last_id.max(1)));
     }
     Ok(Ok(rows.len()))
+}
+
+/// Rows by the key that MAC'd them (`None`: the legacy key), for `ejia keys status`.
+pub async fn counts_by_key(pool: &sqlx::AnyPool) -> sqlx::Result<Vec<(Option<i64>, i64)>> {
+    sqlx::query_as("SELECT key_id, COUNT(*) FROM audit_log GROUP BY key_id ORDER BY 1").fetch_all(pool).await
 }

@@ -99,7 +99,7 @@ pub struct Config {
     pub public_url: String,
     pub sms_provider: String,
     pub sms_log: PathBuf,
-    /// `id:base64` entries, the first one active; see `crypto::Keyring`.
+    /// `id:base64` / `id:sm4:base64` entries, the first one active; see `crypto::Keyring`.
     pub data_key: Option<String>,
     pub data_dir: PathBuf,
     /// How many reverse proxies in front of us append to X-Forwarded-For (0: none, use the peer).
@@ -195,7 +195,8 @@ impl Config {
         if let Some(spec) = &data_key {
             if let Err(e) = super::crypto::Keyring::parse(spec) {
                 // The key itself is never echoed.
-                p.problems.push(format!("EJIA_DATA_KEY: {e:#} (expected id:base64 of 32 bytes, comma-separated, the active key first)"));
+                let said = format!("{e:#}");
+                p.problems.push(if said.starts_with("EJIA_DATA_KEY") { said } else { format!("EJIA_DATA_KEY: {said}") });
             }
         }
         let defaults = Limits::default();
@@ -360,7 +361,7 @@ mod tests {
             "EJIA_LOG_FORMAT=xml: expected text or json",
             "EJIA_SMS_PROVIDER=carrier-pigeon: expected log, aliyun or tencent",
             "EJIA_SEED_DEMO=maybe: expected true or false",
-            "EJIA_DATA_KEY: key 1 must be 32 bytes",
+            "EJIA_DATA_KEY: key 1 (xchacha20poly1305) holds 6 bytes; expected 32",
             "LEPTOS_SITE_ADDR=localhost: expected an address and port",
         ] {
             assert!(err.contains(expected), "{expected:?} in:\n{err}");

@@ -78,6 +78,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "events", include_str!("../../migrations/0014_events.sql")),
     // library
     (15, "library", include_str!("../../migrations/0015_library.sql")),
+    // keys
+    (16, "keys", include_str!("../../migrations/0016_keys.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).

@@ -30,6 +30,10 @@ fn row_identity(correlation_id: &str) -> String {
     format!("outbox:{correlation_id}")
 }
 
+/// The sealed parameters, for rotation (`row_identity` in SQL).
+pub const RESEALED: super::crypto::reseal::SealedColumn =
+    super::crypto::reseal::SealedColumn { table: "outbox", pk: "id", column: "params", identity_sql: "'outbox:' || correlation_id" };
+
 /// The parameters as stored: sealed with the transaction's keyring, bound to the message.
 fn seal_params(tx: &WriteTx, correlation_id: &str, params: &serde_json::Value) -> sqlx::Result<String> {
     let keys = tx.keys().ok_or_else(|| sqlx::Error::Configuration("the outbox needs the keyring (Db::with_keys)".into()))?;

@@ -35,6 +35,7 @@ async fn members(state: &crate::server::state::AppState, n: usize) -> anyhow::Re
                     id_cipher: cipher,
                     id_key_id: key_id,
                     id_blind: &state.keys.blind_index(&id),
+                    id_blind_key: state.keys.active_id(),
                     id_masked: &id.masked(),
                     birth_date: id.birth_date().to_string(),
                     sex: crate::domain::Sex::Male,

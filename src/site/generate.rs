@@ -137,7 +137,7 @@ struct Row {
     decided_at: Option<i64>,
 }
 
-const APP_COLUMNS: usize = 22;
+const APP_COLUMNS: usize = 23;
 
 async fn write_batch(state: &AppState, rows: &[Row], counters: &mut std::collections::HashMap<String, (i64, i64)>) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
@@ -151,7 +151,8 @@ async fn write_batch(state: &AppState, rows: &[Row], counters: &mut std::collect
         .collect();
     let sql = format!(
         "INSERT INTO applications (id, submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
-            org_id, in_pool, status, open_key, consent_version, consent_at, consent_ip, submitted_at, due_at, decided_at, due_provisional, clock_from)
+            org_id, in_pool, status, open_key, consent_version, consent_at, consent_ip, submitted_at, due_at, decided_at, due_provisional, clock_from,
+            id_blind_key)
          VALUES {}",
         values.join(", ")
     );
@@ -182,7 +183,8 @@ async fn write_batch(state: &AppState, rows: &[Row], counters: &mut std::collect
             .bind(row.due_at)
             .bind(row.decided_at)
             .bind(0_i64)
-            .bind(row.submitted_at);
+            .bind(row.submitted_at)
+            .bind(state.keys.active_id());
     }
     q.execute(&mut *tx).await?;
     let members: Vec<&Row> = rows.iter().filter(|r| r.status == "approved").collect();

@@ -20,6 +20,8 @@ pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod generate;
 #[cfg(feature = "ssr")]
+pub mod keys;
+#[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod render;

@@ -18,13 +18,16 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
     sms: Option<Arc<dyn SmsProvider>>,
 ) -> anyhow::Result<AppState> {
-    let keys = match &config.data_key {
+    let mut keys = match &config.data_key {
         Some(spec) => Keyring::parse(spec)?,
         None => Keyring::load_or_create_dev(&config.data_dir)?,
     };
-    let keys = Arc::new(keys);
-    let db = Db::connect(&config.database_url, config.max_connections).await?.with_keys(keys.clone());
+    let db = Db::connect(&config.database_url, config.max_connections).await?;
     db.migrate().await?;
+    // The ring's keys recorded, and what the database keeps for retired ones read back.
+    crate::server::crypto::store::attach(&db, &mut keys, clock.now()).await?;
+    let keys = Arc::new(keys);
+    let db = db.with_keys(keys.clone());
     if config.seed_demo {
         super::seed::seed_demo_if_empty(&db, clock.now()).await?;
     }

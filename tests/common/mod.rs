@@ -7,7 +7,6 @@ use ejia::calendar::{local_to_unix, OfficeHours};
 use ejia::domain::Ymd;
 use ejia::server::clock::ManualClock;
 use ejia::server::config::{Config, Limits};
-use ejia::server::crypto::Keyring;
 use ejia::server::db::Backend;
 use ejia::server::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
 use ejia::server::state::AppState;
@@ -88,6 +87,20 @@ pub fn wednesday_10am() -> i64 {
     local_to_unix(Ymd::new(2026, 11, 25).unwrap(), 10, 0)
 }
 
+/// The suite of the keys the tests start with: `EJIA_TEST_KEY_ALG=sm4` runs a suite on SM4-GCM
+/// and HMAC-SM3 (商用密码), unset or `xchacha` on XChaCha20-Poly1305 and HMAC-SHA256.
+pub fn test_key_alg() -> ejia::server::crypto::alg::Alg {
+    match std::env::var("EJIA_TEST_KEY_ALG") {
+        Ok(v) if !v.trim().is_empty() => ejia::server::crypto::alg::Alg::parse(&v).expect("EJIA_TEST_KEY_ALG is xchacha or sm4"),
+        _ => ejia::server::crypto::alg::Alg::XChaCha,
+    }
+}
+
+/// A fresh key entry of the tests' suite.
+pub fn test_key_spec(id: i64) -> String {
+    ejia::server::crypto::entry::generate(id, test_key_alg())
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("EJIA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
@@ -133,6 +146,27 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), move |c| c.trusted_proxy_hops = hops).await
 }
 
+/// The app started again on the same database and data directory with another
+/// `EJIA_DATA_KEY`, as an operator restarts it after changing the key.
+pub async fn restart_with_key(first: &TestApp, spec: &str) -> TestApp {
+    let (dir, spec) = (first.state.config.data_dir.clone(), spec.to_string());
+    let hops = first.state.config.trusted_proxy_hops;
+    spawn_instance(first.backend, first.state.config.limits.clone(), Some(first), move |c| {
+        c.data_key = Some(spec);
+        c.data_dir = dir;
+        c.trusted_proxy_hops = hops;
+    })
+    .await
+}
+
+/// What start-up says with another `EJIA_DATA_KEY` on the same database (nothing is served).
+pub async fn start_with_key(first: &TestApp, spec: &str) -> anyhow::Result<AppState> {
+    let mut config = (*first.state.config).clone();
+    config.data_key = Some(spec.to_string());
+    let options = leptos::config::LeptosOptions::builder().output_name("ejia").site_root("target/site").build();
+    ejia::site::startup::build_state(config, options, Arc::new(first.clock.clone()), Some(first.sms.clone())).await
+}
+
 async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let tmp = std::env::temp_dir().join(format!("ejia-test-{}", ejia::server::crypto::random_token()));
     std::fs::create_dir_all(&tmp).unwrap();
@@ -148,7 +182,7 @@ async fn spawn_instance(backend: Backend, limits: Limits, share: Option<&TestApp
         public_url: format!("http://{addr}"),
         sms_provider: "fake".into(),
         sms_log: tmp.join("sms.jsonl"),
-        data_key: Some(share.and_then(|f| f.state.config.data_key.clone()).unwrap_or_else(|| Keyring::generate_spec(1))),
+        data_key: Some(share.and_then(|f| f.state.config.data_key.clone()).unwrap_or_else(|| test_key_spec(1))),
         data_dir: tmp.clone(),
         trusted_proxy_hops: 0,
         limits,

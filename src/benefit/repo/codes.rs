@@ -28,6 +28,22 @@ pub async fn put_code(conn: &mut Conn, coupon_id: i64, digits_mac: &str, token_m
     Ok(done.rows_affected() == 1)
 }
 
+/// Whether a live code is stored under one of these digits' MACs (the same digits under
+/// another key of the ring).
+pub async fn digits_live(conn: &mut Conn, macs: &[String], now: i64) -> sqlx::Result<bool> {
+    for mac in macs {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM redeem_codes WHERE digits_mac = $1 AND expires_at > $2")
+            .bind(mac)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+        if n > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// What a code leads to, as the counter needs it.
 #[derive(Clone, Debug)]
 pub struct CodeHit {

@@ -2,6 +2,7 @@
 //! picture checks (submodules).
 pub mod captchas;
 pub mod codes;
+pub mod rekey;
 
 use super::ui::status::StatusView;
 use crate::server::db::Conn;
@@ -13,6 +14,8 @@ pub struct NewApplication<'a> {
     pub id_cipher: Vec<u8>,
     pub id_key_id: i64,
     pub id_blind: &'a str,
+    /// The key that made `id_blind` (the active one).
+    pub id_blind_key: i64,
     pub id_masked: &'a str,
     pub birth_date: String,
     pub sex: crate::domain::Sex,
@@ -34,8 +37,8 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     sqlx::query_scalar(
         "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
             org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
-            submitted_at, due_at, due_provisional, clock_from)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17)
+            submitted_at, due_at, due_provisional, clock_from, id_blind_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21)
          RETURNING id",
     )
     .bind(a.submission_key)
@@ -58,6 +61,7 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     .bind(a.consent_ip)
     .bind(a.due_at)
     .bind(a.due_provisional as i64)
+    .bind(a.id_blind_key)
     .fetch_one(conn)
     .await
 }

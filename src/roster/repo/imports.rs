@@ -1,6 +1,7 @@
 //! Import batches as stored (sealed rows between report and confirmation) and the applications,
 //! members and member numbers an import makes.
 use crate::roster::BatchStatus;
+use crate::server::crypto::reseal::SealedColumn;
 use crate::server::db::Conn;
 use sqlx::{AnyPool, Row};
 
@@ -18,6 +19,11 @@ pub async fn taken_blinds(pool: &AnyPool, blinds: &[String]) -> sqlx::Result<std
     }
     Ok(taken)
 }
+
+/// The batch's rows, sealed with `import:<batch key>` as associated data (emptied once imported
+/// or expired), for rotation.
+pub const RESEALED: SealedColumn =
+    SealedColumn { table: "import_batches", pk: "id", column: "rows_sealed", identity_sql: "'import:' || batch_key" };
 
 pub struct NewBatch<'a> {
     pub batch_key: &'a str,
@@ -134,6 +140,8 @@ pub struct ImportedApplication<'a> {
     pub id_cipher: Vec<u8>,
     pub id_key_id: i64,
     pub id_blind: &'a str,
+    /// The key that made `id_blind` (the active one).
+    pub id_blind_key: i64,
     pub id_masked: &'a str,
     pub birth_date: String,
     pub sex: crate::domain::Sex,
@@ -151,8 +159,8 @@ pub async fn insert_imported(conn: &mut Conn, a: ImportedApplication<'_>) -> sql
     sqlx::query_scalar(
         "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
             org_id, in_pool, plate, status, open_key, consent_version, consent_at, consent_ip,
-            submitted_at, due_at, due_provisional, clock_from, decided_at, decided_by, decision_reason, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $5, $13, $14, $15, $14, $14, 0, $14, $14, $16, $17, $18)
+            submitted_at, due_at, due_provisional, clock_from, decided_at, decided_by, decision_reason, source, id_blind_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $5, $13, $14, $15, $14, $14, 0, $14, $14, $16, $17, $18, $19)
          ON CONFLICT (open_key) DO NOTHING RETURNING id",
     )
     .bind(a.submission_key)
@@ -173,6 +181,7 @@ pub async fn insert_imported(conn: &mut Conn, a: ImportedApplication<'_>) -> sql
     .bind(a.admin_id)
     .bind(crate::roster::import::CONSENT_IMPORTED)
     .bind(crate::roster::import::SOURCE_IMPORT)
+    .bind(a.id_blind_key)
     .fetch_optional(conn)
     .await
 }

@@ -16,9 +16,24 @@ pub enum Found {
     #[default]
     Any,
     Phone(String),
-    IdBlind(String),
+    /// The blind index under each key of the ring (a job stored before rotation came in
+    /// holds one, as a string).
+    IdBlind(#[serde(deserialize_with = "one_or_more")] Vec<String>),
     Name(String),
     Nothing,
+}
+
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(String),
+        More(Vec<String>),
+    }
+    Ok(match OneOrMore::deserialize(d)? {
+        OneOrMore::One(s) => vec![s],
+        OneOrMore::More(v) => v,
+    })
 }
 
 impl From<crate::review::repo::Search> for Found {
@@ -102,17 +117,17 @@ fn clauses(kind: ExportKind, scope: &Scope, args: &mut Vec<Arg>) -> String {
     }
     let exact = match &scope.search {
         Found::Any => None,
-        Found::Phone(p) => Some(("a.phone", p)),
-        Found::IdBlind(b) => Some(("a.id_blind", b)),
-        Found::Name(n) => Some(("a.name", n)),
+        Found::Phone(p) => Some(("a.phone", std::slice::from_ref(p))),
+        Found::IdBlind(b) => Some(("a.id_blind", b.as_slice())),
+        Found::Name(n) => Some(("a.name", std::slice::from_ref(n))),
         Found::Nothing => {
             out.push("1 = 0".into());
             None
         }
     };
-    if let Some((column, value)) = exact {
-        let n = push(args, Arg::S(value.clone()));
-        out.push(format!("{column} = ${n}"));
+    if let Some((column, values)) = exact {
+        let marks: Vec<String> = values.iter().map(|v| format!("${}", push(args, Arg::S(v.clone())))).collect();
+        out.push(if marks.is_empty() { "1 = 0".into() } else { format!("{column} IN ({})", marks.join(", ")) });
     }
     out.into_iter().map(|c| format!(" AND {c}")).collect()
 }
