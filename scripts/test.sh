@@ -6,8 +6,35 @@
 # build and again against a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Each phase's wall time, printed at the end (the README's CI figures come from these lines).
+started=$(date +%s); phase_name=""; phase_start=$started; timings=""
+phase() {
+  local now; now=$(date +%s)
+  if [ -n "$phase_name" ]; then
+    timings+=$(printf '%6d s  %s' $((now - phase_start)) "$phase_name")$'\n'
+  fi
+  phase_name="$1"; phase_start=$now
+  [ -z "$1" ] || echo "== $1"
+}
+
+phase "setup: tools (chromium, nginx, wasm32, cargo-leptos, wasm-bindgen, binaryen, npm packages)"
 scripts/setup.sh
 source scripts/env.sh
+
+# The build cache lives outside the clone and grows with every build. A full disk fails a run
+# half-way, so when less than 20 GB is left, the incremental caches go (they are rebuilt), and
+# below 8 GB the whole cache does (the run is then a cold one, but it finishes).
+free_gb() { df -Pk "$CARGO_TARGET_DIR" | awk 'NR == 2 { print int($4 / 1048576) }'; }
+echo "test: $(free_gb) GB free for the build cache ($CARGO_TARGET_DIR)"
+if [ "$(free_gb)" -lt 20 ]; then
+  echo "test: dropping the incremental build caches"
+  find "$CARGO_TARGET_DIR" -maxdepth 4 -type d -name incremental -prune -exec rm -rf {} +
+fi
+if [ "$(free_gb)" -lt 8 ]; then
+  echo "test: still under 8 GB free: emptying the build cache"
+  rm -rf "${CARGO_TARGET_DIR:?}"/*
+fi
 
 # PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`): start the cluster when it is down.
 export EJIA_TEST_PG_URL="${EJIA_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
@@ -20,7 +47,7 @@ fi
 psql "$EJIA_TEST_PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'ejia_t_%'" |
   while read -r db; do psql "$EJIA_TEST_PG_URL" -qc "DROP DATABASE IF EXISTS $db" || true; done
 
-echo "== static checks: formatting, lints (server and browser builds), the browser's dependencies"
+phase "static checks: formatting, lints (server and browser builds), the browser's dependencies"
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 cargo fmt --check
@@ -47,7 +74,7 @@ echo "the WASM dependency tree holds no server-only crate"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-echo "== unit, property and integration tests (SQLite and PostgreSQL)"
+phase "unit, property and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr --locked --no-fail-fast 2>&1 | tee -a "$log"
 
 # The national algorithms (商用密码): every test app's EJIA_DATA_KEY an SM4 key (SM4-GCM,
@@ -57,14 +84,14 @@ cargo test --features ssr --locked --no-fail-fast 2>&1 | tee -a "$log"
 # two tamper tests, the search by ID number and the reveal (its bursts and races seal nothing
 # new). About 4 minutes of test time on 2 cores. The known-answer tests of SM4, SM3, HMAC-SM3 and SM4-GCM ran
 # above (`--lib crypto`).
-echo "== on SM4 keys: join, join_security, member, keys; review_security's audit, search and reveal (SQLite and PostgreSQL)"
+phase "on SM4 keys: join, join_security, member, keys; review_security's audit, search and reveal"
 export EJIA_TEST_KEY_ALG=sm4
 cargo test --features ssr --locked --no-fail-fast --test join --test join_security --test member --test keys 2>&1 | tee -a "$log"
 cargo test --features ssr --locked --no-fail-fast --test review_security -- audit_row search_needs no_page_lets 2>&1 | tee -a "$log"
 unset EJIA_TEST_KEY_ALG
 
 for mode in debug release; do
-  echo "== end-to-end, $mode build"
+  phase "end-to-end, $mode build (build, then the suite)"
   data=$(mktemp -d)
   flag=""; [ "$mode" = release ] && flag="--release --precompress"
   # A fresh database and SMS log per run; one IP sends every code here, so its limit is raised,
@@ -83,6 +110,12 @@ for mode in debug release; do
   rm -rf "$data"
   unset EJIA_DATA_DIR EJIA_SMS_LOG
 done
+
+phase ""
+echo "== wall time per phase"
+printf '%s' "$timings"
+printf '%6d s  in all\n' $(($(date +%s) - started))
+echo "test: $(free_gb) GB free for the build cache after the run"
 
 # One closing line for every runner above: the Rust tests and both end-to-end runs.
 rust=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
