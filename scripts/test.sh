@@ -92,8 +92,25 @@ echo "the WASM dependency tree holds no server-only crate"
 
 log=$(mktemp)
 trap 'rm -f "$log" "$run_sources"' EXIT
+# The Rust tests run under cargo-nextest when the machine has it: each test its own process, the
+# tests of every binary side by side (most of them wait on a database, a clock or a child
+# process, so more run at once than there are cores); else under cargo test, binary by binary.
+# `rust_tests [cargo args] [-- test name filters]`.
+threads="${EJIA_TEST_THREADS:-4}"
+rust_tests() {
+  local args=() filters=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && filters=("$@")
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --features ssr --locked --no-fail-fast --test-threads "$threads" --hide-progress-bar \
+      --status-level fail --final-status-level slow "${args[@]}" "${filters[@]}"
+  else
+    cargo test --features ssr --locked --no-fail-fast "${args[@]}" -- "${filters[@]}"
+  fi
+}
+
 phase "unit, property and integration tests (SQLite and PostgreSQL)"
-cargo test --features ssr --locked --no-fail-fast 2>&1 | tee -a "$log"
+rust_tests 2>&1 | tee -a "$log"
 
 # The national algorithms (商用密码): every test app's EJIA_DATA_KEY an SM4 key (SM4-GCM,
 # HMAC-SM3), for the suites that seal, index, MAC and chain: joining (codes and picture checks as
@@ -104,8 +121,8 @@ cargo test --features ssr --locked --no-fail-fast 2>&1 | tee -a "$log"
 # above (`--lib crypto`).
 phase "on SM4 keys: join, join_security, member, keys; review_security's audit, search and reveal"
 export EJIA_TEST_KEY_ALG=sm4
-cargo test --features ssr --locked --no-fail-fast --test join --test join_security --test member --test keys 2>&1 | tee -a "$log"
-cargo test --features ssr --locked --no-fail-fast --test review_security -- audit_row search_needs no_page_lets 2>&1 | tee -a "$log"
+rust_tests --test join --test join_security --test member --test keys 2>&1 | tee -a "$log"
+rust_tests --test review_security -- audit_row search_needs no_page_lets 2>&1 | tee -a "$log"
 unset EJIA_TEST_KEY_ALG
 
 for mode in debug release; do
@@ -138,6 +155,7 @@ printf '%6d s  in all\n' $(($(date +%s) - started))
 echo "test: $(free_gb) GB free for the build cache after the run"
 
 # One closing line for every runner above: the Rust tests and both end-to-end runs.
-rust=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+rust=$(sed -n -e 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' -e 's/^ *Summary .* tests\{0,1\} run: \([0-9]*\) passed.*/\1/p' "$log" |
+  awk '{ s += $1 } END { print s + 0 }')
 e2e=$(sed -n 's/^ *\([0-9]*\) passed (.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 echo "$((rust + e2e)) passed, 0 failed"

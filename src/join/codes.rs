@@ -89,8 +89,8 @@ impl Verify {
     }
 }
 
-pub use super::repo::codes::lock;
 use super::repo::codes::{self as stored, Counted};
+pub use super::repo::codes::{lock, lock_all};
 
 pub const LOCK_NETWORK: &str = "ejia/network";
 pub const LOCK_PHONE: &str = "ejia/phone";
@@ -108,8 +108,7 @@ pub async fn issue(
     let CodeRequest { purpose, phone, ip, captcha_solved, deliver } = req;
     let network = ip_key(ip);
     // Serialise sends from one network and to one phone across instances, in that order.
-    lock(conn, backend, LOCK_NETWORK, &network).await?;
-    lock(conn, backend, LOCK_PHONE, phone.as_str()).await?;
+    lock_all(conn, backend, &[(LOCK_NETWORK, &network), (LOCK_PHONE, phone.as_str())]).await?;
     let p = phone.as_str();
     if stored::sent_since(conn, Counted::Phone, p, now - 60).await? >= limits.phone_per_minute {
         return Ok(Issue::Refused(T::ErrTooSoon));

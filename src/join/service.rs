@@ -144,8 +144,7 @@ async fn try_submit(
     // Twin posts of one form wait for each other here, so the second sees the first's
     // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
     // only: SQLite's write gate already serialises them.
-    codes::lock(&mut tx, backend, "ejia/submission", key).await?;
-    codes::lock(&mut tx, backend, codes::LOCK_PHONE, p.phone.as_str()).await?;
+    codes::lock_all(&mut tx, backend, &[("ejia/submission", key), (codes::LOCK_PHONE, p.phone.as_str())]).await?;
     // The code is checked before anything is looked up: without it a post learns nothing.
     let mut key = key.to_string();
     if let Some((existing, made_with)) = repo::by_submission_key(&mut tx, &key).await? {
@@ -177,21 +176,6 @@ async fn try_submit(
     // The person's rows indexed under another key of the ring move to the active key first, so
     // the check below and the `open_key` unique index see them (see `repo::rekey`).
     repo::rekey::person(&mut tx, &state.keys.blind_indexes(&p.id_number)[1..], &blind, state.keys.active_id()).await?;
-    if let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? {
-        // Say only that an application exists; the link goes to the phone already on file.
-        let token = new_status_link(&mut tx, existing, now).await?;
-        outbox::enqueue(
-            &mut tx,
-            now,
-            &phone_on_file,
-            Template::StatusLinkAgain,
-            serde_json::json!({ "link": state.status_url(token.as_str()) }),
-        )
-        .await?;
-        tx.commit().await?;
-        state.outbox_notify.notify_one();
-        return Ok(JoinOutcome::AlreadyApplied);
-    }
     let deadline = state.deadline(now);
     let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
     let id_masked = p.id_number.masked();
@@ -217,10 +201,30 @@ async fn try_submit(
             now,
             due_at: deadline.due_at,
             due_provisional: deadline.provisional,
+            join_code_id: Some(code_id),
         },
     )
     .await?;
-    repo::set_join_code(&mut tx, application_id, code_id).await?;
+    let Some(application_id) = application_id else {
+        // The person has an open application or membership. Say only that one exists; the
+        // link goes to the phone already on file.
+        let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? else {
+            // Closed by another writer between the two statements: judged again.
+            return Err(JoinError::Db(sqlx::Error::RowNotFound));
+        };
+        let token = new_status_link(&mut tx, existing, now).await?;
+        outbox::enqueue(
+            &mut tx,
+            now,
+            &phone_on_file,
+            Template::StatusLinkAgain,
+            serde_json::json!({ "link": state.status_url(token.as_str()) }),
+        )
+        .await?;
+        tx.commit().await?;
+        state.outbox_notify.notify_one();
+        return Ok(JoinOutcome::AlreadyApplied);
+    };
     let token = new_status_link(&mut tx, application_id, now).await?;
     if let Some((channel_id, _)) = channel {
         channel::repo::count_completed(&mut tx, *channel_id).await?;

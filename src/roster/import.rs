@@ -92,10 +92,13 @@ fn cell_text(c: &calamine::Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => {
+        // Excel's calendar runs from 1900 to 9999 (serials 1 to 2,958,465); a number outside
+        // it is shown as the number, never turned into a date.
+        Data::DateTime(d) if (1.0..=2_958_465.0).contains(&d.as_f64()) => {
             let serial = d.as_f64().floor() as i64;
             Ymd::new(1899, 12, 30).map(|base| base.add_days(serial).to_string()).unwrap_or_default()
         }
+        Data::DateTime(d) => d.as_f64().to_string(),
         Data::DateTimeIso(s) => s.chars().take(10).collect(),
         Data::DurationIso(s) => s.clone(),
         Data::Error(_) => "#ERROR".into(),
@@ -503,6 +506,16 @@ pub fn report_xlsx(report: &[RowReport], lang: Lang) -> Result<Vec<u8>, super::e
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_cell_outside_excels_calendar_stays_a_number() {
+        use calamine::{Data, ExcelDateTime, ExcelDateTimeType};
+        let date = |v: f64| cell_text(&Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false)));
+        assert_eq!(date(45_000.0), "2023-03-15");
+        for v in [1e300, -5.0, f64::NAN, 3_000_000.0] {
+            assert_eq!(date(v), v.to_string(), "{v} is shown as typed, never a date or a panic");
+        }
+    }
 
     fn today() -> Ymd {
         Ymd::new(2026, 11, 25).unwrap()

@@ -116,7 +116,7 @@ pub async fn members_view(state: &AppState, admin: &AdminRow, ip: &str, filter: 
             return Ok(None);
         }
     };
-    let page = filter.page.parse::<i64>().unwrap_or(0);
+    let page = filter.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000);
     let items = repo::members_page(&state.db.pool, admin.org_id, &scope, page).await?;
     let total = repo::count(&state.db.pool, ExportKind::Members, admin.org_id, &scope).await?;
     let orgs = crate::org::repo::subtree(&state.db.pool, admin.org_id).await?;

@@ -33,7 +33,7 @@ fn query(fields: &[(&'static str, String)], page: i64) -> String {
 pub fn MembersPage(view: MembersView, lang: Lang) -> impl IntoView {
     let t = move |k: T| k.get(lang);
     let f = view.filter.clone();
-    let page = f.page.parse::<i64>().unwrap_or(0).max(0);
+    let page = f.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000);
     let fields = f.fields();
     let prev = (page > 0).then(|| query(&fields, page - 1));
     let next = ((page + 1) * super::PAGE_SIZE < view.total).then(|| query(&fields, page + 1));

@@ -26,6 +26,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Db(e) if refused_data(e) => StatusCode::BAD_REQUEST,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -36,6 +37,10 @@ impl AppError {
             AppError::NotFound => T::NotFound,
             AppError::BadRequest(t) => *t,
             AppError::Forbidden => T::Forbidden,
+            AppError::Db(e) if refused_data(e) => {
+                tracing::warn!(error = %e, "the database refused a value of the request");
+                T::FormMalformed
+            }
             AppError::Db(e) => {
                 tracing::error!(error = ?e, "database error");
                 T::Busy
@@ -46,6 +51,14 @@ impl AppError {
             }
         }
     }
+}
+
+/// The database refused a value the request brought, not a fault of the server: PostgreSQL's
+/// data exceptions (class 22: a NUL character, a number out of range, a date that does not
+/// exist) and a value too large to index (54000); SQLite's string too big (18).
+fn refused_data(e: &sqlx::Error) -> bool {
+    let code = e.as_database_error().and_then(|d| d.code()).unwrap_or_default();
+    (code.len() == 5 && code.starts_with("22")) || code == "54000" || code == "18"
 }
 
 /// Every error is a page: not-found renders the one not-found page; anything else a short
@@ -66,6 +79,9 @@ impl AppError {
     /// For server functions: the cause is logged, the browser gets the public message only.
     pub fn into_server_fn_error(self) -> leptos::prelude::ServerFnError {
         let t = self.public_message();
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
         leptos::prelude::ServerFnError::ServerError(format!("{} / {}", t.get(Lang::Zh), t.get(Lang::En)))
     }
 }

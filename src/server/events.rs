@@ -6,7 +6,9 @@
 //!
 //! `publish` is called after the change committed. A notice lost in a crash between the two is
 //! harmless: an open screen refreshes on the next one and every reconnect starts from a fresh
-//! count.
+//! count. On PostgreSQL the notices of a short window (`NOTIFY_WINDOW`) leave together, each
+//! (union, kind) once: every NOTIFY takes the database's one notification-queue lock at commit,
+//! and at a campaign's peak one per join would queue the joins behind each other.
 use super::db::{Backend, Db};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -15,6 +17,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, OnceCell};
 
 const CHANNEL: &str = "ejia_changes";
+/// How long notices gather before one NOTIFY carries them (PostgreSQL).
+const NOTIFY_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
+/// A NOTIFY payload stays under PostgreSQL's 8000 bytes.
+const PAYLOAD_MAX: usize = 7000;
 
 /// What changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,16 +45,24 @@ pub struct Events {
     tx: broadcast::Sender<Change>,
     /// Counts every notice seen; a memo computed at one generation serves every screen asking
     /// for the same key at that generation.
-    generation: AtomicU64,
+    generation: Arc<AtomicU64>,
     memo: Mutex<Memo>,
     relayed: bool,
+    /// Notices waiting for the window's NOTIFY (PostgreSQL), each once.
+    pending: Arc<Mutex<std::collections::BTreeSet<(char, i64)>>>,
 }
 
 impl Events {
     /// A hub for `db`: on PostgreSQL notices go through the database (and `relay` must run).
     pub fn new(db: &Db) -> Events {
         let (tx, _) = broadcast::channel(4096);
-        Events { tx, generation: AtomicU64::new(0), memo: Mutex::new(HashMap::new()), relayed: db.backend == Backend::Postgres }
+        Events {
+            tx,
+            generation: Arc::new(AtomicU64::new(0)),
+            memo: Mutex::new(HashMap::new()),
+            relayed: db.backend == Backend::Postgres,
+            pending: Arc::default(),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
@@ -76,13 +90,30 @@ impl Events {
             }
             return;
         }
-        let payload = changes.iter().map(|c| format!("{}:{}", kind_code(c.kind), c.org_id)).collect::<Vec<_>>().join(",");
-        if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&db.pool).await {
-            // The change itself is committed; screens catch up on the next notice.
-            tracing::warn!(error = %e, "change notice not sent");
-            for c in changes {
-                self.deliver(*c);
-            }
+        let first = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let was_empty = pending.is_empty();
+            pending.extend(changes.iter().map(|c| (kind_code(c.kind), c.org_id)));
+            was_empty
+        };
+        // The first notice of a window sends them all when it closes; the others only join.
+        if first {
+            let (pending, pool, tx, generation) = (self.pending.clone(), db.pool.clone(), self.tx.clone(), self.generation.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(NOTIFY_WINDOW).await;
+                let batch = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
+                for payload in payloads(&batch) {
+                    if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await {
+                        // The changes are committed; this instance's screens hear of them
+                        // directly, the others' on the next notice.
+                        tracing::warn!(error = %e, "change notice not sent");
+                        for c in parse_payload(&payload) {
+                            generation.fetch_add(1, Ordering::SeqCst);
+                            let _ = tx.send(c);
+                        }
+                    }
+                }
+            });
         }
     }
 
@@ -153,6 +184,22 @@ fn kind_code(k: ChangeKind) -> char {
     }
 }
 
+/// The payloads that carry a window's notices (`j:5,d:7`), each under `PAYLOAD_MAX` bytes.
+fn payloads(batch: &std::collections::BTreeSet<(char, i64)>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (kind, org) in batch {
+        let part = format!("{kind}:{org}");
+        match out.last_mut() {
+            Some(last) if last.len() + 1 + part.len() <= PAYLOAD_MAX => {
+                last.push(',');
+                last.push_str(&part);
+            }
+            _ => out.push(part),
+        }
+    }
+    out
+}
+
 fn parse_payload(payload: &str) -> Vec<Change> {
     payload
         .split(',')
@@ -173,6 +220,21 @@ fn parse_payload(payload: &str) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_of_notices_leaves_in_payloads_under_the_limit_each_once() {
+        let mut batch = std::collections::BTreeSet::new();
+        for org in 0..3000_i64 {
+            batch.insert(('j', org));
+            batch.insert(('j', org));
+            batch.insert(('d', org));
+        }
+        let out = payloads(&batch);
+        assert!(out.len() > 1 && out.iter().all(|p| p.len() <= PAYLOAD_MAX));
+        let back: Vec<Change> = out.iter().flat_map(|p| parse_payload(p)).collect();
+        assert_eq!(back.len(), 6000, "every (kind, union) once");
+        assert!(payloads(&Default::default()).is_empty());
+    }
 
     #[test]
     fn payload_round_trips_and_ignores_junk() {

@@ -80,8 +80,31 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let bytes =
             axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::BadRequest(crate::i18n::T::FormTooLarge))?;
-        serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| AppError::BadRequest(crate::i18n::T::FormMalformed))
+        serde_html_form::from_bytes(&without_nul(&bytes)).map(Form).map_err(|_| AppError::BadRequest(crate::i18n::T::FormMalformed))
     }
+}
+
+/// A urlencoded body with every NUL character (`%00`, or a raw zero byte) read as U+FFFD: no
+/// text a user types holds one, and PostgreSQL refuses it in text.
+pub fn without_nul(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !body.contains(&0) && !body.windows(3).any(|w| w == b"%00") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == 0 {
+            out.extend_from_slice(b"%EF%BF%BD");
+            i += 1;
+        } else if body[i..].starts_with(b"%00") {
+            out.extend_from_slice(b"%EF%BF%BD");
+            i += 3;
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The client's address as the configured proxies report it (see `client_ip`).
@@ -186,5 +209,19 @@ mod tests {
         assert_eq!(safe_local_path("/admin", Some("/admin")).as_deref(), Some("/admin"));
         assert_eq!(safe_local_path("/administrator", Some("/admin")), None);
         assert_eq!(safe_local_path("/join", Some("/admin")), None);
+    }
+
+    #[test]
+    fn a_nul_in_a_form_reads_as_the_replacement_character() {
+        #[derive(serde::Deserialize)]
+        struct F {
+            name: String,
+        }
+        for body in [&b"name=a%00b"[..], &b"name=a\0b"[..]] {
+            let f: F = serde_html_form::from_bytes(&without_nul(body)).unwrap();
+            assert_eq!(f.name, "a\u{FFFD}b");
+        }
+        let f: F = serde_html_form::from_bytes(&without_nul(b"name=%25001")).unwrap();
+        assert_eq!(f.name, "%001", "an encoded percent sign followed by 00 is not a NUL");
     }
 }

@@ -157,6 +157,7 @@ async fn review_bench(
                     now,
                     due_at: now + (i as i64 % 5000) * 60,
                     due_provisional: false,
+                    join_code_id: None,
                 },
             )
             .await?;
@@ -385,6 +386,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
                     now,
                     due_at: now + 86_400,
                     due_provisional: false,
+                    join_code_id: None,
                 },
             )
             .await?;

@@ -49,9 +49,11 @@ async fn members(state: &crate::server::state::AppState, n: usize) -> anyhow::Re
                     now,
                     due_at: now,
                     due_provisional: false,
+                    join_code_id: None,
                 },
             )
-            .await?;
+            .await?
+            .context("a generated person has an open application already")?;
             let card = crate::member::card::new_card_id();
             sqlx::query(
                 "INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at, card_key) VALUES ($1, $2, $3, 0, $4, $5)",

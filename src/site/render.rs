@@ -80,7 +80,16 @@ pub async fn render_pages(State(site): State<SiteState>, req: Request, next: Nex
     let res = next.run(Request::from_parts(parts, body)).await;
     let admin = keep.uri.path().starts_with("/admin");
     let mut res = match res.extensions().get::<PendingPage>().cloned() {
-        None => res,
+        None => match bare_rejection(&res, keep.uri.path(), &keep.method) {
+            Some(message) => {
+                let status = res.status();
+                let mut page = render(&site, keep, PageData::Error(message), false).await;
+                *page.status_mut() = status;
+                page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                page
+            }
+            None => res,
+        },
         Some(PendingPage(view)) => {
             let (mut handler_parts, _) = res.into_parts();
             let page = PageData::from_view(view).unwrap_or_else(|| {
@@ -106,4 +115,24 @@ pub async fn render_pages(State(site): State<SiteState>, req: Request, next: Nex
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// A request refused before any handler ran (an address segment or query that does not parse,
+/// a body too large or of another type): the framework answers in plain text; a person reads
+/// a page, with the words for it. Machine endpoints keep their own answers.
+fn bare_rejection(res: &Response, path: &str, method: &axum::http::Method) -> Option<crate::i18n::T> {
+    use crate::i18n::T;
+    let status = res.status();
+    let plain = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    let machine = ["/api/", "/metrics", "/healthz", "/readyz"].iter().any(|p| path.starts_with(p));
+    if !status.is_client_error() || !plain || machine {
+        return None;
+    }
+    Some(if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        T::FormTooLarge
+    } else if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        T::BadAddress
+    } else {
+        T::FormMalformed
+    })
 }

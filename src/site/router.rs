@@ -43,8 +43,19 @@ async fn set_lang(Path(tag): Path<String>, Query(q): Query<Next>) -> Response {
     res
 }
 
+/// Server functions. Arguments that do not decode are the caller's fault: 400, not the 500
+/// the framework gives every error.
 async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> Response {
-    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await.into_response()
+    let res = leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await.into_response();
+    if res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if ["Args|", "Deserialization|", "MissingArg|", "Request|"].iter().any(|p| bytes.starts_with(p.as_bytes())) {
+        parts.status = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -216,6 +227,11 @@ pub fn router(state: AppState) -> Router {
 /// Hashed build outputs (`/pkg/ejia.<hash>.wasm` …) never change: a year, `immutable`. Other
 /// files are checked again each time (their names stay when their content changes).
 async fn cache_static(hashed: bool, req: Request<Body>, next: axum::middleware::Next) -> Response {
+    // No file has a name longer than the file system allows: not found, without asking it
+    // (it would answer ENAMETOOLONG, a 500).
+    if req.uri().path().split('/').any(|segment| segment.len() > 255) {
+        return not_found().await;
+    }
     let long = hashed && req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     if res.status().is_success() {

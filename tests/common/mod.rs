@@ -115,6 +115,9 @@ pub async fn fresh_database(backend: Backend, tmp: &std::path::Path) -> String {
             let name = format!("ejia_t_{}", ejia::server::crypto::random_token().to_lowercase().replace(['-', '_'], ""));
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must run on 127.0.0.1:5432 (see README)");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+            // A test's commits need not wait for the disk: the server is never crashed under
+            // them (the fault tests stop the app, or refuse its connections).
+            sqlx::query(&format!("ALTER DATABASE {name} SET synchronous_commit = off")).execute(&mut conn).await.unwrap();
             let base = admin.rsplit_once('/').unwrap().0;
             format!("{base}/{name}")
         }

@@ -16,6 +16,7 @@ macro_rules! site_words {
         Forbidden => "拒绝访问。", "Forbidden.";
         FormTooLarge => "表单内容过长，请删减后再提交。", "The form is too large: shorten it and send again.";
         FormMalformed => "表单格式不正确，请返回重新填写。", "The form could not be read: go back and fill it in again.";
+        BadAddress => "网址不正确，请检查链接，或返回首页重新进入。", "This address is not valid: check the link, or start again from the home page.";
         UnknownAction => "未知操作。", "Unknown action.";
         ProtectedFields => "这些内容不能由申请人修改。", "These fields cannot be changed by the applicant.";
         BackHome => "返回首页", "Back to home";

@@ -11,6 +11,22 @@ pub async fn lock(conn: &mut Conn, backend: Backend, class: &str, value: &str) -
     Ok(())
 }
 
+/// Holds several advisory locks in one round trip, taken in the order given (PostgreSQL;
+/// nothing on SQLite).
+pub async fn lock_all(conn: &mut Conn, backend: Backend, locks: &[(&str, &str)]) -> sqlx::Result<()> {
+    if backend == Backend::Postgres && !locks.is_empty() {
+        let calls: Vec<String> =
+            (0..locks.len()).map(|i| format!("pg_advisory_xact_lock(hashtext(${}), hashtext(${}))", 2 * i + 1, 2 * i + 2)).collect();
+        let sql = format!("SELECT {}", calls.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (class, value) in locks {
+            q = q.bind(*class).bind(*value);
+        }
+        q.execute(conn).await?;
+    }
+    Ok(())
+}
+
 /// What the send limits count by.
 #[derive(Clone, Copy)]
 pub enum Counted {

@@ -29,16 +29,21 @@ pub struct NewApplication<'a> {
     pub now: i64,
     pub due_at: i64,
     pub due_provisional: bool,
+    /// The code the application was made with (its twin post must present it again).
+    pub join_code_id: Option<i64>,
 }
 
 pub use super::types::ApplicationStatus;
 
-pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64> {
+/// Adds an application; `None` when the person has an open one already (the `open_key` unique
+/// index answers, so the check and the write are one statement and no race slips between).
+pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
             org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
-            submitted_at, due_at, due_provisional, clock_from, id_blind_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21)
+            submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21, $22)
+         ON CONFLICT (open_key) DO NOTHING
          RETURNING id",
     )
     .bind(a.submission_key)
@@ -62,23 +67,14 @@ pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<i64>
     .bind(a.due_at)
     .bind(a.due_provisional as i64)
     .bind(a.id_blind_key)
-    .fetch_one(conn)
+    .bind(a.join_code_id)
+    .fetch_optional(conn)
     .await
 }
 
 /// The application a submission key made, and the id of the code that made it.
 pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<(i64, Option<i64>)>> {
     sqlx::query_as("SELECT id, join_code_id FROM applications WHERE submission_key = $1").bind(key).fetch_optional(conn).await
-}
-
-/// Records the code an application was made with (its twin post must present it again).
-pub async fn set_join_code(conn: &mut Conn, application_id: i64, code_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE applications SET join_code_id = $1 WHERE id = $2")
-        .bind(code_id)
-        .bind(application_id)
-        .execute(conn)
-        .await
-        .map(|_| ())
 }
 
 /// A status link stops showing its application this long after the decision (or after the
