@@ -149,7 +149,22 @@ pub async fn issue(
 /// phone's lock (`lock(…, LOCK_PHONE, phone)`) and consumes a good code in the same transaction
 /// as what it unlocks.
 pub async fn verify(conn: &mut Conn, keys: &Keyring, purpose: Purpose, phone: &Phone, code: &SmsCode, now: i64) -> sqlx::Result<Verify> {
-    let Some(row) = stored::live(conn, phone.as_str(), purpose.as_str()).await? else { return Ok(Verify::Missing) };
+    let live = stored::live(conn, phone.as_str(), purpose.as_str()).await?;
+    judge(conn, keys, Check { purpose, phone, code, now }, live).await
+}
+
+/// A typed code to check.
+pub struct Check<'a> {
+    pub purpose: Purpose,
+    pub phone: &'a Phone,
+    pub code: &'a SmsCode,
+    pub now: i64,
+}
+
+/// `verify` with the phone's live code already read (in the same transaction, under the lock).
+pub async fn judge(conn: &mut Conn, keys: &Keyring, c: Check<'_>, live: Option<stored::StoredCode>) -> sqlx::Result<Verify> {
+    let Check { purpose, phone, code, now } = c;
+    let Some(row) = live else { return Ok(Verify::Missing) };
     if row.expires_at <= now {
         return Ok(Verify::Expired);
     }

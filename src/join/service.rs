@@ -145,9 +145,11 @@ async fn try_submit(
     // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
     // only: SQLite's write gate already serialises them.
     codes::lock_all(&mut tx, backend, &[("ejia/submission", key), (codes::LOCK_PHONE, p.phone.as_str())]).await?;
+    // The post's earlier application and the phone's live code, in one read.
+    let prior = repo::receive::prior(&mut tx, key, p.phone.as_str(), codes::Purpose::Join.as_str()).await?;
     // The code is checked before anything is looked up: without it a post learns nothing.
     let mut key = key.to_string();
-    if let Some((existing, made_with)) = repo::by_submission_key(&mut tx, &key).await? {
+    if let Some((existing, made_with)) = prior.by_key {
         // The same form sent twice (a double tap, a retry after a lost answer) carries the phone
         // and code the application was made with: same application, a fresh link to it.
         if let Some(code_id) = made_with {
@@ -160,17 +162,14 @@ async fn try_submit(
         // Anything else with a spent key is a post of its own, judged like any other.
         key = random_token();
     }
-    let code_id = match codes::verify(&mut tx, &state.keys, codes::Purpose::Join, &p.phone, &p.code, now).await? {
+    let check = codes::Check { purpose: codes::Purpose::Join, phone: &p.phone, code: &p.code, now };
+    let code_id = match codes::judge(&mut tx, &state.keys, check, prior.live_code).await? {
         Verify::Ok { code_id } => code_id,
         other => {
             tx.commit().await?; // keeps the counted wrong try
             return Ok(invalid(Field::Code, other.error_text().unwrap_or(T::ErrCodeWrong)));
         }
     };
-    // One code unlocks one thing: consumed here, or nothing is written.
-    if !codes::mark_used(&mut tx, code_id, now).await? {
-        return Ok(invalid(Field::Code, T::ErrCodeMissing));
-    }
     let key = key.as_str();
     let blind = state.keys.blind_index(&p.id_number);
     // The person's rows indexed under another key of the ring move to the active key first, so
@@ -179,32 +178,54 @@ async fn try_submit(
     let deadline = state.deadline(now);
     let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
     let id_masked = p.id_number.masked();
-    let application_id = repo::insert(
+    let token = StatusToken::fresh();
+    let receipt = outbox::Prepared::new(
+        &tx,
+        p.phone.as_str(),
+        Template::Received,
+        &serde_json::json!({
+            "name": p.name.masked(),
+            "due": crate::calendar::format_local(deadline.due_at),
+            "link": state.status_url(token.as_str()),
+        }),
+    )?;
+    // One code unlocks one thing: consumed here with what it unlocks, or nothing is written.
+    let received = repo::receive::receive(
         &mut tx,
-        NewApplication {
-            submission_key: key,
-            name: p.name.as_str(),
-            id_cipher: cipher,
-            id_key_id: key_id,
-            id_blind: &blind,
-            id_blind_key: state.keys.active_id(),
-            id_masked: &id_masked,
-            birth_date: p.id_number.birth_date().to_string(),
-            sex: p.id_number.sex(),
-            phone: p.phone.as_str(),
-            org_id,
-            in_pool,
-            channel_id: channel.map(|(id, _)| *id),
-            occupation: channel.map(|(_, c)| c.occupation.as_str()),
-            plate: p.plate.as_ref().map(|x| x.as_str()),
-            consent_ip: ip,
-            now,
-            due_at: deadline.due_at,
-            due_provisional: deadline.provisional,
-            join_code_id: Some(code_id),
+        backend,
+        repo::receive::Receipt {
+            code_id,
+            application: NewApplication {
+                submission_key: key,
+                name: p.name.as_str(),
+                id_cipher: cipher,
+                id_key_id: key_id,
+                id_blind: &blind,
+                id_blind_key: state.keys.active_id(),
+                id_masked: &id_masked,
+                birth_date: p.id_number.birth_date().to_string(),
+                sex: p.id_number.sex(),
+                phone: p.phone.as_str(),
+                org_id,
+                in_pool,
+                channel_id: channel.map(|(id, _)| *id),
+                occupation: channel.map(|(_, c)| c.occupation.as_str()),
+                plate: p.plate.as_ref().map(|x| x.as_str()),
+                consent_ip: ip,
+                now,
+                due_at: deadline.due_at,
+                due_provisional: deadline.provisional,
+                join_code_id: Some(code_id),
+            },
+            status_token_hash: &token.hash(),
+            message: receipt,
         },
     )
     .await?;
+    if !received.code_consumed {
+        return Ok(invalid(Field::Code, T::ErrCodeMissing));
+    }
+    let application_id = received.application_id;
     let Some(application_id) = application_id else {
         // The person has an open application or membership. Say only that one exists; the
         // link goes to the phone already on file.
@@ -225,22 +246,9 @@ async fn try_submit(
         state.outbox_notify.notify_one();
         return Ok(JoinOutcome::AlreadyApplied);
     };
-    let token = new_status_link(&mut tx, application_id, now).await?;
     if let Some((channel_id, _)) = channel {
         channel::repo::count_completed(&mut tx, *channel_id).await?;
     }
-    outbox::enqueue(
-        &mut tx,
-        now,
-        p.phone.as_str(),
-        Template::Received,
-        serde_json::json!({
-            "name": p.name.masked(),
-            "due": crate::calendar::format_local(deadline.due_at),
-            "link": state.status_url(token.as_str()),
-        }),
-    )
-    .await?;
     tx.commit().await?;
     state.outbox_notify.notify_one();
     state.events.publish(&state.db, &[Change { org_id, kind: ChangeKind::Join }]).await;

@@ -12,7 +12,8 @@ use super::clock::Clock;
 use super::crypto::{random_token, Keyring};
 use super::db::{Conn, Db, WriteTx};
 use super::sms::{DeliveryStatus, Outgoing, SendOutcome, SmsProvider, Template};
-use sqlx::Row;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, Row};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -52,20 +53,50 @@ fn open_params(keys: Option<&Keyring>, correlation_id: &str, stored: &str) -> Op
 
 /// Writes a message to the outbox inside the caller's transaction; returns its correlation id.
 pub async fn enqueue(conn: &mut WriteTx, now: i64, to: &str, template: Template, params: serde_json::Value) -> sqlx::Result<String> {
-    let correlation_id = random_token();
-    let sealed = seal_params(conn, &correlation_id, &params)?;
-    sqlx::query(
-        "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-    )
-    .bind(&correlation_id)
-    .bind(to)
-    .bind(template.as_str())
-    .bind(sealed)
-    .bind(now)
-    .execute(&mut **conn)
-    .await?;
+    let message = Prepared::new(conn, to, template, &params)?;
+    let correlation_id = message.correlation_id.clone();
+    let mut args = AnyArguments::default();
+    message.add_to(&mut args).and_then(|_| args.add(now)).map_err(sqlx::Error::Encode)?;
+    sqlx::query_with(&Prepared::insert_sql(1, 5, ""), args).execute(&mut **conn).await?;
     Ok(correlation_id)
+}
+
+/// A message sealed and ready to be written by a statement of the caller's, one that also writes
+/// what causes the message (a single round trip to the database for both): `insert_sql` is the
+/// INSERT, `add_to` gives its four values in order.
+pub struct Prepared {
+    correlation_id: String,
+    to: String,
+    template: &'static str,
+    sealed: String,
+}
+
+impl Prepared {
+    pub fn new(tx: &WriteTx, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
+        let correlation_id = random_token();
+        let sealed = seal_params(tx, &correlation_id, params)?;
+        Ok(Prepared { correlation_id, to: to.to_string(), template: template.as_str(), sealed })
+    }
+
+    /// `INSERT INTO outbox … SELECT $first … $first+3, …, $now … {tail}`: the message's four
+    /// values from parameter `first` on, due at once; `tail` is the rest of the SELECT (a `FROM`
+    /// or a `WHERE` that decides whether the message is written).
+    pub fn insert_sql(first: usize, now: usize, tail: &str) -> String {
+        format!(
+            "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
+             SELECT ${first}, ${}, ${}, ${}, 'pending', 0, ${now}, ${now} {tail}",
+            first + 1,
+            first + 2,
+            first + 3
+        )
+    }
+
+    pub fn add_to(self, args: &mut AnyArguments<'_>) -> Result<(), sqlx::error::BoxDynError> {
+        args.add(self.correlation_id)?;
+        args.add(self.to)?;
+        args.add(self.template)?;
+        args.add(self.sealed)
+    }
 }
 
 /// Like `enqueue`, but held back until `send_at` (the undo window of a decision); returns the
@@ -192,6 +223,8 @@ impl Dispatcher {
     }
 
     /// One pass: reconcile unknown outcomes, then send what is due. Returns messages handled.
+    /// A batch is claimed in one statement, sent side by side (a provider's answer takes a
+    /// network round trip each), and its outcomes are recorded in one transaction.
     pub async fn tick(&self) -> anyhow::Result<usize> {
         let reconciled = self.reconcile().await?;
         let mut sent = 0;
@@ -200,10 +233,25 @@ impl Dispatcher {
             if batch.is_empty() {
                 break;
             }
-            for message in batch {
-                self.deliver(message).await?;
-                sent += 1;
+            sent += batch.len();
+            // Side by side across phones; one phone's messages in their order (a code sent
+            // again arrives after the one it replaces).
+            let mut by_phone: Vec<Vec<Claimed>> = Vec::new();
+            for m in batch {
+                match by_phone.iter_mut().find(|g| g[0].to == m.to) {
+                    Some(g) => g.push(m),
+                    None => by_phone.push(vec![m]),
+                }
             }
+            let sends = by_phone.into_iter().map(|messages| async move {
+                let mut outcomes = Vec::with_capacity(messages.len());
+                for m in messages {
+                    outcomes.push(self.deliver(m).await);
+                }
+                outcomes
+            });
+            let outcomes: Vec<Finish> = futures_util::future::join_all(sends).await.into_iter().flatten().collect();
+            self.finish_all(&outcomes).await?;
         }
         Ok(reconciled + sent)
     }
@@ -212,45 +260,42 @@ impl Dispatcher {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
         let sql = format!(
-            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2{}",
+            "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, last_attempt_at = $3
+             WHERE status = 'pending' AND id IN (
+                 SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 ORDER BY next_attempt_at, id LIMIT $4{})
+             RETURNING id, correlation_id, to_phone, template, params, attempts, next_attempt_at",
             self.db.skip_locked()
         );
-        let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
-        let mut claimed = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(
-                "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, last_attempt_at = $4
-                 WHERE id = $3 AND status = 'pending'
-                 RETURNING id, correlation_id, to_phone, template, params, attempts",
-            )
-            .bind(&self.owner)
-            .bind(now + LEASE_SECS)
-            .bind(id)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(r) = row {
-                claimed.push(Claimed {
+        let rows = sqlx::query(&sql).bind(&self.owner).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let due: i64 = r.try_get("next_attempt_at")?;
+            claimed.push((
+                due,
+                Claimed {
                     id: r.try_get("id")?,
                     correlation_id: r.try_get("correlation_id")?,
                     to: r.try_get("to_phone")?,
                     template: r.try_get("template")?,
                     params: r.try_get("params")?,
                     attempts: r.try_get("attempts")?,
-                });
-            }
+                },
+            ));
         }
-        tx.commit().await?;
-        Ok(claimed)
+        // In the order they fell due (RETURNING has none of its own).
+        claimed.sort_by_key(|(due, m)| (*due, m.id));
+        Ok(claimed.into_iter().map(|(_, m)| m).collect())
     }
 
-    async fn deliver(&self, m: Claimed) -> sqlx::Result<()> {
+    /// Sends one claimed message; returns what to record of it.
+    async fn deliver(&self, m: Claimed) -> Finish {
         let Some(template) = Template::from_name(&m.template) else {
-            return self.finish(m.id, "failed", None, Some("unknown template"), None).await;
+            return Finish::new(m.id, "failed").error("unknown template");
         };
         let Some(params) = open_params(self.db.keys(), &m.correlation_id, &m.params) else {
             tracing::error!(correlation_id = %m.correlation_id, "outbox parameters do not open; not sent");
-            return self.finish(m.id, "failed", None, Some("parameters do not open"), None).await;
+            return Finish::new(m.id, "failed").error("parameters do not open");
         };
         let outgoing = Outgoing { correlation_id: m.correlation_id.clone(), to: m.to.clone(), template, params };
         let outcome = match tokio::time::timeout(Duration::from_secs(LEASE_SECS as u64 / 2), self.provider.send(&outgoing)).await {
@@ -266,68 +311,60 @@ impl Dispatcher {
         };
         self.metrics.sms_result(self.provider.name(), &m.template, result);
         match outcome {
-            SendOutcome::Sent { provider_message_id } => self.finish(m.id, "sent", Some(&provider_message_id), None, None).await,
-            SendOutcome::RateLimited { retry_after_secs, detail } => {
-                // Not the message's fault: the attempt does not count towards giving up.
-                let mut tx = self.db.begin_write().await?;
-                sqlx::query(
-                    "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = $1, last_error = $2,
-                     lease_owner = NULL, lease_until = NULL, provider = $3 WHERE id = $4 AND lease_owner = $5",
-                )
-                .bind(now + retry_after_secs.max(60))
-                .bind(format!("rate limited: {detail}"))
-                .bind(self.provider.name())
-                .bind(m.id)
-                .bind(&self.owner)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await
+            SendOutcome::Sent { provider_message_id } => {
+                Finish { provider_message_id: Some(provider_message_id), ..Finish::new(m.id, "sent") }
             }
+            // Not the message's fault: the attempt does not count towards giving up.
+            SendOutcome::RateLimited { retry_after_secs, detail } => Finish {
+                attempt_counts: false,
+                ..Finish::new(m.id, "pending").error(&format!("rate limited: {detail}")).at(now + retry_after_secs.max(60))
+            },
             SendOutcome::Failed { detail } if m.attempts < MAX_ATTEMPTS => {
                 tracing::warn!(correlation_id = %m.correlation_id, attempts = m.attempts, %detail, "SMS send failed; rescheduled");
-                self.finish(m.id, "pending", None, Some(&detail), Some(now + backoff_secs(m.attempts))).await
+                Finish::new(m.id, "pending").error(&detail).at(now + backoff_secs(m.attempts))
             }
             SendOutcome::Failed { detail } => {
                 tracing::error!(correlation_id = %m.correlation_id, %detail, "SMS send failed for good");
-                self.finish(m.id, "failed", None, Some(&detail), None).await
+                Finish::new(m.id, "failed").error(&detail)
             }
             SendOutcome::Unknown { detail } => {
                 tracing::warn!(correlation_id = %m.correlation_id, %detail, "SMS outcome unknown; will reconcile");
-                self.finish(m.id, "unknown", None, Some(&detail), None).await
+                Finish::new(m.id, "unknown").error(&detail)
             }
         }
     }
 
-    async fn finish(
-        &self,
-        id: i64,
-        status: &str,
-        provider_message_id: Option<&str>,
-        error: Option<&str>,
-        next_attempt_at: Option<i64>,
-    ) -> sqlx::Result<()> {
+    /// Records the outcomes of a batch in one transaction; each only while this instance still
+    /// holds the message's lease.
+    async fn finish_all(&self, outcomes: &[Finish]) -> sqlx::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let now = self.clock.now();
         // Every write goes through the write gate (see `Db::begin_write`).
         let mut tx = self.db.begin_write().await?;
-        // A final message is scrubbed: the outbox keeps no code and no link once it is done.
-        sqlx::query(
-            "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
-             next_attempt_at = COALESCE($4, next_attempt_at), sent_at = CASE WHEN $1 = 'sent' THEN $5 ELSE sent_at END,
-             params = CASE WHEN $1 IN ('sent', 'cancelled', 'failed') THEN $9 ELSE params END,
-             provider = $6, lease_owner = NULL, lease_until = NULL
-             WHERE id = $7 AND lease_owner = $8",
-        )
-        .bind(status)
-        .bind(provider_message_id)
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(now)
-        .bind(self.provider.name())
-        .bind(id)
-        .bind(&self.owner)
-        .bind(REDACTED_PARAMS)
-        .execute(&mut *tx)
-        .await?;
+        for f in outcomes {
+            // A final message is scrubbed: the outbox keeps no code and no link once it is done.
+            sqlx::query(
+                "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
+                 next_attempt_at = COALESCE($4, next_attempt_at), sent_at = CASE WHEN $1 = 'sent' THEN $5 ELSE sent_at END,
+                 params = CASE WHEN $1 IN ('sent', 'cancelled', 'failed') THEN $9 ELSE params END,
+                 attempts = attempts - $10, provider = $6, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $7 AND lease_owner = $8",
+            )
+            .bind(f.status)
+            .bind(f.provider_message_id.as_deref())
+            .bind(f.error.as_deref())
+            .bind(f.next_attempt_at)
+            .bind(now)
+            .bind(self.provider.name())
+            .bind(f.id)
+            .bind(&self.owner)
+            .bind(REDACTED_PARAMS)
+            .bind(if f.attempt_counts { 0i64 } else { 1 })
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await
     }
 
@@ -338,23 +375,18 @@ impl Dispatcher {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
         let sql = format!(
-            "SELECT id FROM outbox
-             WHERE (status = 'unknown' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
-             ORDER BY id LIMIT $2{}",
+            "UPDATE outbox SET status = 'unknown', lease_owner = $1, lease_until = $2, next_attempt_at = $2
+             WHERE id IN (
+                 SELECT id FROM outbox
+                 WHERE (status = 'unknown' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)
+                 ORDER BY id LIMIT $4{})
+             RETURNING id, correlation_id, to_phone, COALESCE(last_attempt_at, created_at) AS attempted_at",
             self.db.skip_locked()
         );
-        let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
-        let mut leased = Vec::new();
-        for id in ids {
-            let row = sqlx::query(
-                "UPDATE outbox SET status = 'unknown', lease_owner = $1, lease_until = $2, next_attempt_at = $2
-                 WHERE id = $3 RETURNING id, correlation_id, to_phone, COALESCE(last_attempt_at, created_at) AS attempted_at",
-            )
-            .bind(&self.owner)
-            .bind(now + LEASE_SECS)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let rows = sqlx::query(&sql).bind(&self.owner).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let mut leased = Vec::with_capacity(rows.len());
+        for row in rows {
             leased.push((
                 row.try_get::<i64, _>("id")?,
                 row.try_get::<String, _>("correlation_id")?,
@@ -362,25 +394,48 @@ impl Dispatcher {
                 row.try_get::<i64, _>("attempted_at")?,
             ));
         }
-        tx.commit().await?;
-        for (id, correlation_id, to, attempted_at) in &leased {
-            match self.provider.delivery_status_for(correlation_id, to, *attempted_at).await {
+        leased.sort_by_key(|(id, ..)| *id);
+        let settle = |(id, correlation_id, to, attempted_at): (i64, String, String, i64)| async move {
+            match self.provider.delivery_status_for(&correlation_id, &to, attempted_at).await {
+                // Some providers' records do not carry the message id: keep the one we have.
                 DeliveryStatus::Delivered { provider_message_id } => {
-                    // Some providers' records do not carry the message id: keep the one we have.
-                    let known = Some(provider_message_id.as_str()).filter(|s| !s.is_empty());
-                    self.finish(*id, "sent", known, None, None).await?;
+                    Finish { provider_message_id: Some(provider_message_id).filter(|s| !s.is_empty()), ..Finish::new(id, "sent") }
                 }
                 // The provider confirms it never went out: sending now is not a resend.
-                DeliveryStatus::NotFound => {
-                    self.finish(*id, "pending", None, Some("not found at the provider; rescheduled"), Some(now)).await?;
-                }
+                DeliveryStatus::NotFound => Finish::new(id, "pending").error("not found at the provider; rescheduled").at(now),
                 // Still unknown: ask again in five minutes; an admin sees it meanwhile.
-                DeliveryStatus::Unknown => {
-                    self.finish(*id, "unknown", None, Some("delivery status unknown"), Some(now + 300)).await?;
-                }
+                DeliveryStatus::Unknown => Finish::new(id, "unknown").error("delivery status unknown").at(now + 300),
             }
-        }
-        Ok(leased.len())
+        };
+        let count = leased.len();
+        let outcomes = futures_util::future::join_all(leased.into_iter().map(settle)).await;
+        self.finish_all(&outcomes).await?;
+        Ok(count)
+    }
+}
+
+/// What to record of one message after an attempt or a reconciliation.
+struct Finish {
+    id: i64,
+    status: &'static str,
+    provider_message_id: Option<String>,
+    error: Option<String>,
+    next_attempt_at: Option<i64>,
+    /// False for a provider's rate limit: the attempt is given back.
+    attempt_counts: bool,
+}
+
+impl Finish {
+    fn new(id: i64, status: &'static str) -> Finish {
+        Finish { id, status, provider_message_id: None, error: None, next_attempt_at: None, attempt_counts: true }
+    }
+
+    fn error(self, error: &str) -> Finish {
+        Finish { error: Some(error.to_string()), ..self }
+    }
+
+    fn at(self, next_attempt_at: i64) -> Finish {
+        Finish { next_attempt_at: Some(next_attempt_at), ..self }
     }
 }
 

@@ -2,11 +2,13 @@
 //! picture checks (submodules).
 pub mod captchas;
 pub mod codes;
+pub mod receive;
 pub mod rekey;
 
 use super::ui::status::StatusView;
 use crate::server::db::Conn;
-use sqlx::{AnyPool, Row};
+use sqlx::any::AnyArguments;
+use sqlx::{AnyPool, Arguments, Row};
 
 pub struct NewApplication<'a> {
     pub submission_key: &'a str,
@@ -38,38 +40,48 @@ pub use super::types::ApplicationStatus;
 /// Adds an application; `None` when the person has an open one already (the `open_key` unique
 /// index answers, so the check and the write are one statement and no race slips between).
 pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
-            org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
-            submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21, $22)
-         ON CONFLICT (open_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(a.submission_key)
-    .bind(a.name)
-    .bind(a.id_cipher)
-    .bind(a.id_key_id)
-    .bind(a.id_blind)
-    .bind(a.id_masked)
-    .bind(a.birth_date)
-    .bind(a.sex.code())
-    .bind(a.phone)
-    .bind(a.org_id)
-    .bind(a.in_pool as i64)
-    .bind(a.channel_id)
-    .bind(a.occupation)
-    .bind(a.plate)
-    .bind(ApplicationStatus::Pending.as_str())
-    .bind(super::types::CONSENT_VERSION)
-    .bind(a.now)
-    .bind(a.consent_ip)
-    .bind(a.due_at)
-    .bind(a.due_provisional as i64)
-    .bind(a.id_blind_key)
-    .bind(a.join_code_id)
-    .fetch_optional(conn)
-    .await
+    let sql = format!(
+        "INSERT INTO applications ({APPLICATION_COLUMNS}) VALUES ({APPLICATION_VALUES}) ON CONFLICT (open_key) DO NOTHING RETURNING id"
+    );
+    sqlx::query_scalar_with(&sql, application_args(a)?).fetch_optional(conn).await
+}
+
+/// The columns an application is written with, and their values as parameters `$1`…`$22` in
+/// the order `application_args` gives them (`$1` is the submission key, `$17` the time).
+const APPLICATION_COLUMNS: &str = "submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
+    org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
+    submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id";
+const APPLICATION_VALUES: &str =
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21, $22";
+
+fn application_args(a: NewApplication<'_>) -> sqlx::Result<AnyArguments<'_>> {
+    let mut args = AnyArguments::default();
+    let added = (|| {
+        args.add(a.submission_key)?;
+        args.add(a.name)?;
+        args.add(a.id_cipher)?;
+        args.add(a.id_key_id)?;
+        args.add(a.id_blind)?;
+        args.add(a.id_masked)?;
+        args.add(a.birth_date)?;
+        args.add(a.sex.code())?;
+        args.add(a.phone)?;
+        args.add(a.org_id)?;
+        args.add(a.in_pool as i64)?;
+        args.add(a.channel_id)?;
+        args.add(a.occupation)?;
+        args.add(a.plate)?;
+        args.add(ApplicationStatus::Pending.as_str())?;
+        args.add(super::types::CONSENT_VERSION)?;
+        args.add(a.now)?;
+        args.add(a.consent_ip)?;
+        args.add(a.due_at)?;
+        args.add(a.due_provisional as i64)?;
+        args.add(a.id_blind_key)?;
+        args.add(a.join_code_id)
+    })();
+    added.map_err(sqlx::Error::Encode)?;
+    Ok(args)
 }
 
 /// The application a submission key made, and the id of the code that made it.

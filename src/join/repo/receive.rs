@@ -1,0 +1,108 @@
+//! The SQL of a join in few round trips: what the submit reads (one statement: the post's
+//! earlier application and the phone's live code) and what it writes (one statement: the code
+//! consumed, the application, its status link and its receipt SMS). Writers of one phone are
+//! serialised (its advisory lock on PostgreSQL, the write gate on SQLite), so what is read here
+//! still holds when the write runs.
+use super::codes::StoredCode;
+use super::{application_args, NewApplication, APPLICATION_COLUMNS, APPLICATION_VALUES};
+use crate::server::db::{Backend, Conn};
+use crate::server::outbox;
+use sqlx::{Arguments, Row};
+
+/// What the submit reads before it writes.
+pub struct Prior {
+    /// The application this submission key made already, and the code it was made with.
+    pub by_key: Option<(i64, Option<i64>)>,
+    /// The phone's newest unused code for the purpose.
+    pub live_code: Option<StoredCode>,
+}
+
+pub async fn prior(conn: &mut Conn, key: &str, phone: &str, purpose: &str) -> sqlx::Result<Prior> {
+    let row = sqlx::query(
+        "SELECT a.id, a.join_code_id, c.id, c.phone, c.code_mac, c.expires_at, c.wrong_tries
+         FROM (SELECT 1 AS one) o
+         LEFT JOIN applications a ON a.submission_key = $1
+         LEFT JOIN sms_codes c ON c.id = (SELECT id FROM sms_codes WHERE phone = $2 AND purpose = $3 AND used_at IS NULL
+                                          ORDER BY created_at DESC, id DESC LIMIT 1)",
+    )
+    .bind(key)
+    .bind(phone)
+    .bind(purpose)
+    .fetch_one(conn)
+    .await?;
+    let by_key = row.try_get::<Option<i64>, _>(0)?.map(|id| Ok::<_, sqlx::Error>((id, row.try_get(1)?))).transpose()?;
+    let live_code = match row.try_get::<Option<i64>, _>(2)? {
+        Some(id) => Some(StoredCode {
+            id,
+            phone: row.try_get(3)?,
+            code_mac: row.try_get(4)?,
+            expires_at: row.try_get(5)?,
+            wrong_tries: row.try_get(6)?,
+        }),
+        None => None,
+    };
+    Ok(Prior { by_key, live_code })
+}
+
+/// What a submit writes once its code checked out.
+pub struct Receipt<'a> {
+    pub code_id: i64,
+    pub application: NewApplication<'a>,
+    pub status_token_hash: &'a str,
+    pub message: outbox::Prepared,
+}
+
+/// What `receive` did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The code was unused and is consumed now (false: nothing was written).
+    pub code_consumed: bool,
+    /// The new application; `None` when the person has an open application or membership (the
+    /// code is consumed, no link and no SMS are written).
+    pub application_id: Option<i64>,
+}
+
+/// Consumes the code and writes the application, its status link and its receipt SMS, in one
+/// round trip: a statement of data-modifying parts on PostgreSQL, a script of statements each
+/// gated on the one before (`changes()`) on SQLite.
+pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx::Result<Received> {
+    // $1…$22 the application ($1 its submission key, $17 the time), then these.
+    const CODE: usize = 23;
+    const TOKEN: usize = 24;
+    const MESSAGE: usize = 25;
+    let sql = match backend {
+        Backend::Postgres => format!(
+            "WITH used AS (UPDATE sms_codes SET used_at = $17 WHERE id = ${CODE} AND used_at IS NULL RETURNING id),
+             app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {APPLICATION_VALUES} FROM used
+                     ON CONFLICT (open_key) DO NOTHING RETURNING id),
+             link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
+             message AS ({})
+             SELECT (SELECT COUNT(*) FROM used), (SELECT id FROM app)",
+            outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app")
+        ),
+        // `changes()` is the row count of the statement before: each part runs only when the
+        // one before it wrote its row (the code consumed, the application not a duplicate).
+        Backend::Sqlite => format!(
+            "UPDATE sms_codes SET used_at = $17 WHERE id = ${CODE} AND used_at IS NULL;
+             INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {APPLICATION_VALUES} WHERE changes() = 1
+                ON CONFLICT (open_key) DO NOTHING;
+             INSERT INTO status_tokens (token_hash, application_id, created_at)
+                SELECT ${TOKEN}, id, $17 FROM applications WHERE submission_key = $1 AND changes() = 1;
+             {};
+             SELECT (SELECT COUNT(*) FROM sms_codes WHERE id = ${CODE} AND used_at = $17),
+                    (SELECT id FROM applications WHERE submission_key = $1)",
+            outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
+        ),
+    };
+    let mut args = application_args(r.application)?;
+    let added = (|| {
+        args.add(r.code_id)?;
+        args.add(r.status_token_hash)?;
+        r.message.add_to(&mut args)
+    })();
+    added.map_err(sqlx::Error::Encode)?;
+    // Every row of the script, not the first: on SQLite the earlier statements yield results.
+    let rows = sqlx::query_with(&sql, args).fetch_all(conn).await?;
+    let row = rows.last().ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Received { code_consumed: row.try_get::<i64, _>(0)? == 1, application_id: row.try_get(1)? })
+}
