@@ -140,11 +140,10 @@ async fn try_submit(
 ) -> JoinResult<JoinOutcome> {
     let now = state.now();
     let backend = state.db.backend;
-    let mut tx = state.db.begin_write().await?;
     // Twin posts of one form wait for each other here, so the second sees the first's
     // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
     // only: SQLite's write gate already serialises them.
-    codes::lock_all(&mut tx, backend, &[("ejia/submission", key), (codes::LOCK_PHONE, p.phone.as_str())]).await?;
+    let mut tx = state.db.begin_write_locked(&[("ejia/submission", key), (codes::LOCK_PHONE, p.phone.as_str())]).await?;
     // The post's earlier application and the phone's live code, in one read.
     let prior = repo::receive::prior(&mut tx, key, p.phone.as_str(), codes::Purpose::Join.as_str()).await?;
     // The code is checked before anything is looked up: without it a post learns nothing.

@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "library", include_str!("../../migrations/0015_library.sql")),
     // keys
     (16, "keys", include_str!("../../migrations/0016_keys.sql")),
+    (17, "outbox_queue", include_str!("../../migrations/0017_outbox_queue.sql")),
 ];
 
 /// A script's lines after this marker run on PostgreSQL only (e.g. a trigger function).
@@ -156,6 +157,21 @@ impl Db {
                 Ok(WriteTx { tx, _gate: Some(gate), keys: self.keys.clone() })
             }
             Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None, keys: self.keys.clone() }),
+        }
+    }
+
+    /// `begin_write` that also holds PostgreSQL advisory locks on (class, value) pairs, taken
+    /// in the order given, from its first statement: one round trip for both. On SQLite the
+    /// write gate serialises writers already.
+    pub async fn begin_write_locked(&self, locks: &[(&str, &str)]) -> sqlx::Result<WriteTx> {
+        match self.backend {
+            Backend::Sqlite => self.begin_write().await,
+            Backend::Postgres if locks.is_empty() => self.begin_write().await,
+            Backend::Postgres => {
+                // Integers only: the values never reach the SQL text.
+                let sql = format!("BEGIN; SELECT {}", advisory_calls(locks));
+                Ok(WriteTx { tx: self.pool.begin_with(sql).await?, _gate: None, keys: self.keys.clone() })
+            }
         }
     }
 
@@ -325,6 +341,29 @@ pub fn redact(url: &str) -> String {
 }
 
 /// SQLite's "unable to open database file" (SQLITE_CANTOPEN, 14, or an extended code of it).
+/// The key of a PostgreSQL advisory lock on (class, value): two 32-bit integers from SHA-256,
+/// the same on every instance.
+pub fn advisory_key(class: &str, value: &str) -> (i32, i32) {
+    use sha2::{Digest, Sha256};
+    let half = |s: &str| {
+        let d = Sha256::digest(s.as_bytes());
+        i32::from_be_bytes([d[0], d[1], d[2], d[3]])
+    };
+    (half(class), half(value))
+}
+
+/// `pg_advisory_xact_lock(…), …` for the pairs, in their order (a SELECT list).
+pub fn advisory_calls(locks: &[(&str, &str)]) -> String {
+    let calls: Vec<String> = locks
+        .iter()
+        .map(|(class, value)| {
+            let (c, v) = advisory_key(class, value);
+            format!("pg_advisory_xact_lock({c}, {v})")
+        })
+        .collect();
+    calls.join(", ")
+}
+
 fn is_cant_open(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|d| d.code()).and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 14)
 }

@@ -164,6 +164,9 @@ pub struct Dispatcher {
     pub owner: String,
     pub metrics: Arc<super::metrics::Metrics>,
     pub shutdown: super::shutdown::Shutdown,
+    /// The clock second of this dispatcher's last reconciliation: once a second is enough
+    /// (leases last a minute), however often an enqueue wakes it.
+    pub reconciled_at: Arc<std::sync::atomic::AtomicI64>,
 }
 
 struct Claimed {
@@ -226,7 +229,9 @@ impl Dispatcher {
     /// A batch is claimed in one statement, sent side by side (a provider's answer takes a
     /// network round trip each), and its outcomes are recorded in one transaction.
     pub async fn tick(&self) -> anyhow::Result<usize> {
-        let reconciled = self.reconcile().await?;
+        use std::sync::atomic::Ordering;
+        let second = self.clock.now();
+        let reconciled = if self.reconciled_at.swap(second, Ordering::Relaxed) != second { self.reconcile().await? } else { 0 };
         let mut sent = 0;
         loop {
             let batch = self.claim().await?;

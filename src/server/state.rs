@@ -63,6 +63,7 @@ impl AppState {
             owner: owner.to_string(),
             metrics: self.metrics.clone(),
             shutdown: self.shutdown.clone(),
+            reconciled_at: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
         }
     }
 

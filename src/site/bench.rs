@@ -325,6 +325,8 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let codes = Arc::new(sms.codes.lock().expect("codes lock").clone());
+    // On stderr, for a profiler to start on: the measured part begins.
+    eprintln!("join bench: {} codes delivered; measuring the joins", codes.len());
 
     // Measured: the joins.
     let (h, b, u) = (http.clone(), base.clone(), union.clone());

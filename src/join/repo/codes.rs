@@ -1,28 +1,18 @@
 //! The SQL of one-time codes (`sms_codes`): the send history the limits count, the live code of
 //! a phone, wrong tries, and consuming a code. The rules are in `join::codes`.
-use crate::server::db::{Backend, Conn};
+use crate::server::db::{advisory_calls, Backend, Conn};
 
 /// Holds a PostgreSQL advisory lock on (`class`, `value`) until the transaction ends; nothing on
 /// SQLite, whose write transactions are serialised already.
 pub async fn lock(conn: &mut Conn, backend: Backend, class: &str, value: &str) -> sqlx::Result<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))").bind(class).bind(value).execute(conn).await?;
-    }
-    Ok(())
+    lock_all(conn, backend, &[(class, value)]).await
 }
 
 /// Holds several advisory locks in one round trip, taken in the order given (PostgreSQL;
-/// nothing on SQLite).
+/// nothing on SQLite). The same keys as `Db::begin_write_locked`.
 pub async fn lock_all(conn: &mut Conn, backend: Backend, locks: &[(&str, &str)]) -> sqlx::Result<()> {
     if backend == Backend::Postgres && !locks.is_empty() {
-        let calls: Vec<String> =
-            (0..locks.len()).map(|i| format!("pg_advisory_xact_lock(hashtext(${}), hashtext(${}))", 2 * i + 1, 2 * i + 2)).collect();
-        let sql = format!("SELECT {}", calls.join(", "));
-        let mut q = sqlx::query(&sql);
-        for (class, value) in locks {
-            q = q.bind(*class).bind(*value);
-        }
-        q.execute(conn).await?;
+        sqlx::query(&format!("SELECT {}", advisory_calls(locks))).execute(conn).await?;
     }
     Ok(())
 }
