@@ -319,7 +319,7 @@ async fn restore_wants_a_new_database_of_the_same_kind() {
         let target = fresh_target(backend, &work.0, &key).await;
         let db = ejia::server::db::Db::connect(&target.url, 1).await.unwrap();
         db.migrate().await.unwrap();
-        db.pool.close().await;
+        db.close().await;
         let out = ejia(&["restore", file.to_str().unwrap()], &target).await;
         let said = said(&out);
         assert!(!out.status.success(), "{said}");

@@ -94,7 +94,7 @@ async fn metrics_are_refused_outside_the_allowed_addresses_even_through_a_proxy(
 async fn a_fault_page_names_the_request_id_of_its_log_lines() {
     let app = common::spawn_app(Backend::Sqlite).await;
     // The database goes away under the running server.
-    app.state.db.pool.close().await;
+    app.state.db.close().await;
     let res = app.get("/j/LY2608").await;
     assert_eq!(res.status(), 500);
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();

@@ -253,7 +253,7 @@ impl Config {
             limits,
             office_hours,
             seed_demo: p.flag("EJIA_SEED_DEMO", !production),
-            max_connections: p.number("EJIA_DB_MAX_CONNECTIONS", 16, 1..=1000),
+            max_connections: p.number("EJIA_DB_MAX_CONNECTIONS", default_max_connections(), 1..=1000),
             ops,
         };
         if let Err(e) = config.check() {
@@ -283,6 +283,14 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The database pool's default size: four connections a core (eight on two cores), from 4 to
+/// 32. More than the cores can serve only queue inside the database: on two cores 16
+/// connections joined 10–20 % slower than 8 (`scripts/bench.sh`).
+pub fn default_max_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+    (4 * cores).clamp(4, 32)
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct Db {
     /// them poll SQLite's busy handler (which sleeps in growing steps) keeps the tail latency
     /// low; SQLite serves one process, so an in-process gate is the whole story.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the one connection write transactions use (see `connect`).
+    writer: Option<AnyPool>,
     /// The keyring write transactions carry, so the outbox seals what it stores.
     keys: Option<Arc<super::crypto::Keyring>>,
 }
@@ -95,10 +97,8 @@ impl Db {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
             }
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
+        let options = |max: u32| {
+            AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // The busy timeout first: every later statement, on this connection
@@ -113,15 +113,31 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect(url)
-            .await
-            .with_context(|| format!("connecting to the database ({})", redact(url)))?;
+        };
+        let connecting = || format!("connecting to the database ({})", redact(url));
+        let pool = options(max_connections).connect(url).await.with_context(connecting)?;
+        let mut writer = None;
         if backend == Backend::Sqlite {
             // WAL is a property of the database file: set once here, not by every new
             // connection (switching while others open the file is a race of its own).
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            // Write transactions take turns on one connection of their own: its page cache
+            // stays valid from one to the next (a write through another connection would
+            // make the next writer read its pages again).
+            // (Not for an in-memory database: a second pool would open another one.)
+            if sqlite_path(url).is_some() && !url.contains("mode=memory") {
+                writer = Some(options(1).min_connections(1).connect(url).await.with_context(connecting)?);
+            }
         }
-        Ok(Db { pool, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())), keys: None })
+        Ok(Db { pool, writer, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())), keys: None })
+    }
+
+    /// Closes every connection (the pool's and SQLite's writer).
+    pub async fn close(&self) {
+        self.pool.close().await;
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
     }
 
     /// Hands the keyring to this handle's write transactions (the outbox seals with it).
@@ -145,7 +161,7 @@ impl Db {
                 // close them). Nothing has happened yet, so trying again is safe.
                 let mut tries = 0;
                 let tx = loop {
-                    match self.pool.begin_with("BEGIN IMMEDIATE").await {
+                    match self.writer.as_ref().unwrap_or(&self.pool).begin_with("BEGIN IMMEDIATE").await {
                         Err(e) if tries < 3 && is_cant_open(&e) => {
                             tries += 1;
                             tracing::warn!(tries, "SQLite could not open the database file; trying again");

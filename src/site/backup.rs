@@ -242,7 +242,7 @@ pub async fn restore(config: &Config, file: &Path) -> anyhow::Result<Restored> {
     let (schema_after, rows) = contents(&mut conn).await?;
     let key = key_check(config, &mut conn).await?;
     drop(conn);
-    db.pool.close().await;
+    db.close().await;
     Ok(Restored {
         seconds: started.elapsed().as_secs_f64(),
         target: db::redact(url),

@@ -253,7 +253,10 @@ pub(super) fn bench_config(database_url: String, public_url: String, dir: std::p
         },
         office_hours: OfficeHours::default(),
         seed_demo: true,
-        max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        max_connections: std::env::var("EJIA_DB_MAX_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(crate::server::config::default_max_connections),
         ops: Default::default(),
     }
 }
@@ -413,7 +416,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     review_bench(&state, &http, &base, &args, today).await?;
 
     workers.abort().await; // stopped before its pool closes
-    state.db.pool.close().await;
+    state.db.close().await;
     drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())

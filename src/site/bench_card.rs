@@ -118,7 +118,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
     );
 
     workers.abort().await;
-    state.db.pool.close().await;
+    state.db.close().await;
     drop_database(&args.pg_url, pg_db).await;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())

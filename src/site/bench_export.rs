@@ -224,7 +224,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: Args) -> a
         for format in formats {
             one_export(&state, admin_id, root, format).await?;
         }
-        state.db.pool.close().await;
+        state.db.close().await;
         anyhow::Ok(())
     }
     .await;

@@ -24,7 +24,7 @@ pub async fn serve(leptos_options: leptos::config::LeptosOptions) -> anyhow::Res
         _ = overrun => tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period; stopping anyway"),
     }
     workers.stop(grace.max(std::time::Duration::from_secs(1))).await;
-    state.db.pool.close().await;
+    state.db.close().await;
     tracing::info!("stopped");
     Ok(())
 }
