@@ -1,13 +1,18 @@
-// `cargo leptos end-to-end` starts the server and the tests together: wait until it answers.
+// The tests start with the servers: wait until each answers (`cargo leptos end-to-end` starts
+// one; scripts/test.sh one per worker, on ports 3000, 3001, …).
 export default async function globalSetup() {
-  const base = process.env.EJIA_BASE_URL || 'http://127.0.0.1:3000';
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 250));
+  const workers = Number(process.env.E2E_WORKERS || 1);
+  const bases = process.env.EJIA_BASE_URL ? [process.env.EJIA_BASE_URL]
+    : Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${3000 + i}`);
+  for (const base of bases) {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${base}/healthz`);
+        if (res.ok) break;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline) throw new Error(`the server at ${base} did not answer within 120 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
-  throw new Error(`the server at ${base} did not answer within 120 s`);
 }

@@ -9,13 +9,15 @@ const chromium = {
 };
 const phone = { ...devices['Pixel 7'], launchOptions: chromium };
 
+// scripts/test.sh: E2E_WORKERS workers, each against a server of its own on ports 3000, 3001, …
+// (see tests/fixtures.ts); otherwise one worker against the server `cargo leptos end-to-end` starts.
 export default defineConfig({
   testDir: './tests',
   globalSetup: './global-setup.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.E2E_WORKERS || 1),
   retries: 0,
   reporter: [['list']],
   use: {

@@ -125,25 +125,47 @@ rust_tests --test join --test join_security --test member --test keys 2>&1 | tee
 rust_tests --test review_security -- audit_row search_needs no_page_lets 2>&1 | tee -a "$log"
 unset EJIA_TEST_KEY_ALG
 
+# The suite runs in several Playwright workers (E2E_WORKERS, 2 by default), each against a server
+# of its own on port 3000 + its index, with its own SQLite file and SMS log under the run's data
+# directory: a test waiting for an SMS (a decision's ten-second undo window) leaves the cores to
+# the other worker, and no test sees another worker's data.
+e2e_workers="${E2E_WORKERS:-2}"
 for mode in debug release; do
-  phase "end-to-end, $mode build (build, then the suite)"
+  phase "end-to-end, $mode build (build, then the suite in $e2e_workers workers)"
   data=$(mktemp -d)
   flag=""; [ "$mode" = release ] && flag="--release --precompress"
-  # A fresh database and SMS log per run; one IP sends every code here, so its limit is raised,
-  # and so is the one-code-a-minute per phone (tested in the Rust suite): no minute's wait per member.
-  export EJIA_DATA_DIR="$data" EJIA_SMS_LOG="$data/sms.jsonl" EJIA_LIMIT_IP_HOUR=100000 EJIA_LIMIT_IP_HARD_HOUR=100000 EJIA_LIMIT_PHONE_MINUTE=1000 E2E_CODE_GAP_MS=0
   cargo leptos build $flag
+  bin="$CARGO_TARGET_DIR/$mode/ejia"
+  # What `cargo leptos end-to-end` gives the server, and per server a port, a database and an
+  # SMS log. One IP sends every code here, so its limit is raised, and so is the
+  # one-code-a-minute per phone (tested in the Rust suite): no minute's wait per member.
+  export LEPTOS_OUTPUT_NAME=ejia LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true
+  export EJIA_LIMIT_IP_HOUR=100000 EJIA_LIMIT_IP_HARD_HOUR=100000 EJIA_LIMIT_PHONE_MINUTE=1000 E2E_CODE_GAP_MS=0
   # The reviewers the review specs sign in as, made as an operator would (`ejia admin add`).
   export E2E_ADMIN_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  for who in "340300 city_admin,manager,reviewer e2e_city" "340302 reviewer e2e_lzh" "340303 reviewer e2e_bs" \
-    "340300 leader e2e_leader" "340302 manager,reviewer e2e_lzh_mgr" "340300-HY01-LY manager,reviewer e2e_ly" \
-    "340302-DF manager,reviewer e2e_df"; do
-    # shellcheck disable=SC2086
-    echo "$E2E_ADMIN_PASSWORD" | RUST_LOG=warn "$CARGO_TARGET_DIR/$mode/ejia" admin add $who
+  servers=()
+  for i in $(seq 0 $((e2e_workers - 1))); do
+    mkdir -p "$data/$i"
+    for who in "340300 city_admin,manager,reviewer e2e_city" "340302 reviewer e2e_lzh" "340303 reviewer e2e_bs" \
+      "340300 leader e2e_leader" "340302 manager,reviewer e2e_lzh_mgr" "340300-HY01-LY manager,reviewer e2e_ly" \
+      "340302-DF manager,reviewer e2e_df"; do
+      # shellcheck disable=SC2086
+      echo "$E2E_ADMIN_PASSWORD" | EJIA_DATA_DIR="$data/$i" RUST_LOG=warn "$bin" admin add $who
+    done
+    EJIA_DATA_DIR="$data/$i" EJIA_SMS_LOG="$data/$i/sms.jsonl" LEPTOS_SITE_ADDR="127.0.0.1:$((3000 + i))" RUST_LOG=warn \
+      "$bin" >"$data/$i/server.log" 2>&1 &
+    servers+=($!)
   done
-  cargo leptos end-to-end $flag 2>&1 | tee -a "$log"
+  status=0
+  (cd end2end && E2E_WORKERS="$e2e_workers" E2E_DATA_DIR="$data" npx playwright test) 2>&1 | tee -a "$log" || status=$?
+  kill "${servers[@]}" 2>/dev/null || true
+  wait "${servers[@]}" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    for i in $(seq 0 $((e2e_workers - 1))); do echo "== server $i's log (last lines)"; tail -n 30 "$data/$i/server.log"; done
+    rm -rf "$data"
+    exit "$status"
+  fi
   rm -rf "$data"
-  unset EJIA_DATA_DIR EJIA_SMS_LOG
 done
 
 phase ""

@@ -2,9 +2,17 @@ import { test as base, expect, Browser, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** Run by scripts/test.sh (E2E_DATA_DIR), each worker tests a server of its own: port 3000 + its
+ * parallel index, its database and SMS log in E2E_DATA_DIR/<index>/. */
+const ownServer = !!process.env.E2E_DATA_DIR && !process.env.EJIA_BASE_URL;
+const slot = Number(process.env.TEST_PARALLEL_INDEX || 0);
+const serverURL = ownServer ? `http://127.0.0.1:${3000 + slot}` : undefined;
+if (ownServer) process.env.EJIA_SMS_LOG = path.join(process.env.E2E_DATA_DIR!, String(slot), 'sms.jsonl');
+
 /** Fails the test on any console error or uncaught page error: it catches broken hydration. */
 /// A test that expects an error status (a 404 page) lists the console lines it expects here.
 export const test = base.extend<{ allowedConsole: RegExp[] }>({
+  baseURL: async ({ baseURL }, use) => { await use(serverURL ?? baseURL); },
   allowedConsole: [async ({ page }, use) => {
     const problems: string[] = [];
     const allowed: RegExp[] = [];
@@ -100,7 +108,7 @@ export async function signIn(page: Page, username: string) {
 
 /** A page in a browser context of its own (another person on another phone). */
 export async function newPage(browser: Browser, use: any): Promise<Page> {
-  const context = await browser.newContext({ ...use, baseURL: use.baseURL });
+  const context = await browser.newContext({ ...use, baseURL: serverURL ?? use.baseURL });
   return context.newPage();
 }
 
