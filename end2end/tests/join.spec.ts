@@ -50,6 +50,20 @@ test.describe('a driver joins from a phone', () => {
     await expect(page.getByText('蚌山区总工会（周转池）').first()).toBeVisible();
   });
 
+  test('暂无固定单位 tapped while the page is still loading keeps the county list', async ({ page }, info) => {
+    test.skip(info.project.use.javaScriptEnabled === false, 'about the page waking up');
+    // The WASM is held back (a slow line): the driver chooses before the page wakes up.
+    let release = () => {};
+    const held = new Promise<void>((r) => { release = r; });
+    await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto('/join');
+    await page.getByLabel('暂无固定单位').check();
+    release();
+    await hydrated(page, true);
+    await expect(page.getByLabel('所在县区')).toBeVisible();
+    await page.getByLabel('所在县区').selectOption({ label: '蚌山区总工会' });
+  });
+
   test('searches a workplace and picks it', async ({ page }, info) => {
     const js = info.project.use.javaScriptEnabled !== false;
     await page.goto('/join');

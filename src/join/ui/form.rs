@@ -193,6 +193,14 @@ pub fn JoinFormIsland(view: JoinView) -> impl IntoView {
         let had_outcome = view.outcome.is_some();
         let initial_countdown = countdown.get_untracked();
         Effect::new(move |_| {
+            // A choice made before the page woke up (a tap while the WASM was still loading on
+            // a slow line) fired no handler: take it from the form, or the county list would
+            // hide under a checked 暂无固定单位.
+            if let Some(form) = form_ref.get_untracked() {
+                let chosen = browser::read_form(&form, "").workplace;
+                no_fixed.set(chosen == NO_FIXED_WORKPLACE);
+                workplace_chosen.set(chosen);
+            }
             hydrated.set(true);
             browser::mark_ready();
             if initial_countdown > 0 {
