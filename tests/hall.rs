@@ -53,15 +53,7 @@ fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
 
 async fn post_multipart(app: &TestApp, cookie: &str, path: &str, parts: &[Part<'_>]) -> reqwest::Response {
     let (ct, body) = multipart(parts);
-    app.http
-        .post(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .header("origin", &app.base)
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_body_as(cookie, path, ct, body).await
 }
 
 fn text<'a>(name: &'a str, value: &str) -> Part<'a> {

@@ -293,30 +293,8 @@ on_both_databases!(a_new_phone_number_needs_its_code, |app: TestApp| async move 
 async fn all_text(app: &TestApp) -> Vec<(String, String, String)> {
     use sqlx::Row;
     let pool = &app.state.db.pool;
-    let columns: Vec<(String, String)> = match app.backend {
-        ejia::server::db::Backend::Sqlite => {
-            let tables: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .fetch_all(pool)
-                    .await
-                    .unwrap();
-            let mut out = Vec::new();
-            for t in tables {
-                for row in sqlx::query(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(pool).await.unwrap() {
-                    out.push((t.clone(), row.get::<String, _>(0)));
-                }
-            }
-            out
-        }
-        ejia::server::db::Backend::Postgres => {
-            sqlx::query_as("SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'")
-                .fetch_all(pool)
-                .await
-                .unwrap()
-        }
-    };
     let mut found = Vec::new();
-    for (t, c) in columns {
+    for (t, c, _) in app.columns().await {
         // Blobs (the sealed ID) are not text; the file scan below covers their bytes.
         let not_blob =
             if app.backend == ejia::server::db::Backend::Sqlite { format!(" AND typeof(\"{c}\") <> 'blob'") } else { String::new() };

@@ -89,8 +89,8 @@ impl Verify {
     }
 }
 
-use super::repo::codes::{self as stored, Counted};
-pub use super::repo::codes::{lock, lock_all};
+pub use super::repo::codes::lock;
+use super::repo::codes::{self as stored, lock_all, Counted};
 
 pub const LOCK_NETWORK: &str = "ejia/network";
 pub const LOCK_PHONE: &str = "ejia/phone";

@@ -224,12 +224,12 @@ async fn try_submit(
     if !received.code_consumed {
         return Ok(invalid(Field::Code, T::ErrCodeMissing));
     }
-    let application_id = received.application_id;
-    let Some(application_id) = application_id else {
+    let Some(application_id) = received.application_id else {
         // The person has an open application or membership. Say only that one exists; the
         // link goes to the phone already on file.
         let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? else {
-            // Closed by another writer between the two statements: judged again.
+            // Closed by another writer between the two statements (rare): nothing is kept, and
+            // the driver sees the busy page and sends again.
             return Err(JoinError::Db(sqlx::Error::RowNotFound));
         };
         let token = new_status_link(&mut tx, existing, now).await?;

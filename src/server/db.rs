@@ -356,7 +356,6 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// SQLite's "unable to open database file" (SQLITE_CANTOPEN, 14, or an extended code of it).
 /// The key of a PostgreSQL advisory lock on (class, value): two 32-bit integers from SHA-256,
 /// the same on every instance.
 pub fn advisory_key(class: &str, value: &str) -> (i32, i32) {
@@ -380,6 +379,7 @@ pub fn advisory_calls(locks: &[(&str, &str)]) -> String {
     calls.join(", ")
 }
 
+/// SQLite's "unable to open database file" (SQLITE_CANTOPEN, 14, or an extended code of it).
 fn is_cant_open(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|d| d.code()).and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 14)
 }

@@ -339,6 +339,47 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A POST of a body already encoded (multipart, say) as the holder of `cookie`.
+    pub async fn post_body_as(&self, cookie: &str, path: &str, content_type: String, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .header("origin", &self.base)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every column of every table: (table, column, declared type in lower case).
+    pub async fn columns(&self) -> Vec<(String, String, String)> {
+        use sqlx::Row;
+        let pool = &self.state.db.pool;
+        match self.backend {
+            Backend::Sqlite => {
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                let mut out = Vec::new();
+                for t in tables {
+                    for row in sqlx::query(&format!("SELECT name, type FROM pragma_table_info('{t}')")).fetch_all(pool).await.unwrap() {
+                        out.push((t.clone(), row.get::<String, _>(0), row.get::<String, _>(1).to_lowercase()));
+                    }
+                }
+                out
+            }
+            Backend::Postgres => sqlx::query_as(
+                "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = 'public'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+        }
+    }
+
     /// A pending application at the union with this code; returns its id.
     pub async fn application_at(&self, org_code: &str, id_number: &str, phone: &str) -> i64 {
         let union = self.union_id(org_code).await.to_string();

@@ -3,8 +3,6 @@
 //! under another key, the columns that hold sealed values.
 use crate::common::*;
 use ejia::server::crypto::alg::Alg;
-use ejia::server::db::Backend;
-use sqlx::Row;
 pub const PHONE_M: &str = "13900003001";
 pub const PHONE_2: &str = "13900003002";
 pub const PHONE_3: &str = "13900003003";
@@ -48,18 +46,6 @@ pub fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-pub async fn post_multipart(app: &TestApp, cookie: &str, path: &str, ct: String, body: Vec<u8>) -> reqwest::Response {
-    app.http
-        .post(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .header("origin", &app.base)
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// A tiny real PNG (1×1), with a tail of its own so every run stores a new file.
 pub fn png(tail: &str) -> Vec<u8> {
     let mut p = vec![
@@ -87,7 +73,7 @@ pub async fn hall_request(app: &TestApp, phone: &str) -> i64 {
         ("f_cost", "8,650.5"),
     ];
     let (ct, body) = multipart(&fields, ("file_bills", &png(phone)));
-    let res = post_multipart(app, &me, "/hall/medical_aid", ct, body).await;
+    let res = app.post_body_as(&me, "/hall/medical_aid", ct, body).await;
     assert_eq!(res.status(), 303, "the request is made");
     app.count("SELECT MAX(id) FROM hall_requests").await
 }
@@ -106,7 +92,7 @@ pub async fn import_batch(app: &TestApp) -> (i64, String) {
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"org\"\r\n\r\n{ly}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
     );
-    let res = post_multipart(app, &cookie, "/admin/import", format!("multipart/form-data; boundary={boundary}"), body.into_bytes()).await;
+    let res = app.post_body_as(&cookie, "/admin/import", format!("multipart/form-data; boundary={boundary}"), body.into_bytes()).await;
     assert_eq!(res.status(), 303, "the roster is validated");
     let batch: i64 = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
     (batch, cookie)
@@ -154,39 +140,12 @@ pub async fn seed(app: &TestApp) -> Seeded {
     Seeded { hall, batch, ly_cookie, people: vec![(m_app, id(1)), (rejected, id(2)), (pending, id(3))] }
 }
 
-/// Every column of every table: (table, column, declared type in lower case).
-pub async fn columns(app: &TestApp) -> Vec<(String, String, String)> {
-    let pool = &app.state.db.pool;
-    match app.backend {
-        Backend::Sqlite => {
-            let tables: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                    .fetch_all(pool)
-                    .await
-                    .unwrap();
-            let mut out = Vec::new();
-            for t in tables {
-                for row in sqlx::query(&format!("SELECT name, type FROM pragma_table_info('{t}')")).fetch_all(pool).await.unwrap() {
-                    out.push((t.clone(), row.get::<String, _>(0), row.get::<String, _>(1).to_lowercase()));
-                }
-            }
-            out
-        }
-        Backend::Postgres => sqlx::query_as(
-            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = 'public'",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap(),
-    }
-}
-
 /// Every stored value that still names a key other than `active`, wherever it is: sealed text
 /// in any text column, key-id columns, stored files. Binary columns must be known ones.
 pub async fn left_under_other_keys(app: &TestApp, active: i64) -> Vec<String> {
     let pool = &app.state.db.pool;
     let mut found = Vec::new();
-    for (t, c, ty) in columns(app).await {
+    for (t, c, ty) in app.columns().await {
         if ty.contains("blob") || ty.contains("bytea") {
             assert_eq!((t.as_str(), c.as_str()), ("applications", "id_cipher"), "a binary column rotation does not know: {t}.{c}");
             continue;

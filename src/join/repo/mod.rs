@@ -84,11 +84,6 @@ fn application_args(a: NewApplication<'_>) -> sqlx::Result<AnyArguments<'_>> {
     Ok(args)
 }
 
-/// The application a submission key made, and the id of the code that made it.
-pub async fn by_submission_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<(i64, Option<i64>)>> {
-    sqlx::query_as("SELECT id, join_code_id FROM applications WHERE submission_key = $1").bind(key).fetch_optional(conn).await
-}
-
 /// A status link stops showing its application this long after the decision (or after the
 /// link was issued, for a link sent after the decision). Pending applications' links live on.
 pub const STATUS_LINK_SECS_AFTER_DECISION: i64 = 90 * 86_400;
