@@ -343,3 +343,42 @@ on_both_databases!(hostile_requests_are_refused_cleanly, |app: TestApp| async mo
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0);
     assert_eq!(app.get("/s/AAAAAAAAAAAAAAAAAAAAAA").await.status(), 404);
 });
+
+on_both_databases!(a_union_that_is_no_workplace_is_refused_and_the_code_kept, |app: TestApp| async move {
+    let code = app.code_for("13800138000").await;
+    let city = app.union_id("340300").await.to_string();
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let app = &app;
+    let post = |workplace: String, county: String| {
+        let code = code.clone();
+        async move {
+            let fields = [
+                ("name", "张三"),
+                ("id_number", GOOD_ID),
+                ("phone", "13800138000"),
+                ("code", &code),
+                ("workplace", &workplace),
+                ("county", &county),
+                ("consent", "yes"),
+                ("submission", "no-workplace-key-00001"),
+                ("intent", "submit"),
+            ];
+            app.post_form("/join", &fields).await
+        }
+    };
+    // A federation, a union that does not exist, a pool where the union runs none.
+    for (workplace, county, said) in
+        [(city.as_str(), "", "请选择工作单位"), ("99999999", "", "请选择工作单位"), ("none", union.as_str(), "请选择所在县区")]
+    {
+        let res = post(workplace.to_string(), county.to_string()).await;
+        assert_eq!(res.status(), 200, "{workplace}/{county} is a field error, not a fault");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(said), "{workplace}/{county} says {said}");
+        assert!(html.contains("value=\"张三\""), "the input is kept");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0, "nothing written");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sms_codes WHERE used_at IS NULL").await, 1, "the code is still good");
+    // The same code with a real workplace goes through.
+    status_path(post(union.clone(), String::new()).await).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+});

@@ -76,20 +76,25 @@ pub async fn send_code(state: &AppState, form: &JoinForm, ip: &str) -> JoinResul
     Ok(outcome)
 }
 
-/// The union an application goes to, and whether it waits in that union's turnover pool.
-async fn route(state: &AppState, choice: WorkplaceChoice, channel: Option<&ChannelInfo>) -> JoinResult<Result<(i64, bool), FieldError>> {
-    Ok(match (choice, channel) {
-        (WorkplaceChoice::Channel, Some(c)) => Ok((c.org_id, false)),
-        (WorkplaceChoice::Union(id), _) => match org::repo::get(&state.db.pool, id).await? {
-            Some(o) if !o.kind.is_federation() => Ok((o.id, false)),
-            _ => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
-        },
-        (WorkplaceChoice::Pool(id), _) => match org::repo::get(&state.db.pool, id).await? {
-            Some(o) if o.has_pool => Ok((o.id, true)),
-            _ => Err(FieldError { field: Field::County, text: T::ErrCounty }),
-        },
-        (WorkplaceChoice::Channel, None) => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
-    })
+/// The union an application goes to, and whether it waits in that union's turnover pool, from
+/// the choice and what `prior` read of the chosen union (`None`: no such union).
+fn route(choice: WorkplaceChoice, channel: Option<&ChannelInfo>, chosen: Option<(org::OrgKind, bool)>) -> Result<(i64, bool), FieldError> {
+    match (choice, channel, chosen) {
+        (WorkplaceChoice::Channel, Some(c), _) => Ok((c.org_id, false)),
+        (WorkplaceChoice::Union(id), _, Some((kind, _))) if !kind.is_federation() => Ok((id, false)),
+        (WorkplaceChoice::Union(_), _, _) => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
+        (WorkplaceChoice::Pool(id), _, Some((_, true))) => Ok((id, true)),
+        (WorkplaceChoice::Pool(_), _, _) => Err(FieldError { field: Field::County, text: T::ErrCounty }),
+        (WorkplaceChoice::Channel, None, _) => Err(FieldError { field: Field::Workplace, text: T::ErrWorkplace }),
+    }
+}
+
+/// The union id `prior` looks up for a choice.
+fn chosen_id(choice: WorkplaceChoice) -> Option<i64> {
+    match choice {
+        WorkplaceChoice::Union(id) | WorkplaceChoice::Pool(id) => Some(id),
+        WorkplaceChoice::Channel => None,
+    }
 }
 
 pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<JoinOutcome> {
@@ -107,20 +112,16 @@ pub async fn submit(state: &AppState, form: &JoinForm, ip: &str) -> JoinResult<J
         Ok(p) => p,
         Err(errors) => return Ok(JoinOutcome::Invalid { errors, captcha: None }),
     };
-    let (org_id, in_pool) = match route(state, parsed.workplace, channel.as_ref().map(|(_, c)| c)).await? {
-        Ok(r) => r,
-        Err(e) => return Ok(JoinOutcome::Invalid { errors: vec![e], captcha: None }),
-    };
     let key = if form.submission.len() >= 16 { form.submission.clone() } else { random_token() };
     // A race with a twin submit or another application of the same person ends in a unique
     // violation; the second pass then finds what the winner wrote.
     for _ in 0..2 {
-        match try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await {
+        match try_submit(state, &parsed, &key, channel.as_ref(), ip).await {
             Err(JoinError::Db(e)) if is_unique_violation(&e) => continue,
             other => return other,
         }
     }
-    try_submit(state, &parsed, &key, org_id, in_pool, channel.as_ref(), ip).await
+    try_submit(state, &parsed, &key, channel.as_ref(), ip).await
 }
 
 async fn new_status_link(conn: &mut crate::server::db::Conn, application_id: i64, now: i64) -> sqlx::Result<StatusToken> {
@@ -133,8 +134,6 @@ async fn try_submit(
     state: &AppState,
     p: &ParsedJoin,
     key: &str,
-    org_id: i64,
-    in_pool: bool,
     channel: Option<&(i64, ChannelInfo)>,
     ip: &str,
 ) -> JoinResult<JoinOutcome> {
@@ -144,8 +143,15 @@ async fn try_submit(
     // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
     // only: SQLite's write gate already serialises them.
     let mut tx = state.db.begin_write_locked(&[("ejia/submission", key), (codes::LOCK_PHONE, p.phone.as_str())]).await?;
-    // The post's earlier application and the phone's live code, in one read.
-    let prior = repo::receive::prior(&mut tx, key, p.phone.as_str(), codes::Purpose::Join.as_str()).await?;
+    // The chosen union, the post's earlier application and the phone's live code, in one read.
+    let purpose = codes::Purpose::Join.as_str();
+    let prior = repo::receive::prior(&mut tx, key, p.phone.as_str(), purpose, chosen_id(p.workplace)).await?;
+    // A union that is not there (or not a workplace) is said first, as a field error; the
+    // transaction ends unwritten.
+    let (org_id, in_pool) = match route(p.workplace, channel.map(|(_, c)| c), prior.workplace) {
+        Ok(r) => r,
+        Err(e) => return Ok(JoinOutcome::Invalid { errors: vec![e], captcha: None }),
+    };
     // The code is checked before anything is looked up: without it a post learns nothing.
     let mut key = key.to_string();
     if let Some((existing, made_with)) = prior.by_key {

@@ -28,6 +28,26 @@ pub struct Db {
     keys: Option<Arc<super::crypto::Keyring>>,
 }
 
+/// A connection for one writing statement, which commits on its own (no BEGIN, no COMMIT: one
+/// round trip); on SQLite it also holds the write gate until dropped.
+pub struct OneWrite {
+    conn: sqlx::pool::PoolConnection<Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for OneWrite {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for OneWrite {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// A write transaction; on SQLite it also holds the write gate until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
@@ -173,6 +193,19 @@ impl Db {
                 Ok(WriteTx { tx, _gate: Some(gate), keys: self.keys.clone() })
             }
             Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _gate: None, keys: self.keys.clone() }),
+        }
+    }
+
+    /// A connection for a single writing statement (see `OneWrite`): the statement is its own
+    /// transaction, so it needs no BEGIN and COMMIT; on SQLite it takes its turn at the write
+    /// gate on the writers' connection like `begin_write`.
+    pub async fn write_once(&self) -> sqlx::Result<OneWrite> {
+        match self.backend {
+            Backend::Sqlite => {
+                let gate = self.write_gate.clone().lock_owned().await;
+                Ok(OneWrite { conn: self.writer.as_ref().unwrap_or(&self.pool).acquire().await?, _gate: Some(gate) })
+            }
+            Backend::Postgres => Ok(OneWrite { conn: self.pool.acquire().await?, _gate: None }),
         }
     }
 

@@ -23,6 +23,8 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a claim protects a message being sent.
 pub const LEASE_SECS: i64 = 60;
 const BATCH: i64 = 16;
+/// How long a woken dispatcher waits for the rest of a burst before it claims.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// What a final message keeps of its parameters.
 pub const REDACTED_PARAMS: &str = "{}";
@@ -190,7 +192,9 @@ impl Dispatcher {
                 break;
             }
             tokio::select! {
-                _ = self.notify.notified() => {}
+                // Woken by an enqueue: the others of a burst (many joins at once) are given a
+                // moment to commit, so they leave in one claim rather than one each.
+                _ = self.notify.notified() => tokio::time::sleep(GATHER).await,
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = self.shutdown.wait() => {}
             }
@@ -227,7 +231,7 @@ impl Dispatcher {
 
     /// One pass: reconcile unknown outcomes, then send what is due. Returns messages handled.
     /// A batch is claimed in one statement, sent side by side (a provider's answer takes a
-    /// network round trip each), and its outcomes are recorded in one transaction.
+    /// network round trip each), and its outcomes are recorded in one statement.
     pub async fn tick(&self) -> anyhow::Result<usize> {
         use std::sync::atomic::Ordering;
         let second = self.clock.now();
@@ -238,6 +242,9 @@ impl Dispatcher {
             if batch.is_empty() {
                 break;
             }
+            // A short batch took all that was due: no need to ask again (a message enqueued
+            // since has woken the next pass already).
+            let last = (batch.len() as i64) < BATCH;
             sent += batch.len();
             // Side by side across phones; one phone's messages in their order (a code sent
             // again arrives after the one it replaces).
@@ -257,13 +264,15 @@ impl Dispatcher {
             });
             let outcomes: Vec<Finish> = futures_util::future::join_all(sends).await.into_iter().flatten().collect();
             self.finish_all(&outcomes).await?;
+            if last {
+                break;
+            }
         }
         Ok(reconciled + sent)
     }
 
     async fn claim(&self) -> sqlx::Result<Vec<Claimed>> {
         let now = self.clock.now();
-        let mut tx = self.db.begin_write().await?;
         let sql = format!(
             "UPDATE outbox SET status = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, last_attempt_at = $3
              WHERE status = 'pending' AND id IN (
@@ -271,8 +280,10 @@ impl Dispatcher {
              RETURNING id, correlation_id, to_phone, template, params, attempts, next_attempt_at",
             self.db.skip_locked()
         );
-        let rows = sqlx::query(&sql).bind(&self.owner).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
+        // One statement, its own transaction.
+        let mut conn = self.db.write_once().await?;
+        let rows = sqlx::query(&sql).bind(&self.owner).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(&mut *conn).await?;
+        drop(conn);
         let mut claimed = Vec::with_capacity(rows.len());
         for r in rows {
             let due: i64 = r.try_get("next_attempt_at")?;
@@ -339,38 +350,51 @@ impl Dispatcher {
         }
     }
 
-    /// Records the outcomes of a batch in one transaction; each only while this instance still
+    /// Records the outcomes of a batch in one statement; each only while this instance still
     /// holds the message's lease.
     async fn finish_all(&self, outcomes: &[Finish]) -> sqlx::Result<()> {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let now = self.clock.now();
-        // Every write goes through the write gate (see `Db::begin_write`).
-        let mut tx = self.db.begin_write().await?;
+        // $1…$4 are shared; then six a message.
+        const SHARED: usize = 4;
+        let rows: Vec<String> = (0..outcomes.len())
+            .map(|i| {
+                let p = SHARED + 6 * i;
+                format!(
+                    "(CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
+            })
+            .collect();
+        // A final message is scrubbed: the outbox keeps no code and no link once it is done.
+        let sql = format!(
+            "WITH f (id, status, provider_message_id, error, next_attempt_at, refund) AS (VALUES {})
+             UPDATE outbox SET status = f.status, provider_message_id = COALESCE(f.provider_message_id, outbox.provider_message_id),
+                 last_error = f.error, next_attempt_at = COALESCE(f.next_attempt_at, outbox.next_attempt_at),
+                 sent_at = CASE WHEN f.status = 'sent' THEN $1 ELSE outbox.sent_at END,
+                 params = CASE WHEN f.status IN ('sent', 'cancelled', 'failed') THEN $4 ELSE outbox.params END,
+                 attempts = outbox.attempts - f.refund, provider = $2, lease_owner = NULL, lease_until = NULL
+             FROM f WHERE outbox.id = f.id AND outbox.lease_owner = $3",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(self.clock.now()).bind(self.provider.name()).bind(&self.owner).bind(REDACTED_PARAMS);
         for f in outcomes {
-            // A final message is scrubbed: the outbox keeps no code and no link once it is done.
-            sqlx::query(
-                "UPDATE outbox SET status = $1, provider_message_id = COALESCE($2, provider_message_id), last_error = $3,
-                 next_attempt_at = COALESCE($4, next_attempt_at), sent_at = CASE WHEN $1 = 'sent' THEN $5 ELSE sent_at END,
-                 params = CASE WHEN $1 IN ('sent', 'cancelled', 'failed') THEN $9 ELSE params END,
-                 attempts = attempts - $10, provider = $6, lease_owner = NULL, lease_until = NULL
-                 WHERE id = $7 AND lease_owner = $8",
-            )
-            .bind(f.status)
-            .bind(f.provider_message_id.as_deref())
-            .bind(f.error.as_deref())
-            .bind(f.next_attempt_at)
-            .bind(now)
-            .bind(self.provider.name())
-            .bind(f.id)
-            .bind(&self.owner)
-            .bind(REDACTED_PARAMS)
-            .bind(if f.attempt_counts { 0i64 } else { 1 })
-            .execute(&mut *tx)
-            .await?;
+            q = q
+                .bind(f.id)
+                .bind(f.status)
+                .bind(f.provider_message_id.as_deref())
+                .bind(f.error.as_deref())
+                .bind(f.next_attempt_at)
+                .bind(if f.attempt_counts { 0i64 } else { 1 });
         }
-        tx.commit().await
+        // One statement, its own transaction, through the write gate (see `Db::write_once`).
+        q.execute(&mut *self.db.write_once().await?).await.map(|_| ())
     }
 
     /// Settles messages whose outcome is unknown — marked so, or left `sending` past their lease

@@ -1,33 +1,39 @@
-//! The SQL of a join in few round trips: what the submit reads (one statement: the post's
-//! earlier application and the phone's live code) and what it writes (one statement: the code
+//! The SQL of a join in few round trips: what the submit reads (one statement: the chosen
+//! union, the post's earlier application and the phone's live code) and what it writes (one statement: the code
 //! consumed, the application, its status link and its receipt SMS). Writers of one phone are
 //! serialised (its advisory lock on PostgreSQL, the write gate on SQLite), so what is read here
 //! still holds when the write runs.
 use super::codes::StoredCode;
 use super::{application_args, NewApplication, APPLICATION_COLUMNS, APPLICATION_VALUES};
+use crate::org::OrgKind;
 use crate::server::db::{Backend, Conn};
 use crate::server::outbox;
 use sqlx::{Arguments, Row};
 
 /// What the submit reads before it writes.
 pub struct Prior {
+    /// The chosen union, when one was asked for and exists: its kind and whether it runs a
+    /// turnover pool.
+    pub workplace: Option<(OrgKind, bool)>,
     /// The application this submission key made already, and the code it was made with.
     pub by_key: Option<(i64, Option<i64>)>,
     /// The phone's newest unused code for the purpose.
     pub live_code: Option<StoredCode>,
 }
 
-pub async fn prior(conn: &mut Conn, key: &str, phone: &str, purpose: &str) -> sqlx::Result<Prior> {
+pub async fn prior(conn: &mut Conn, key: &str, phone: &str, purpose: &str, workplace: Option<i64>) -> sqlx::Result<Prior> {
     let row = sqlx::query(
-        "SELECT a.id, a.join_code_id, c.id, c.phone, c.code_mac, c.expires_at, c.wrong_tries
+        "SELECT a.id, a.join_code_id, c.id, c.phone, c.code_mac, c.expires_at, c.wrong_tries, w.kind, w.has_pool
          FROM (SELECT 1 AS one) o
          LEFT JOIN applications a ON a.submission_key = $1
          LEFT JOIN sms_codes c ON c.id = (SELECT id FROM sms_codes WHERE phone = $2 AND purpose = $3 AND used_at IS NULL
-                                          ORDER BY created_at DESC, id DESC LIMIT 1)",
+                                          ORDER BY created_at DESC, id DESC LIMIT 1)
+         LEFT JOIN orgs w ON w.id = $4",
     )
     .bind(key)
     .bind(phone)
     .bind(purpose)
+    .bind(workplace)
     .fetch_one(conn)
     .await?;
     let by_key = row.try_get::<Option<i64>, _>(0)?.map(|id| Ok::<_, sqlx::Error>((id, row.try_get(1)?))).transpose()?;
@@ -41,7 +47,11 @@ pub async fn prior(conn: &mut Conn, key: &str, phone: &str, purpose: &str) -> sq
         }),
         None => None,
     };
-    Ok(Prior { by_key, live_code })
+    let workplace = match row.try_get::<Option<String>, _>(7)? {
+        Some(kind) => Some((OrgKind::parse(&kind).unwrap_or(OrgKind::Enterprise), row.try_get::<i64, _>(8)? != 0)),
+        None => None,
+    };
+    Ok(Prior { workplace, by_key, live_code })
 }
 
 /// What a submit writes once its code checked out.
