@@ -3,7 +3,7 @@
 # errors) and that the browser bundle pulls in no server-only crate, then runs every test: unit
 # and property tests, the CLI's usage, the HTTP integration tests on SQLite and on PostgreSQL
 # (each test on its own new database), and the end-to-end suite in Chromium against a debug
-# build and again against a release build.
+# build (the driver's phone with JavaScript) and against a release build (all three projects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -129,9 +129,19 @@ unset EJIA_TEST_KEY_ALG
 # of its own on port 3000 + its index, with its own SQLite file and SMS log under the run's data
 # directory: a test waiting for an SMS (a decision's ten-second undo window) leaves the cores to
 # the other worker, and no test sees another worker's data.
+# Every spec runs on both builds. The release build — what ships — runs all three projects
+# (phone with JavaScript, phone without, desktop); the debug build runs the driver's phone with
+# JavaScript, where what a debug build adds shows (the server's debug assertions and overflow
+# checks, the unoptimised WASM island): the other two projects differ from it in the browser, not
+# in the build. E2E_DEBUG_PROJECTS=all runs all three there too (about 2.5 minutes more on 2
+# cores); E2E_DEBUG_PROJECTS="phone-js desktop-js" a list.
 e2e_workers="${E2E_WORKERS:-2}"
 for mode in debug release; do
-  phase "end-to-end, $mode build (build, then the suite in $e2e_workers workers)"
+  projects=()
+  if [ "$mode" = debug ] && [ "${E2E_DEBUG_PROJECTS:-phone-js}" != all ]; then
+    for p in ${E2E_DEBUG_PROJECTS:-phone-js}; do projects+=("--project=$p"); done
+  fi
+  phase "end-to-end, $mode build (build, then the suite in $e2e_workers workers${projects[*]:+: ${projects[*]#--project=}})"
   data=$(mktemp -d)
   flag=""; [ "$mode" = release ] && flag="--release --precompress"
   cargo leptos build $flag
@@ -157,7 +167,7 @@ for mode in debug release; do
     servers+=($!)
   done
   status=0
-  (cd end2end && E2E_WORKERS="$e2e_workers" E2E_DATA_DIR="$data" npx playwright test) 2>&1 | tee -a "$log" || status=$?
+  (cd end2end && E2E_WORKERS="$e2e_workers" E2E_DATA_DIR="$data" npx playwright test "${projects[@]}") 2>&1 | tee -a "$log" || status=$?
   kill "${servers[@]}" 2>/dev/null || true
   wait "${servers[@]}" 2>/dev/null || true
   if [ "$status" -ne 0 ]; then
