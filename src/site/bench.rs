@@ -1,8 +1,9 @@
 //! `ejia bench`: join throughput and latency at a given concurrency over real HTTP (the no-JS
 //! POST, the heaviest path), beside the raw ceiling measured in the same run — the same
 //! application insert, one row per transaction, through the same pool at the same concurrency,
-//! without HTTP. Rate limits are raised for the run; everything else is the production set-up
-//! (outbox dispatcher running, SMS to a provider that only records).
+//! without HTTP, on a quiet system (every SMS sent, SQLite's log folded in), three times, the
+//! median counting. Rate limits are raised for the run; everything else is the production
+//! set-up (outbox dispatcher running, SMS to a provider that only records).
 use crate::calendar::OfficeHours;
 use crate::domain::{IdNumber, Ymd};
 use crate::server::clock::SystemClock;
@@ -111,6 +112,57 @@ where
 pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i].as_secs_f64() * 1000.0
+}
+
+/// One row of the raw ceiling: the join's application insert, alone in its transaction.
+async fn raw_insert(st: crate::server::state::AppState, i: usize, today: Ymd) -> anyhow::Result<()> {
+    let id = id_number(i, today);
+    let key = random_token();
+    let blind = st.keys.blind_index(&id);
+    let (key_id, cipher) = st.keys.seal_id(&id, &format!("application:{key}"));
+    let masked = id.masked();
+    let now = st.now();
+    let mut tx = st.db.begin_write().await?;
+    crate::join::repo::insert(
+        &mut tx,
+        crate::join::repo::NewApplication {
+            submission_key: &key,
+            name: "张三",
+            id_cipher: cipher,
+            id_key_id: key_id,
+            id_blind: &blind,
+            id_blind_key: st.keys.active_id(),
+            id_masked: &masked,
+            birth_date: id.birth_date().to_string(),
+            sex: crate::domain::Sex::Female,
+            phone: "13900000000",
+            org_id: 1,
+            in_pool: false,
+            channel_id: None,
+            occupation: None,
+            plate: None,
+            consent_ip: "127.0.0.1",
+            now,
+            due_at: now + 86_400,
+            due_provisional: false,
+            join_code_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Waits until the outbox has sent everything due (the joins' receipts), then folds SQLite's
+/// write-ahead log into the database: what comes next is measured on a quiet system.
+async fn settle(state: &crate::server::state::AppState) -> anyhow::Result<()> {
+    let wait = Instant::now();
+    while crate::server::outbox::backlog(&state.db).await?.0 > 0 {
+        anyhow::ensure!(wait.elapsed() < Duration::from_secs(120), "the outbox did not drain in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    state.db.checkpoint().await?;
+    Ok(())
 }
 
 /// The review side at scale: 10,000 pending applications in a reviewer's subtree; the queue's
@@ -328,6 +380,7 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let codes = Arc::new(sms.codes.lock().expect("codes lock").clone());
+    settle(&state).await?;
     // On stderr, for a profiler to start on: the measured part begins.
     eprintln!("join bench: {} codes delivered; measuring the joins", codes.len());
 
@@ -357,50 +410,21 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
     lat.sort();
     let join_rate = args.n as f64 / wall.as_secs_f64();
 
-    // The raw ceiling: the same insert, one row per transaction, same pool and concurrency.
-    let st = state.clone();
-    let (_, raw_wall) = run_concurrently(args.n, args.concurrency, move |i| {
-        let st = st.clone();
-        async move {
-            let id = id_number(i + 100_000, today);
-            let key = random_token();
-            let blind = st.keys.blind_index(&id);
-            let (key_id, cipher) = st.keys.seal_id(&id, &format!("application:{key}"));
-            let masked = id.masked();
-            let now = st.now();
-            let mut tx = st.db.begin_write().await?;
-            crate::join::repo::insert(
-                &mut tx,
-                crate::join::repo::NewApplication {
-                    submission_key: &key,
-                    name: "张三",
-                    id_cipher: cipher,
-                    id_key_id: key_id,
-                    id_blind: &blind,
-                    id_blind_key: st.keys.active_id(),
-                    id_masked: &masked,
-                    birth_date: id.birth_date().to_string(),
-                    sex: crate::domain::Sex::Female,
-                    phone: "13900000000",
-                    org_id: 1,
-                    in_pool: false,
-                    channel_id: None,
-                    occupation: None,
-                    plate: None,
-                    consent_ip: "127.0.0.1",
-                    now,
-                    due_at: now + 86_400,
-                    due_provisional: false,
-                    join_code_id: None,
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-    })
-    .await?;
-    let raw_rate = args.n as f64 / raw_wall.as_secs_f64();
+    // The raw ceiling: the same insert, one row per transaction, same pool and concurrency,
+    // measured on a quiet system (the joins' receipts sent, SQLite's log folded in), three
+    // times; the median counts.
+    settle(&state).await?;
+    let mut raw_rates = Vec::new();
+    for run in 0..3 {
+        let st = state.clone();
+        let first = 100_000 + run * args.n;
+        let (_, raw_wall) = run_concurrently(args.n, args.concurrency, move |i| raw_insert(st.clone(), first + i, today)).await?;
+        raw_rates.push(args.n as f64 / raw_wall.as_secs_f64());
+        settle(&state).await?;
+    }
+    let mut sorted = raw_rates.clone();
+    sorted.sort_by(f64::total_cmp);
+    let raw_rate = sorted[1];
 
     println!("join bench, {} — {} joins at {} concurrent over HTTP (POST /join, no-JS path)", args.db, args.n, args.concurrency);
     println!("  join throughput      {:>8.0} /s   ({:.2} s)", join_rate, wall.as_secs_f64());
@@ -410,7 +434,10 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
         percentile(&lat, 0.99),
         percentile(&lat, 1.0)
     );
-    println!("  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP)", raw_rate);
+    println!(
+        "  raw insert ceiling   {:>8.0} /s   (same insert, 1 row/transaction, same pool, no HTTP; median of {:.0}, {:.0}, {:.0})",
+        raw_rate, raw_rates[0], raw_rates[1], raw_rates[2]
+    );
     println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
 
     review_bench(&state, &http, &base, &args, today).await?;
