@@ -290,6 +290,34 @@ on_both_databases!(one_code_races_into_one_application, |app: TestApp| async mov
     assert_eq!(created, 1);
 });
 
+on_both_databases!(one_person_from_ten_phones_at_once_makes_one_application, |app: TestApp| async move {
+    // The open-application rule under a race: the same person, ten phones, ten good codes, all
+    // at once. One application; every other post is told one exists, its code spent, and the
+    // link goes again to the phone on file, once a post.
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let id = id_number(7);
+    let phones: Vec<String> = (0..10).map(|i| format!("1390000{i:04}")).collect();
+    let mut codes = Vec::new();
+    for p in &phones {
+        codes.push(app.code_for(p).await);
+    }
+    let keys: Vec<String> = (0..10).map(|i| format!("one-person-ten-phones-{i:04}")).collect();
+    let forms: Vec<_> = (0..10).map(|i| join_fields(&id, &phones[i], &codes[i], &union, &keys[i])).collect();
+    let responses = futures_join_all(forms.iter().map(|f| app.post_form("/join", f))).await;
+    let created = responses.iter().filter(|r| r.status() == 303).count();
+    let mut told = 0;
+    for r in responses.into_iter().filter(|r| r.status() == 200) {
+        told += r.text().await.unwrap().contains("已有申请") as usize;
+    }
+    assert_eq!((created, told), (1, 9), "one application, nine told that one exists");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sms_codes WHERE purpose = 'join' AND used_at IS NULL").await, 0, "every code spent");
+    app.deliver().await;
+    let on_file: String = sqlx::query_scalar("SELECT phone FROM applications").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(app.sms.messages(&on_file, Template::StatusLinkAgain).len(), 9);
+    assert_eq!(app.sms.messages(&on_file, Template::Received).len(), 1);
+});
+
 on_both_databases!(raced_wrong_guesses_count_at_most_five, |app: TestApp| async move {
     let union = app.union_id("340300-HY01-LY").await.to_string();
     let code = app.code_for("13800138000").await;

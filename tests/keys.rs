@@ -291,7 +291,6 @@ fn every_place_that_seals_is_rotated() {
         ("src/server/crypto/store.rs", "data_keys.audit_key"),
         // Made-up data for measuring and seeding, all in applications.
         ("src/site/bench.rs", "applications.id_cipher"),
-        ("src/site/bench_card.rs", "applications.id_cipher"),
         ("src/site/generate.rs", "applications.id_cipher"),
     ];
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

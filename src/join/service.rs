@@ -139,6 +139,9 @@ async fn try_submit(
 ) -> JoinResult<JoinOutcome> {
     let now = state.now();
     let backend = state.db.backend;
+    if let Some(outcome) = try_direct(state, p, key, channel, ip, now).await? {
+        return Ok(outcome);
+    }
     // Twin posts of one form wait for each other here, so the second sees the first's
     // application; posts for one phone (its code and its tries) go one at a time. PostgreSQL
     // only: SQLite's write gate already serialises them.
@@ -175,54 +178,19 @@ async fn try_submit(
             return Ok(invalid(Field::Code, other.error_text().unwrap_or(T::ErrCodeWrong)));
         }
     };
-    let key = key.as_str();
-    let blind = state.keys.blind_index(&p.id_number);
+    let w = Written::new(state, p, &key, now);
     // The person's rows indexed under another key of the ring move to the active key first, so
     // the check below and the `open_key` unique index see them (see `repo::rekey`).
-    repo::rekey::person(&mut tx, &state.keys.blind_indexes(&p.id_number)[1..], &blind, state.keys.active_id()).await?;
-    let deadline = state.deadline(now);
-    let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
-    let id_masked = p.id_number.masked();
-    let token = StatusToken::fresh();
-    let receipt = outbox::Prepared::new(
-        &tx,
-        p.phone.as_str(),
-        Template::Received,
-        &serde_json::json!({
-            "name": p.name.masked(),
-            "due": crate::calendar::format_local(deadline.due_at),
-            "link": state.status_url(token.as_str()),
-        }),
-    )?;
+    repo::rekey::person(&mut tx, &state.keys.blind_indexes(&p.id_number)[1..], &w.blind, w.blind_key).await?;
+    let receipt = outbox::Prepared::new(&tx, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
     // One code unlocks one thing: consumed here with what it unlocks, or nothing is written.
     let received = repo::receive::receive(
         &mut tx,
         backend,
         repo::receive::Receipt {
             code_id,
-            application: NewApplication {
-                submission_key: key,
-                name: p.name.as_str(),
-                id_cipher: cipher,
-                id_key_id: key_id,
-                id_blind: &blind,
-                id_blind_key: state.keys.active_id(),
-                id_masked: &id_masked,
-                birth_date: p.id_number.birth_date().to_string(),
-                sex: p.id_number.sex(),
-                phone: p.phone.as_str(),
-                org_id,
-                in_pool,
-                channel_id: channel.map(|(id, _)| *id),
-                occupation: channel.map(|(_, c)| c.occupation.as_str()),
-                plate: p.plate.as_ref().map(|x| x.as_str()),
-                consent_ip: ip,
-                now,
-                due_at: deadline.due_at,
-                due_provisional: deadline.provisional,
-                join_code_id: Some(code_id),
-            },
-            status_token_hash: &token.hash(),
+            application: w.application(p, (org_id, in_pool), channel, ip, Some(code_id)),
+            status_token_hash: &w.token.hash(),
             message: receipt,
         },
     )
@@ -233,7 +201,7 @@ async fn try_submit(
     let Some(application_id) = received.application_id else {
         // The person has an open application or membership. Say only that one exists; the
         // link goes to the phone already on file.
-        let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &blind).await? else {
+        let Some((existing, phone_on_file)) = repo::open_by_blind_index(&mut tx, &w.blind).await? else {
             // Closed by another writer between the two statements (rare): nothing is kept, and
             // the driver sees the busy page and sends again.
             return Err(JoinError::Db(sqlx::Error::RowNotFound));
@@ -255,10 +223,133 @@ async fn try_submit(
         channel::repo::count_completed(&mut tx, *channel_id).await?;
     }
     tx.commit().await?;
+    Ok(received_now(state, application_id, &w, (org_id, in_pool)).await)
+}
+
+/// PostgreSQL, a post that keeps every rule: the whole join in one statement, its own
+/// transaction (`repo::receive::direct`), instead of the four round trips of the full path
+/// below. `None`: nothing was written; the full path takes the post and tells what failed.
+/// Not with several keys in the ring: the person's rows may first need re-keying.
+async fn try_direct(
+    state: &AppState,
+    p: &ParsedJoin,
+    key: &str,
+    channel: Option<&(i64, ChannelInfo)>,
+    ip: &str,
+    now: i64,
+) -> JoinResult<Option<JoinOutcome>> {
+    use repo::receive::Place;
+    if state.db.backend != crate::server::db::Backend::Postgres || state.keys.blind_indexes(&p.id_number).len() != 1 {
+        return Ok(None);
+    }
+    let (place, org_id, in_pool) = match (p.workplace, channel) {
+        (WorkplaceChoice::Channel, Some((_, c))) => (Place::Channel, c.org_id, false),
+        (WorkplaceChoice::Union(id), _) => (Place::Union, id, false),
+        (WorkplaceChoice::Pool(id), _) => (Place::Pool, id, true),
+        (WorkplaceChoice::Channel, None) => return Ok(None),
+    };
+    let w = Written::new(state, p, key, now);
+    let purpose = codes::Purpose::Join.as_str();
+    let code_mac = state.keys.mac(&[purpose, p.phone.as_str(), p.code.as_str()]);
+    let receipt = outbox::Prepared::for_db(&state.db, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
+    let direct = repo::receive::Direct {
+        application: w.application(p, (org_id, in_pool), channel, ip, None),
+        place,
+        purpose,
+        code_mac: &code_mac,
+        max_wrong_tries: codes::MAX_WRONG_TRIES,
+        status_token_hash: &w.token.hash(),
+        message: receipt,
+    };
+    let mut conn = state.db.write_once().await?;
+    match repo::receive::direct(&mut conn, direct).await {
+        Ok(Some(application_id)) => {
+            drop(conn);
+            Ok(Some(received_now(state, application_id, &w, (org_id, in_pool)).await))
+        }
+        Ok(None) => Ok(None),
+        // This post's key made an application already (a twin, a retry): the full path knows.
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// After an application is committed: the receipt is woken, the boards told, the log written.
+async fn received_now(state: &AppState, application_id: i64, w: &Written, (org_id, in_pool): (i64, bool)) -> JoinOutcome {
     state.outbox_notify.notify_one();
     state.events.publish(&state.db, &[Change { org_id, kind: ChangeKind::Join }]).await;
-    tracing::info!(application_id, id = %id_masked, org_id, in_pool, "application received");
-    Ok(JoinOutcome::Submitted { status_path: token.path() })
+    tracing::info!(application_id, id = %w.id_masked, org_id, in_pool, "application received");
+    JoinOutcome::Submitted { status_path: w.token.path() }
+}
+
+/// What a new application is written with, sealed and computed once.
+struct Written {
+    key: String,
+    blind: String,
+    id_masked: String,
+    key_id: i64,
+    cipher: Vec<u8>,
+    blind_key: i64,
+    deadline: crate::calendar::Deadline,
+    token: StatusToken,
+    now: i64,
+}
+
+impl Written {
+    fn new(state: &AppState, p: &ParsedJoin, key: &str, now: i64) -> Written {
+        let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
+        Written {
+            key: key.to_string(),
+            blind: state.keys.blind_index(&p.id_number),
+            id_masked: p.id_number.masked(),
+            key_id,
+            cipher,
+            blind_key: state.keys.active_id(),
+            deadline: state.deadline(now),
+            token: StatusToken::fresh(),
+            now,
+        }
+    }
+
+    fn receipt_params(&self, state: &AppState, p: &ParsedJoin) -> serde_json::Value {
+        serde_json::json!({
+            "name": p.name.masked(),
+            "due": crate::calendar::format_local(self.deadline.due_at),
+            "link": state.status_url(self.token.as_str()),
+        })
+    }
+
+    fn application<'a>(
+        &'a self,
+        p: &'a ParsedJoin,
+        (org_id, in_pool): (i64, bool),
+        channel: Option<&'a (i64, ChannelInfo)>,
+        ip: &'a str,
+        join_code_id: Option<i64>,
+    ) -> NewApplication<'a> {
+        NewApplication {
+            submission_key: &self.key,
+            name: p.name.as_str(),
+            id_cipher: self.cipher.clone(),
+            id_key_id: self.key_id,
+            id_blind: &self.blind,
+            id_blind_key: self.blind_key,
+            id_masked: &self.id_masked,
+            birth_date: p.id_number.birth_date().to_string(),
+            sex: p.id_number.sex(),
+            phone: p.phone.as_str(),
+            org_id,
+            in_pool,
+            channel_id: channel.map(|(id, _)| *id),
+            occupation: channel.map(|(_, c)| c.occupation.as_str()),
+            plate: p.plate.as_ref().map(|x| x.as_str()),
+            consent_ip: ip,
+            now: self.now,
+            due_at: self.deadline.due_at,
+            due_provisional: self.deadline.provisional,
+            join_code_id,
+        }
+    }
 }
 
 /// Builds what the join page renders: the channel, the pools, the named choice and the echo.

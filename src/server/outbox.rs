@@ -37,9 +37,9 @@ fn row_identity(correlation_id: &str) -> String {
 pub const RESEALED: super::crypto::reseal::SealedColumn =
     super::crypto::reseal::SealedColumn { table: "outbox", pk: "id", column: "params", identity_sql: "'outbox:' || correlation_id" };
 
-/// The parameters as stored: sealed with the transaction's keyring, bound to the message.
-fn seal_params(tx: &WriteTx, correlation_id: &str, params: &serde_json::Value) -> sqlx::Result<String> {
-    let keys = tx.keys().ok_or_else(|| sqlx::Error::Configuration("the outbox needs the keyring (Db::with_keys)".into()))?;
+/// The parameters as stored: sealed with the database handle's keyring, bound to the message.
+fn seal_params(keys: Option<&Keyring>, correlation_id: &str, params: &serde_json::Value) -> sqlx::Result<String> {
+    let keys = keys.ok_or_else(|| sqlx::Error::Configuration("the outbox needs the keyring (Db::with_keys)".into()))?;
     Ok(keys.seal_text(&params.to_string(), &row_identity(correlation_id)))
 }
 
@@ -75,8 +75,17 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(tx: &WriteTx, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
+        Prepared::sealed(tx.keys(), to, template, params)
+    }
+
+    /// `new` for a statement that is its own transaction (see `Db::write_once`).
+    pub fn for_db(db: &Db, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
+        Prepared::sealed(db.keys(), to, template, params)
+    }
+
+    fn sealed(keys: Option<&Keyring>, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
         let correlation_id = random_token();
-        let sealed = seal_params(tx, &correlation_id, params)?;
+        let sealed = seal_params(keys, &correlation_id, params)?;
         Ok(Prepared { correlation_id, to: to.to_string(), template: template.as_str(), sealed })
     }
 
@@ -112,7 +121,7 @@ pub async fn enqueue_at(
     params: serde_json::Value,
 ) -> sqlx::Result<i64> {
     let correlation_id = random_token();
-    let sealed = seal_params(conn, &correlation_id, &params)?;
+    let sealed = seal_params(conn.keys(), &correlation_id, &params)?;
     sqlx::query_scalar(
         "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) RETURNING id",

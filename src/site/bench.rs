@@ -77,6 +77,56 @@ pub(super) fn id_number(i: usize, today: Ymd) -> IdNumber {
     IdNumber::parse(&format!("{body}{check}"), today).expect("valid by construction")
 }
 
+/// A generated applicant: the `i`-th person of `id_number`, and where the application goes.
+pub(super) struct Synthetic<'a> {
+    pub i: usize,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub org_id: i64,
+    pub in_pool: bool,
+    pub due_at: i64,
+}
+
+/// Writes a generated application as a join does (the ID sealed, its blind index, its masked
+/// copy); its id, or `None` when the person has an open application already.
+pub(super) async fn insert_synthetic(
+    tx: &mut crate::server::db::WriteTx,
+    st: &crate::server::state::AppState,
+    s: Synthetic<'_>,
+    today: Ymd,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    let id = id_number(s.i, today);
+    let key = random_token();
+    let (key_id, cipher) = st.keys.seal_id(&id, &format!("application:{key}"));
+    crate::join::repo::insert(
+        tx,
+        crate::join::repo::NewApplication {
+            submission_key: &key,
+            name: s.name,
+            id_cipher: cipher,
+            id_key_id: key_id,
+            id_blind: &st.keys.blind_index(&id),
+            id_blind_key: st.keys.active_id(),
+            id_masked: &id.masked(),
+            birth_date: id.birth_date().to_string(),
+            sex: id.sex(),
+            phone: s.phone,
+            org_id: s.org_id,
+            in_pool: s.in_pool,
+            channel_id: None,
+            occupation: None,
+            plate: None,
+            consent_ip: "127.0.0.1",
+            now,
+            due_at: s.due_at,
+            due_provisional: false,
+            join_code_id: None,
+        },
+    )
+    .await
+}
+
 /// Runs `n` jobs over `concurrency` tasks; returns each job's latency and the wall time.
 pub(super) async fn run_concurrently<F, Fut>(n: usize, concurrency: usize, job: F) -> anyhow::Result<(Vec<Duration>, Duration)>
 where
@@ -116,39 +166,10 @@ pub(super) fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// One row of the raw ceiling: the join's application insert, alone in its transaction.
 async fn raw_insert(st: crate::server::state::AppState, i: usize, today: Ymd) -> anyhow::Result<()> {
-    let id = id_number(i, today);
-    let key = random_token();
-    let blind = st.keys.blind_index(&id);
-    let (key_id, cipher) = st.keys.seal_id(&id, &format!("application:{key}"));
-    let masked = id.masked();
     let now = st.now();
     let mut tx = st.db.begin_write().await?;
-    crate::join::repo::insert(
-        &mut tx,
-        crate::join::repo::NewApplication {
-            submission_key: &key,
-            name: "张三",
-            id_cipher: cipher,
-            id_key_id: key_id,
-            id_blind: &blind,
-            id_blind_key: st.keys.active_id(),
-            id_masked: &masked,
-            birth_date: id.birth_date().to_string(),
-            sex: crate::domain::Sex::Female,
-            phone: "13900000000",
-            org_id: 1,
-            in_pool: false,
-            channel_id: None,
-            occupation: None,
-            plate: None,
-            consent_ip: "127.0.0.1",
-            now,
-            due_at: now + 86_400,
-            due_provisional: false,
-            join_code_id: None,
-        },
-    )
-    .await?;
+    let person = Synthetic { i, name: "张三", phone: "13900000000", org_id: 1, in_pool: false, due_at: now + 86_400 };
+    insert_synthetic(&mut tx, &st, person, today, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -182,37 +203,10 @@ async fn review_bench(
         let mut tx = state.db.begin_write().await?;
         for j in 0..500 {
             let i = 200_000 + chunk * 500 + j;
-            let id = id_number(i, today);
-            let key = random_token();
-            let blind = state.keys.blind_index(&id);
-            let (key_id, cipher) = state.keys.seal_id(&id, &format!("application:{key}"));
-            let masked = id.masked();
-            crate::join::repo::insert(
-                &mut tx,
-                crate::join::repo::NewApplication {
-                    submission_key: &key,
-                    name: "李四",
-                    id_cipher: cipher,
-                    id_key_id: key_id,
-                    id_blind: &blind,
-                    id_blind_key: state.keys.active_id(),
-                    id_masked: &masked,
-                    birth_date: id.birth_date().to_string(),
-                    sex: crate::domain::Sex::Male,
-                    phone: &format!("137{:08}", i),
-                    org_id: org,
-                    in_pool: true,
-                    channel_id: None,
-                    occupation: None,
-                    plate: None,
-                    consent_ip: "127.0.0.1",
-                    now,
-                    due_at: now + (i as i64 % 5000) * 60,
-                    due_provisional: false,
-                    join_code_id: None,
-                },
-            )
-            .await?;
+            let phone = format!("137{:08}", i);
+            let due_at = now + (i as i64 % 5000) * 60;
+            let person = Synthetic { i, name: "李四", phone: &phone, org_id: org, in_pool: true, due_at };
+            insert_synthetic(&mut tx, state, person, today, now).await?;
         }
         tx.commit().await?;
     }

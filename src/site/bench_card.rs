@@ -1,7 +1,7 @@
 //! `ejia bench-card`: the e-member card's public check (`GET /v/{code}`) over HTTP — latency
 //! p50/p95/p99 and throughput at a given concurrency — on a fresh database holding many members,
 //! each scan a different member's fresh code. Production set-up otherwise (real clock, workers).
-use super::bench::{bench_config, drop_database, fresh_database, id_number, percentile, run_concurrently};
+use super::bench::{bench_config, drop_database, fresh_database, insert_synthetic, percentile, run_concurrently, Synthetic};
 use crate::server::clock::SystemClock;
 use crate::server::crypto::random_token;
 use anyhow::Context;
@@ -24,36 +24,11 @@ async fn members(state: &crate::server::state::AppState, n: usize) -> anyhow::Re
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
         let mut tx = state.db.begin_write().await?;
         for &i in chunk {
-            let id = id_number(300_000 + i, today);
-            let key = random_token();
-            let (key_id, cipher) = state.keys.seal_id(&id, &format!("application:{key}"));
-            let application = crate::join::repo::insert(
-                &mut tx,
-                crate::join::repo::NewApplication {
-                    submission_key: &key,
-                    name: "王师傅",
-                    id_cipher: cipher,
-                    id_key_id: key_id,
-                    id_blind: &state.keys.blind_index(&id),
-                    id_blind_key: state.keys.active_id(),
-                    id_masked: &id.masked(),
-                    birth_date: id.birth_date().to_string(),
-                    sex: crate::domain::Sex::Male,
-                    phone: &format!("136{i:08}"),
-                    org_id: org,
-                    in_pool: false,
-                    channel_id: None,
-                    occupation: None,
-                    plate: None,
-                    consent_ip: "127.0.0.1",
-                    now,
-                    due_at: now,
-                    due_provisional: false,
-                    join_code_id: None,
-                },
-            )
-            .await?
-            .context("a generated person has an open application already")?;
+            let phone = format!("136{i:08}");
+            let person = Synthetic { i: 300_000 + i, name: "王师傅", phone: &phone, org_id: org, in_pool: false, due_at: now };
+            let application = insert_synthetic(&mut tx, state, person, today, now)
+                .await?
+                .context("a generated person has an open application already")?;
             let card = crate::member::card::new_card_id();
             sqlx::query(
                 "INSERT INTO members (application_id, org_id, member_no, in_pool, joined_at, card_key) VALUES ($1, $2, $3, 0, $4, $5)",

@@ -116,3 +116,83 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
     let row = rows.last().ok_or(sqlx::Error::RowNotFound)?;
     Ok(Received { code_consumed: row.try_get::<i64, _>(0)? == 1, application_id: row.try_get(1)? })
 }
+
+/// Where a direct join may go: the union must still take applications (checked in the
+/// statement, as `prior` reads it for the full path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// Fixed by an active join channel, read before.
+    Channel,
+    /// A union that is not a federation.
+    Union,
+    /// A federation's turnover pool.
+    Pool,
+}
+
+/// A join in one statement (see `direct`).
+pub struct Direct<'a> {
+    /// The application; its `join_code_id` is the code the statement finds.
+    pub application: NewApplication<'a>,
+    pub place: Place,
+    pub purpose: &'a str,
+    /// The typed code's MAC under the active key.
+    pub code_mac: &'a str,
+    pub max_wrong_tries: i64,
+    pub status_token_hash: &'a str,
+    pub message: outbox::Prepared,
+}
+
+/// PostgreSQL's join in one statement that is its own transaction, for a post that keeps every
+/// rule: the phone's newest unused code is the one typed (MAC under the active key), live and
+/// not worn out, and the union takes applications. The code's row is locked first (`FOR
+/// UPDATE`: a concurrent post of the same code waits for this one, then finds it spent); the
+/// application is written (`ON CONFLICT (open_key)`: not when the person has an open one); only
+/// then are the code consumed and the link and the receipt written, all or nothing.
+/// `None`: nothing was written, and the caller takes the full path, which tells which rule
+/// failed (a wrong try counted, a twin post, an open application…).
+pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<i64>> {
+    // $1…$22 the application ($9 the phone, $10 the union, $12 the channel, $17 the time), then:
+    const PURPOSE: usize = 23;
+    const MAC: usize = 24;
+    const TRIES: usize = 25;
+    const TOKEN: usize = 26;
+    const MESSAGE: usize = 27;
+    let place = match d.place {
+        Place::Channel => "TRUE",
+        Place::Union => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND kind NOT IN ('city', 'county'))",
+        Place::Pool => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND has_pool <> 0)",
+    };
+    // The application's last value, its code, is the row found: `$22` stays unset.
+    let values = APPLICATION_VALUES.trim_end().strip_suffix("$22").ok_or(sqlx::Error::RowNotFound)?;
+    let sql = format!(
+        "WITH code AS (SELECT id FROM sms_codes
+                       WHERE id = (SELECT id FROM sms_codes WHERE phone = $9 AND purpose = ${PURPOSE} AND used_at IS NULL
+                                   ORDER BY created_at DESC, id DESC LIMIT 1)
+                         AND used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES}
+                         AND $22 IS NULL AND {place}
+                       FOR UPDATE),
+         app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} code.id FROM code
+                 ON CONFLICT (open_key) DO NOTHING RETURNING id, join_code_id),
+         used AS (UPDATE sms_codes SET used_at = $17 WHERE id IN (SELECT join_code_id FROM app) RETURNING id),
+         link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
+         counted AS (UPDATE channels SET completed = completed + 1 WHERE id = $12 AND EXISTS (SELECT 1 FROM app)),
+         message AS ({})
+         SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used)",
+        outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app")
+    );
+    let application = NewApplication { join_code_id: None, ..d.application };
+    let mut args = application_args(application)?;
+    let added = (|| {
+        args.add(d.purpose)?;
+        args.add(d.code_mac)?;
+        args.add(d.max_wrong_tries)?;
+        args.add(d.status_token_hash)?;
+        d.message.add_to(&mut args)
+    })();
+    added.map_err(sqlx::Error::Encode)?;
+    let row = sqlx::query_with(&sql, args).fetch_one(conn).await?;
+    let id: Option<i64> = row.try_get(0)?;
+    // The code row is locked and unused when the application is written: it is consumed with it.
+    debug_assert!(id.is_none() || row.try_get::<i64, _>(1)? == 1);
+    Ok(id)
+}
