@@ -139,7 +139,8 @@ async fn try_submit(
 ) -> JoinResult<JoinOutcome> {
     let now = state.now();
     let backend = state.db.backend;
-    if let Some(outcome) = try_direct(state, p, key, channel, ip, now).await? {
+    let mut w = Written::new(state, p, key, now);
+    if let Some(outcome) = try_direct(state, p, &w, channel, ip).await? {
         return Ok(outcome);
     }
     // Twin posts of one form wait for each other here, so the second sees the first's
@@ -156,7 +157,6 @@ async fn try_submit(
         Err(e) => return Ok(JoinOutcome::Invalid { errors: vec![e], captcha: None }),
     };
     // The code is checked before anything is looked up: without it a post learns nothing.
-    let mut key = key.to_string();
     if let Some((existing, made_with)) = prior.by_key {
         // The same form sent twice (a double tap, a retry after a lost answer) carries the phone
         // and code the application was made with: same application, a fresh link to it.
@@ -168,7 +168,7 @@ async fn try_submit(
             }
         }
         // Anything else with a spent key is a post of its own, judged like any other.
-        key = random_token();
+        w = Written::new(state, p, &random_token(), now);
     }
     let check = codes::Check { purpose: codes::Purpose::Join, phone: &p.phone, code: &p.code, now };
     let code_id = match codes::judge(&mut tx, &state.keys, check, prior.live_code).await? {
@@ -178,10 +178,9 @@ async fn try_submit(
             return Ok(invalid(Field::Code, other.error_text().unwrap_or(T::ErrCodeWrong)));
         }
     };
-    let w = Written::new(state, p, &key, now);
     // The person's rows indexed under another key of the ring move to the active key first, so
     // the check below and the `open_key` unique index see them (see `repo::rekey`).
-    repo::rekey::person(&mut tx, &state.keys.blind_indexes(&p.id_number)[1..], &w.blind, w.blind_key).await?;
+    repo::rekey::person(&mut tx, &w.older_blinds, &w.blind, w.blind_key).await?;
     let receipt = outbox::Prepared::new(&tx, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
     // One code unlocks one thing: consumed here with what it unlocks, or nothing is written.
     let received = repo::receive::receive(
@@ -233,13 +232,12 @@ async fn try_submit(
 async fn try_direct(
     state: &AppState,
     p: &ParsedJoin,
-    key: &str,
+    w: &Written,
     channel: Option<&(i64, ChannelInfo)>,
     ip: &str,
-    now: i64,
 ) -> JoinResult<Option<JoinOutcome>> {
     use repo::receive::Place;
-    if state.db.backend != crate::server::db::Backend::Postgres || state.keys.blind_indexes(&p.id_number).len() != 1 {
+    if state.db.backend != crate::server::db::Backend::Postgres || !w.older_blinds.is_empty() {
         return Ok(None);
     }
     let (place, org_id, in_pool) = match (p.workplace, channel) {
@@ -248,7 +246,6 @@ async fn try_direct(
         (WorkplaceChoice::Pool(id), _) => (Place::Pool, id, true),
         (WorkplaceChoice::Channel, None) => return Ok(None),
     };
-    let w = Written::new(state, p, key, now);
     let purpose = codes::Purpose::Join.as_str();
     let code_mac = state.keys.mac(&[purpose, p.phone.as_str(), p.code.as_str()]);
     let receipt = outbox::Prepared::for_db(&state.db, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
@@ -265,7 +262,7 @@ async fn try_direct(
     match repo::receive::direct(&mut conn, direct).await {
         Ok(Some(application_id)) => {
             drop(conn);
-            Ok(Some(received_now(state, application_id, &w, (org_id, in_pool)).await))
+            Ok(Some(received_now(state, application_id, w, (org_id, in_pool)).await))
         }
         Ok(None) => Ok(None),
         // This post's key made an application already (a twin, a retry): the full path knows.
@@ -285,7 +282,9 @@ async fn received_now(state: &AppState, application_id: i64, w: &Written, (org_i
 /// What a new application is written with, sealed and computed once.
 struct Written {
     key: String,
+    /// The blind index under the active key, and under each other key of the ring.
     blind: String,
+    older_blinds: Vec<String>,
     id_masked: String,
     key_id: i64,
     cipher: Vec<u8>,
@@ -298,9 +297,13 @@ struct Written {
 impl Written {
     fn new(state: &AppState, p: &ParsedJoin, key: &str, now: i64) -> Written {
         let (key_id, cipher) = state.keys.seal_id(&p.id_number, &format!("application:{key}"));
+        // Active first (`Keyring::blind_indexes`).
+        let mut older_blinds = state.keys.blind_indexes(&p.id_number);
+        let blind = older_blinds.remove(0);
         Written {
             key: key.to_string(),
-            blind: state.keys.blind_index(&p.id_number),
+            blind,
+            older_blinds,
             id_masked: p.id_number.masked(),
             key_id,
             cipher,

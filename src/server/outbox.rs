@@ -365,20 +365,14 @@ impl Dispatcher {
         if outcomes.is_empty() {
             return Ok(());
         }
-        // $1…$4 are shared; then six a message.
+        // $1…$4 are shared; then a message's six values, typed for the VALUES list.
         const SHARED: usize = 4;
+        const TYPES: [&str; 6] = ["BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT"];
         let rows: Vec<String> = (0..outcomes.len())
             .map(|i| {
-                let p = SHARED + 6 * i;
-                format!(
-                    "(CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                )
+                let cells: Vec<String> =
+                    TYPES.iter().enumerate().map(|(k, t)| format!("CAST(${} AS {t})", SHARED + TYPES.len() * i + k + 1)).collect();
+                format!("({})", cells.join(", "))
             })
             .collect();
         // A final message is scrubbed: the outbox keeps no code and no link once it is done.

@@ -41,18 +41,26 @@ pub use super::types::ApplicationStatus;
 /// index answers, so the check and the write are one statement and no race slips between).
 pub async fn insert(conn: &mut Conn, a: NewApplication<'_>) -> sqlx::Result<Option<i64>> {
     let sql = format!(
-        "INSERT INTO applications ({APPLICATION_COLUMNS}) VALUES ({APPLICATION_VALUES}) ON CONFLICT (open_key) DO NOTHING RETURNING id"
+        "INSERT INTO applications ({APPLICATION_COLUMNS}) VALUES ({}) ON CONFLICT (open_key) DO NOTHING RETURNING id",
+        application_values("$22")
     );
     sqlx::query_scalar_with(&sql, application_args(a)?).fetch_optional(conn).await
 }
 
 /// The columns an application is written with, and their values as parameters `$1`…`$22` in
-/// the order `application_args` gives them (`$1` is the submission key, `$17` the time).
+/// the order `application_args` gives them (`$1` is the submission key, `$17` the time, `$22`
+/// the code: see `application_values`).
 const APPLICATION_COLUMNS: &str = "submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date, sex, phone,
     org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version, consent_at, consent_ip,
     submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id";
 const APPLICATION_VALUES: &str =
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21, $22";
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $5, $16, $17, $18, $17, $19, $20, $17, $21";
+
+/// The values of `APPLICATION_COLUMNS` in order, the last one, the code, given as SQL (`$22`,
+/// or what a statement finds).
+fn application_values(join_code: &str) -> String {
+    format!("{APPLICATION_VALUES}, {join_code}")
+}
 
 fn application_args(a: NewApplication<'_>) -> sqlx::Result<AnyArguments<'_>> {
     let mut args = AnyArguments::default();

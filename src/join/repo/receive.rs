@@ -4,7 +4,7 @@
 //! serialised (its advisory lock on PostgreSQL, the write gate on SQLite), so what is read here
 //! still holds when the write runs.
 use super::codes::StoredCode;
-use super::{application_args, NewApplication, APPLICATION_COLUMNS, APPLICATION_VALUES};
+use super::{application_args, application_values, NewApplication, APPLICATION_COLUMNS};
 use crate::org::OrgKind;
 use crate::server::db::{Backend, Conn};
 use crate::server::outbox;
@@ -80,10 +80,11 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
     const CODE: usize = 23;
     const TOKEN: usize = 24;
     const MESSAGE: usize = 25;
+    let values = application_values("$22");
     let sql = match backend {
         Backend::Postgres => format!(
             "WITH used AS (UPDATE sms_codes SET used_at = $17 WHERE id = ${CODE} AND used_at IS NULL RETURNING id),
-             app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {APPLICATION_VALUES} FROM used
+             app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM used
                      ON CONFLICT (open_key) DO NOTHING RETURNING id),
              link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
              message AS ({})
@@ -94,7 +95,7 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
         // one before it wrote its row (the code consumed, the application not a duplicate).
         Backend::Sqlite => format!(
             "UPDATE sms_codes SET used_at = $17 WHERE id = ${CODE} AND used_at IS NULL;
-             INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {APPLICATION_VALUES} WHERE changes() = 1
+             INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} WHERE changes() = 1
                 ON CONFLICT (open_key) DO NOTHING;
              INSERT INTO status_tokens (token_hash, application_id, created_at)
                 SELECT ${TOKEN}, id, $17 FROM applications WHERE submission_key = $1 AND changes() = 1;
@@ -162,16 +163,16 @@ pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<i64>>
         Place::Union => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND kind NOT IN ('city', 'county'))",
         Place::Pool => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND has_pool <> 0)",
     };
-    // The application's last value, its code, is the row found: `$22` stays unset.
-    let values = APPLICATION_VALUES.trim_end().strip_suffix("$22").ok_or(sqlx::Error::RowNotFound)?;
+    // The application's code is the row found (`$22` is NULL here).
+    let values = application_values("COALESCE($22, code.id)");
     let sql = format!(
         "WITH code AS (SELECT id FROM sms_codes
                        WHERE id = (SELECT id FROM sms_codes WHERE phone = $9 AND purpose = ${PURPOSE} AND used_at IS NULL
                                    ORDER BY created_at DESC, id DESC LIMIT 1)
                          AND used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES}
-                         AND $22 IS NULL AND {place}
+                         AND {place}
                        FOR UPDATE),
-         app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} code.id FROM code
+         app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM code
                  ON CONFLICT (open_key) DO NOTHING RETURNING id, join_code_id),
          used AS (UPDATE sms_codes SET used_at = $17 WHERE id IN (SELECT join_code_id FROM app) RETURNING id),
          link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
