@@ -93,3 +93,112 @@ on_both_databases!(a_send_cut_off_by_a_crash_is_reconciled, |app: TestApp| async
     assert_eq!(outbox_row(&app).await.0, "sent", "the provider never had it, so it is sent now");
     assert_eq!(app.sms.sent.lock().unwrap().len(), 1);
 });
+
+// A join's receipt is handed to the running dispatcher in memory, written already leased to it:
+// no claim, sent once; at a stop the dispatcher sends what it holds and keeps no lease.
+
+fn id_number(n: usize) -> String {
+    common::process::id_number(n)
+}
+
+/// Codes for drivers `0..n`, delivered before the dispatcher runs.
+async fn codes(app: &TestApp, n: usize) -> Vec<String> {
+    let mut codes = Vec::new();
+    for i in 0..n {
+        codes.push(app.code_for(&common::process::phone(i)).await);
+    }
+    codes
+}
+
+/// The drivers' joins, all at once; the statuses answered.
+async fn join_all(app: &TestApp, codes: &[String]) -> Vec<u16> {
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let forms: Vec<Vec<(String, String)>> = (0..codes.len())
+        .map(|i| {
+            [
+                ("name", "张三".to_string()),
+                ("id_number", id_number(i)),
+                ("phone", common::process::phone(i)),
+                ("code", codes[i].clone()),
+                ("workplace", union.clone()),
+                ("consent", "yes".into()),
+                ("submission", ejia::server::crypto::random_token()),
+                ("intent", "submit".into()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+        })
+        .collect();
+    let posts = forms.iter().map(|f| {
+        let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        async move { app.post_form("/join", &fields).await.status().as_u16() }
+    });
+    futures_util::future::join_all(posts).await
+}
+
+/// Starts the instance's dispatcher as a server runs it, with a stop of its own (the server
+/// keeps serving); returns once it takes hand-offs.
+async fn running_dispatcher(app: &TestApp) -> (tokio::task::JoinHandle<()>, ejia::server::shutdown::Shutdown) {
+    let stop = ejia::server::shutdown::Shutdown::new();
+    let task = tokio::spawn(ejia::server::outbox::Dispatcher { shutdown: stop.clone(), ..app.state.dispatcher("live") }.run());
+    while app.state.outbox_handoff.reserve(app.clock.now_for_test()).is_none() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    (task, stop)
+}
+
+async fn receipts(app: &TestApp) -> Vec<(String, i64, Option<String>, i64, Option<i64>)> {
+    sqlx::query_as("SELECT status, attempts, lease_owner, created_at, last_attempt_at FROM outbox WHERE template = 'received'")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+on_both_databases!(a_joins_receipt_is_handed_to_the_running_dispatcher_and_sent_once, |app: TestApp| async move {
+    let codes = codes(&app, 12).await;
+    let (dispatcher, stop) = running_dispatcher(&app).await;
+    assert!(join_all(&app, &codes).await.iter().all(|s| *s == 303), "every driver is acknowledged");
+    // A later claim would stamp its attempt with the clock of then; a hand-off's attempt began
+    // when the receipt was written.
+    app.clock.advance(5);
+    let wait = std::time::Instant::now();
+    while receipts(&app).await.iter().any(|r| r.0 != "sent") {
+        assert!(wait.elapsed() < std::time::Duration::from_secs(20), "receipts still wait: {:?}", receipts(&app).await);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for (i, (status, attempts, lease, created, attempted)) in receipts(&app).await.into_iter().enumerate() {
+        assert_eq!((status.as_str(), attempts, lease), ("sent", 1, None), "receipt {i}: sent at the first attempt, no lease left");
+        assert_eq!(attempted, Some(created), "receipt {i} was written leased, not claimed afterwards");
+    }
+    for i in 0..codes.len() {
+        assert_eq!(app.sms.messages(&common::process::phone(i), Template::Received).len(), 1, "driver {i}: one receipt");
+    }
+    stop.begin();
+    dispatcher.await.unwrap();
+});
+
+on_both_databases!(a_stopping_dispatcher_sends_what_it_was_handed_and_keeps_no_lease, |app: TestApp| async move {
+    let codes = codes(&app, 12).await;
+    let (dispatcher, stop) = running_dispatcher(&app).await;
+    // The stop comes while the drivers' joins are still being written.
+    let stopping = async {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        stop.begin();
+    };
+    let (answers, _) = tokio::join!(join_all(&app, &codes), stopping);
+    dispatcher.await.unwrap();
+    let acknowledged = answers.iter().filter(|s| **s == 303).count();
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, acknowledged as i64);
+    let rows = receipts(&app).await;
+    assert_eq!(rows.len(), acknowledged, "one receipt per application");
+    assert!(rows.iter().all(|r| r.2.is_none() && (r.0 == "sent" || r.0 == "pending")), "sent, or pending for the next start: {rows:?}");
+    assert!(app.state.outbox_handoff.reserve(app.clock.now_for_test()).is_none(), "a stopped dispatcher takes no hand-off");
+    // What was written after the stop is sent by the next dispatcher, once.
+    app.deliver().await;
+    assert!(receipts(&app).await.iter().all(|r| r.0 == "sent"));
+    for i in 0..codes.len() {
+        let expected = usize::from(answers[i] == 303);
+        assert_eq!(app.sms.messages(&common::process::phone(i), Template::Received).len(), expected, "driver {i}");
+    }
+});

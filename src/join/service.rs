@@ -181,7 +181,8 @@ async fn try_submit(
     // The person's rows indexed under another key of the ring move to the active key first, so
     // the check below and the `open_key` unique index see them (see `repo::rekey`).
     repo::rekey::person(&mut tx, &w.older_blinds, &w.blind, w.blind_key).await?;
-    let receipt = outbox::Prepared::new(&tx, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
+    let receipt = outbox::Prepared::new(&tx, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?
+        .handed_to(state.outbox_handoff.reserve(now));
     // One code unlocks one thing: consumed here with what it unlocks, or nothing is written.
     let received = repo::receive::receive(
         &mut tx,
@@ -190,7 +191,7 @@ async fn try_submit(
             code_id,
             application: w.application(p, (org_id, in_pool), channel, ip, Some(code_id)),
             status_token_hash: &w.token.hash(),
-            message: receipt,
+            message: &receipt,
         },
     )
     .await?;
@@ -222,7 +223,8 @@ async fn try_submit(
         channel::repo::count_completed(&mut tx, *channel_id).await?;
     }
     tx.commit().await?;
-    Ok(received_now(state, application_id, &w, (org_id, in_pool)).await)
+    let handed = received.message_id.is_some_and(|id| receipt.hand(id));
+    Ok(received_now(state, application_id, &w, (org_id, in_pool), handed).await)
 }
 
 /// PostgreSQL, a post that keeps every rule: the whole join in one statement, its own
@@ -248,7 +250,8 @@ async fn try_direct(
     };
     let purpose = codes::Purpose::Join.as_str();
     let code_mac = state.keys.mac(&[purpose, p.phone.as_str(), p.code.as_str()]);
-    let receipt = outbox::Prepared::for_db(&state.db, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?;
+    let receipt = outbox::Prepared::for_db(&state.db, p.phone.as_str(), Template::Received, &w.receipt_params(state, p))?
+        .handed_to(state.outbox_handoff.reserve(w.now));
     let direct = repo::receive::Direct {
         application: w.application(p, (org_id, in_pool), channel, ip, None),
         place,
@@ -256,13 +259,14 @@ async fn try_direct(
         code_mac: &code_mac,
         max_wrong_tries: codes::MAX_WRONG_TRIES,
         status_token_hash: &w.token.hash(),
-        message: receipt,
+        message: &receipt,
     };
     let mut conn = state.db.write_once().await?;
     match repo::receive::direct(&mut conn, direct).await {
-        Ok(Some(application_id)) => {
+        Ok(Some((application_id, message_id))) => {
             drop(conn);
-            Ok(Some(received_now(state, application_id, w, (org_id, in_pool)).await))
+            let handed = receipt.hand(message_id);
+            Ok(Some(received_now(state, application_id, w, (org_id, in_pool), handed).await))
         }
         Ok(None) => Ok(None),
         // This post's key made an application already (a twin, a retry): the full path knows.
@@ -271,9 +275,12 @@ async fn try_direct(
     }
 }
 
-/// After an application is committed: the receipt is woken, the boards told, the log written.
-async fn received_now(state: &AppState, application_id: i64, w: &Written, (org_id, in_pool): (i64, bool)) -> JoinOutcome {
-    state.outbox_notify.notify_one();
+/// After an application is committed: the receipt is on its way (handed to the dispatcher, or
+/// the dispatcher woken to claim it), the boards told, the log written.
+async fn received_now(state: &AppState, application_id: i64, w: &Written, (org_id, in_pool): (i64, bool), handed: bool) -> JoinOutcome {
+    if !handed {
+        state.outbox_notify.notify_one();
+    }
     state.events.publish(&state.db, &[Change { org_id, kind: ChangeKind::Join }]).await;
     tracing::info!(application_id, id = %w.id_masked, org_id, in_pool, "application received");
     JoinOutcome::Submitted { status_path: w.token.path() }

@@ -28,6 +28,12 @@ pub struct Db {
     keys: Option<Arc<super::crypto::Keyring>>,
 }
 
+/// How often `run_checkpoints` folds SQLite's log into the file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// The log size (4 KiB pages) at which SQLite's writer folds it in itself: far beyond what a
+/// second of writing adds, so only when background checkpoints do not run.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
 /// A connection for one writing statement, which commits on its own (no BEGIN, no COMMIT: one
 /// round trip); on SQLite it also holds the write gate until dropped.
 pub struct OneWrite {
@@ -117,7 +123,7 @@ impl Db {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
             }
         }
-        let options = |max: u32| {
+        let options = |max: u32, writer: bool| {
             AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -129,13 +135,20 @@ impl Db {
                         // Deleted and overwritten content is zeroed in the file, so erased
                         // personal data does not linger in free pages (see `checkpoint`).
                         conn.execute("PRAGMA secure_delete = ON").await?;
+                        if writer {
+                            // The writer does not stop to fold the log into the file (two
+                            // fsyncs, every 1,000 pages by default): `run_checkpoints` does it
+                            // beside it. This far-off automatic one only bounds the log when
+                            // nothing runs them (a command-line tool).
+                            conn.execute(format!("PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}").as_str()).await?;
+                        }
                     }
                     Ok(())
                 })
             })
         };
         let connecting = || format!("connecting to the database ({})", redact(url));
-        let pool = options(max_connections).connect(url).await.with_context(connecting)?;
+        let pool = options(max_connections, false).connect(url).await.with_context(connecting)?;
         let mut writer = None;
         if backend == Backend::Sqlite {
             // WAL is a property of the database file: set once here, not by every new
@@ -146,7 +159,7 @@ impl Db {
             // make the next writer read its pages again).
             // (Not for an in-memory database: a second pool would open another one.)
             if sqlite_path(url).is_some() && !url.contains("mode=memory") {
-                writer = Some(options(1).min_connections(1).connect(url).await.with_context(connecting)?);
+                writer = Some(options(1, true).min_connections(1).connect(url).await.with_context(connecting)?);
             }
         }
         Ok(Db { pool, writer, backend, write_gate: Arc::new(tokio::sync::Mutex::new(())), keys: None })
@@ -232,6 +245,24 @@ impl Db {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         }
         Ok(())
+    }
+
+    /// SQLite: folds the write-ahead log into the database file every `CHECKPOINT_EVERY`, beside
+    /// the writer instead of in its way (`PASSIVE`: it waits for no writer and no reader; the
+    /// log starts over once all of it is folded in). Until the stop. Nothing on PostgreSQL.
+    pub async fn run_checkpoints(self, shutdown: super::shutdown::Shutdown) {
+        if self.backend != Backend::Sqlite || self.writer.is_none() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+                _ = shutdown.wait() => return,
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await {
+                tracing::warn!(error = %e, "background checkpoint failed; the next one will try again");
+            }
+        }
     }
 
     /// Reachable and answering (for health checks).

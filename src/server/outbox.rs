@@ -5,6 +5,12 @@
 //! with back-off; unknown → reconciled through the provider's delivery records, never resent
 //! blindly. A message whose lease ran out mid-send is treated as unknown too.
 //!
+//! A message a request writes for this instance to send at once (a join's receipt) skips the
+//! claim: it is written already leased to the running dispatcher and handed to it in memory
+//! after the commit (`Handoff`), one write per message less. Should the hand-off never arrive (a
+//! crash between commit and send), the lease runs out and the message is reconciled like any
+//! other caught mid-send.
+//!
 //! Parameters carry secrets (codes, status links), so a row never holds them readable: they are
 //! sealed with the keyring (the correlation id as associated data) when written, opened only to
 //! send, and replaced by `{}` once the message is final (sent, cancelled or failed).
@@ -16,13 +22,16 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 /// After this many failed attempts a message stops and waits for an admin.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a claim protects a message being sent.
 pub const LEASE_SECS: i64 = 60;
 const BATCH: i64 = 16;
+/// How many handed messages may wait for the dispatcher; beyond that a message is written
+/// pending and claimed as usual.
+const HANDOFF_QUEUE: usize = 256;
 /// How long a woken dispatcher waits for the rest of a burst before it claims.
 const GATHER: Duration = Duration::from_millis(10);
 
@@ -56,24 +65,28 @@ fn open_params(keys: Option<&Keyring>, correlation_id: &str, stored: &str) -> Op
 /// Writes a message to the outbox inside the caller's transaction; returns its correlation id.
 pub async fn enqueue(conn: &mut WriteTx, now: i64, to: &str, template: Template, params: serde_json::Value) -> sqlx::Result<String> {
     let message = Prepared::new(conn, to, template, &params)?;
-    let correlation_id = message.correlation_id.clone();
     let mut args = AnyArguments::default();
     message.add_to(&mut args).and_then(|_| args.add(now)).map_err(sqlx::Error::Encode)?;
-    sqlx::query_with(&Prepared::insert_sql(1, 5, ""), args).execute(&mut **conn).await?;
-    Ok(correlation_id)
+    sqlx::query_with(&Prepared::insert_sql(1, Prepared::VALUES + 1, ""), args).execute(&mut **conn).await?;
+    Ok(message.correlation_id)
 }
 
 /// A message sealed and ready to be written by a statement of the caller's, one that also writes
 /// what causes the message (a single round trip to the database for both): `insert_sql` is the
-/// INSERT, `add_to` gives its four values in order.
+/// INSERT, `add_to` gives its `VALUES` values in order. Written pending, or leased to this
+/// instance's dispatcher (`handed_to`) and then given to it by `hand` after the commit.
 pub struct Prepared {
     correlation_id: String,
     to: String,
     template: &'static str,
     sealed: String,
+    lease: Option<Lease>,
 }
 
 impl Prepared {
+    /// How many values `add_to` gives.
+    pub const VALUES: usize = 9;
+
     pub fn new(tx: &WriteTx, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
         Prepared::sealed(tx.keys(), to, template, params)
     }
@@ -86,27 +99,95 @@ impl Prepared {
     fn sealed(keys: Option<&Keyring>, to: &str, template: Template, params: &serde_json::Value) -> sqlx::Result<Prepared> {
         let correlation_id = random_token();
         let sealed = seal_params(keys, &correlation_id, params)?;
-        Ok(Prepared { correlation_id, to: to.to_string(), template: template.as_str(), sealed })
+        Ok(Prepared { correlation_id, to: to.to_string(), template: template.as_str(), sealed, lease: None })
     }
 
-    /// `INSERT INTO outbox … SELECT $first … $first+3, …, $now … {tail}`: the message's four
-    /// values from parameter `first` on, due at once; `tail` is the rest of the SELECT (a `FROM`
-    /// or a `WHERE` that decides whether the message is written).
+    /// Written leased to the dispatcher that gave `lease` (`None`: none runs or its queue is
+    /// full; the message is written pending).
+    pub fn handed_to(self, lease: Option<Lease>) -> Prepared {
+        Prepared { lease, ..self }
+    }
+
+    /// `INSERT INTO outbox … SELECT $first … $first+8, $now, $now … {tail}`: the message's values
+    /// from parameter `first` on; `tail` is the rest of the SELECT (a `FROM` or a `WHERE` that
+    /// decides whether the message is written).
     pub fn insert_sql(first: usize, now: usize, tail: &str) -> String {
+        let values: Vec<String> = (first..first + Prepared::VALUES).map(|i| format!("${i}")).collect();
         format!(
-            "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, next_attempt_at, created_at)
-             SELECT ${first}, ${}, ${}, ${}, 'pending', 0, ${now}, ${now} {tail}",
-            first + 1,
-            first + 2,
-            first + 3
+            "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, lease_owner, lease_until,
+                 last_attempt_at, next_attempt_at, created_at)
+             SELECT {}, ${now}, ${now} {tail}",
+            values.join(", ")
         )
     }
 
-    pub fn add_to(self, args: &mut AnyArguments<'_>) -> Result<(), sqlx::error::BoxDynError> {
-        args.add(self.correlation_id)?;
-        args.add(self.to)?;
+    pub fn add_to(&self, args: &mut AnyArguments<'_>) -> Result<(), sqlx::error::BoxDynError> {
+        args.add(self.correlation_id.clone())?;
+        args.add(self.to.clone())?;
         args.add(self.template)?;
-        args.add(self.sealed)
+        args.add(self.sealed.clone())?;
+        match &self.lease {
+            // The first attempt begins now, under a lease, as a claim would begin it.
+            Some(l) => {
+                args.add("sending")?;
+                args.add(1i64)?;
+                args.add(l.owner.to_string())?;
+                args.add(Some(l.at + LEASE_SECS))?;
+                args.add(Some(l.at))
+            }
+            None => {
+                args.add("pending")?;
+                args.add(0i64)?;
+                args.add(None::<String>)?;
+                args.add(None::<i64>)?;
+                args.add(None::<i64>)
+            }
+        }
+    }
+
+    /// After the commit that wrote the message as row `id`: a leased message goes to the
+    /// dispatcher now. False when it was written pending — the caller wakes the dispatcher.
+    pub fn hand(self, id: i64) -> bool {
+        let Some(lease) = self.lease else {
+            return false;
+        };
+        lease.permit.send(Claimed {
+            id,
+            correlation_id: self.correlation_id,
+            to: self.to,
+            template: self.template.to_string(),
+            params: self.sealed,
+            attempts: 1,
+            lease_until: lease.at + LEASE_SECS,
+        });
+        true
+    }
+}
+
+/// Where a request hands the messages it wrote leased to this instance's dispatcher. Open only
+/// while the dispatcher runs (`Dispatcher::run`); closed, or full, it gives no lease.
+#[derive(Clone, Default)]
+pub struct Handoff(Arc<std::sync::Mutex<Option<(mpsc::Sender<Claimed>, Arc<str>)>>>);
+
+/// A place in the dispatcher's queue, held from before the write until `Prepared::hand`; dropped
+/// unused (the write failed) it frees the place.
+pub struct Lease {
+    permit: mpsc::OwnedPermit<Claimed>,
+    owner: Arc<str>,
+    at: i64,
+}
+
+impl Handoff {
+    /// A lease from `now` for one message, when a dispatcher runs and has room.
+    pub fn reserve(&self, now: i64) -> Option<Lease> {
+        let open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (tx, owner) = open.as_ref()?;
+        let permit = tx.clone().try_reserve_owned().ok()?;
+        Some(Lease { permit, owner: owner.clone(), at: now })
+    }
+
+    fn set(&self, open: Option<(mpsc::Sender<Claimed>, Arc<str>)>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = open;
     }
 }
 
@@ -178,43 +259,91 @@ pub struct Dispatcher {
     /// The clock second of this dispatcher's last reconciliation: once a second is enough
     /// (leases last a minute), however often an enqueue wakes it.
     pub reconciled_at: Arc<std::sync::atomic::AtomicI64>,
+    /// Where requests hand this dispatcher what they wrote leased to it.
+    pub handoff: Handoff,
 }
 
-struct Claimed {
+/// A message this dispatcher holds the lease of, to send.
+pub struct Claimed {
     id: i64,
     correlation_id: String,
     to: String,
     template: String,
     params: String,
     attempts: i64,
+    lease_until: i64,
 }
 
 impl Dispatcher {
-    /// Runs until the stop: wakes on every enqueue notice and at least once a second. On the
-    /// stop it finishes the pass it is in, then hands back its leases (`release`).
+    /// Runs until the stop: claims what is due on every enqueue notice and at least once a
+    /// second, and sends what requests hand it (`Handoff`) as it comes. On the stop it takes no
+    /// more hand-offs, sends those it holds, finishes the pass it is in, then hands back its
+    /// leases (`release`).
     pub async fn run(self) {
-        loop {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "outbox tick failed");
-            }
-            if self.shutdown.is_begun() {
-                break;
+        let (tx, mut handed) = mpsc::channel(HANDOFF_QUEUE);
+        self.handoff.set(Some((tx, Arc::from(self.owner.as_str()))));
+        let mut claim_due = true;
+        let mut next_pass = tokio::time::Instant::now();
+        while !self.shutdown.is_begun() {
+            if claim_due || tokio::time::Instant::now() >= next_pass {
+                if let Err(e) = self.tick().await {
+                    tracing::error!(error = %e, "outbox tick failed");
+                }
+                claim_due = false;
+                next_pass = tokio::time::Instant::now() + Duration::from_secs(1);
             }
             tokio::select! {
                 // Woken by an enqueue: the others of a burst (many joins at once) are given a
                 // moment to commit, so they leave in one claim rather than one each.
-                _ = self.notify.notified() => tokio::time::sleep(GATHER).await,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = self.notify.notified() => {
+                    tokio::time::sleep(GATHER).await;
+                    claim_due = true;
+                }
+                Some(first) = handed.recv() => {
+                    tokio::time::sleep(GATHER).await;
+                    let mut batch = vec![first];
+                    while let Ok(m) = handed.try_recv() {
+                        batch.push(m);
+                    }
+                    self.send_handed(batch).await;
+                }
+                _ = tokio::time::sleep_until(next_pass) => {}
                 _ = self.shutdown.wait() => {}
             }
-            if self.shutdown.is_begun() {
-                break;
-            }
+        }
+        // No new hand-offs; those already promised (a request between its write and its
+        // commit) still arrive, and are sent before the leases are handed back.
+        self.handoff.set(None);
+        handed.close();
+        let mut rest = Vec::new();
+        while let Some(m) = handed.recv().await {
+            rest.push(m);
+        }
+        self.send_handed(rest).await;
+        if let Err(e) = self.tick().await {
+            tracing::error!(error = %e, "outbox tick failed");
         }
         match self.release().await {
             Ok(n) if n > 0 => tracing::info!(released = n, "outbox leases handed back"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox leases not handed back; they run out in a minute"),
+        }
+    }
+
+    /// Sends handed messages in batches. One that waited so long that its lease could run out
+    /// mid-send is left alone: when the lease has run out it is reconciled, never sent twice.
+    async fn send_handed(&self, batch: Vec<Claimed>) {
+        let now = self.clock.now();
+        let (fresh, stale): (Vec<Claimed>, Vec<Claimed>) = batch.into_iter().partition(|m| now < m.lease_until - LEASE_SECS / 2);
+        if !stale.is_empty() {
+            tracing::warn!(messages = stale.len(), "handed messages waited too long; left to reconciliation");
+        }
+        let mut fresh = fresh.into_iter().peekable();
+        while fresh.peek().is_some() {
+            let batch: Vec<Claimed> = fresh.by_ref().take(4 * BATCH as usize).collect();
+            if let Err(e) = self.send_batch(batch).await {
+                tracing::error!(error = %e, "outcomes of handed messages not recorded; their leases run out and they are reconciled");
+            }
         }
     }
 
@@ -255,29 +384,35 @@ impl Dispatcher {
             // since has woken the next pass already).
             let last = (batch.len() as i64) < BATCH;
             sent += batch.len();
-            // Side by side across phones; one phone's messages in their order (a code sent
-            // again arrives after the one it replaces).
-            let mut by_phone: Vec<Vec<Claimed>> = Vec::new();
-            for m in batch {
-                match by_phone.iter_mut().find(|g| g[0].to == m.to) {
-                    Some(g) => g.push(m),
-                    None => by_phone.push(vec![m]),
-                }
-            }
-            let sends = by_phone.into_iter().map(|messages| async move {
-                let mut outcomes = Vec::with_capacity(messages.len());
-                for m in messages {
-                    outcomes.push(self.deliver(m).await);
-                }
-                outcomes
-            });
-            let outcomes: Vec<Finish> = futures_util::future::join_all(sends).await.into_iter().flatten().collect();
-            self.finish_all(&outcomes).await?;
+            self.send_batch(batch).await?;
             if last {
                 break;
             }
         }
         Ok(reconciled + sent)
+    }
+
+    /// Sends messages this dispatcher holds the leases of, side by side across phones, and
+    /// records their outcomes in one statement.
+    async fn send_batch(&self, batch: Vec<Claimed>) -> sqlx::Result<()> {
+        // One phone's messages in their order (a code sent again arrives after the one it
+        // replaces).
+        let mut by_phone: Vec<Vec<Claimed>> = Vec::new();
+        for m in batch {
+            match by_phone.iter_mut().find(|g| g[0].to == m.to) {
+                Some(g) => g.push(m),
+                None => by_phone.push(vec![m]),
+            }
+        }
+        let sends = by_phone.into_iter().map(|messages| async move {
+            let mut outcomes = Vec::with_capacity(messages.len());
+            for m in messages {
+                outcomes.push(self.deliver(m).await);
+            }
+            outcomes
+        });
+        let outcomes: Vec<Finish> = futures_util::future::join_all(sends).await.into_iter().flatten().collect();
+        self.finish_all(&outcomes).await
     }
 
     async fn claim(&self) -> sqlx::Result<Vec<Claimed>> {
@@ -305,6 +440,7 @@ impl Dispatcher {
                     template: r.try_get("template")?,
                     params: r.try_get("params")?,
                     attempts: r.try_get("attempts")?,
+                    lease_until: now + LEASE_SECS,
                 },
             ));
         }

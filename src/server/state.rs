@@ -26,6 +26,8 @@ pub struct AppState {
     pub sms: Arc<dyn SmsProvider>,
     /// Wakes the outbox dispatcher when a message is enqueued.
     pub outbox_notify: Arc<Notify>,
+    /// Where a request hands the dispatcher a message it wrote leased to it.
+    pub outbox_handoff: super::outbox::Handoff,
     /// Change notices for live screens (counts only).
     pub events: Arc<super::events::Events>,
     /// What `/metrics` shows.
@@ -64,6 +66,7 @@ impl AppState {
             metrics: self.metrics.clone(),
             shutdown: self.shutdown.clone(),
             reconciled_at: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
+            handoff: self.outbox_handoff.clone(),
         }
     }
 

@@ -48,6 +48,7 @@ pub async fn build_state(
         clock,
         sms,
         outbox_notify: Arc::new(Notify::new()),
+        outbox_handoff: Default::default(),
         metrics: Arc::new(crate::server::metrics::Metrics::new()),
         shutdown: crate::server::shutdown::Shutdown::new(),
     };
@@ -61,7 +62,7 @@ pub async fn from_env(leptos_options: LeptosOptions) -> anyhow::Result<AppState>
 }
 
 /// Starts the outbox dispatcher and the background engines (reviews, transfers, exports,
-/// welcome packs, the hall, library loans, legal aid) for this instance.
+/// welcome packs, the hall, library loans, legal aid, SQLite's checkpoints) for this instance.
 pub fn spawn_workers(state: &AppState) -> Workers {
     let owner = format!("{}-{}", std::process::id(), crate::server::crypto::random_token());
     let engines = vec![
@@ -72,6 +73,7 @@ pub fn spawn_workers(state: &AppState) -> Workers {
         tokio::spawn(crate::hall::engine::run(state.clone())),
         tokio::spawn(crate::library::reminders::run(state.clone())),
         tokio::spawn(crate::legal::reminder::run(state.clone())),
+        tokio::spawn(state.db.clone().run_checkpoints(state.shutdown.clone())),
     ];
     let dispatcher = tokio::spawn(state.dispatcher(&owner).run());
     Workers { engines, dispatcher }

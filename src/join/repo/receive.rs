@@ -59,7 +59,7 @@ pub struct Receipt<'a> {
     pub code_id: i64,
     pub application: NewApplication<'a>,
     pub status_token_hash: &'a str,
-    pub message: outbox::Prepared,
+    pub message: &'a outbox::Prepared,
 }
 
 /// What `receive` did.
@@ -70,6 +70,8 @@ pub struct Received {
     /// The new application; `None` when the person has an open application or membership (the
     /// code is consumed, no link and no SMS are written).
     pub application_id: Option<i64>,
+    /// The receipt's outbox row, written with the application.
+    pub message_id: Option<i64>,
 }
 
 /// Consumes the code and writes the application, its status link and its receipt SMS, in one
@@ -88,8 +90,8 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
                      ON CONFLICT (open_key) DO NOTHING RETURNING id),
              link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
              message AS ({})
-             SELECT (SELECT COUNT(*) FROM used), (SELECT id FROM app)",
-            outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app")
+             SELECT (SELECT COUNT(*) FROM used), (SELECT id FROM app), (SELECT id FROM message)",
+            outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app RETURNING id")
         ),
         // `changes()` is the row count of the statement before: each part runs only when the
         // one before it wrote its row (the code consumed, the application not a duplicate).
@@ -101,7 +103,8 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
                 SELECT ${TOKEN}, id, $17 FROM applications WHERE submission_key = $1 AND changes() = 1;
              {};
              SELECT (SELECT COUNT(*) FROM sms_codes WHERE id = ${CODE} AND used_at = $17),
-                    (SELECT id FROM applications WHERE submission_key = $1)",
+                    (SELECT id FROM applications WHERE submission_key = $1),
+                    (SELECT id FROM outbox WHERE correlation_id = ${MESSAGE})",
             outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
         ),
     };
@@ -115,7 +118,7 @@ pub async fn receive(conn: &mut Conn, backend: Backend, r: Receipt<'_>) -> sqlx:
     // Every row of the script, not the first: on SQLite the earlier statements yield results.
     let rows = sqlx::query_with(&sql, args).fetch_all(conn).await?;
     let row = rows.last().ok_or(sqlx::Error::RowNotFound)?;
-    Ok(Received { code_consumed: row.try_get::<i64, _>(0)? == 1, application_id: row.try_get(1)? })
+    Ok(Received { code_consumed: row.try_get::<i64, _>(0)? == 1, application_id: row.try_get(1)?, message_id: row.try_get(2)? })
 }
 
 /// Where a direct join may go: the union must still take applications (checked in the
@@ -140,7 +143,7 @@ pub struct Direct<'a> {
     pub code_mac: &'a str,
     pub max_wrong_tries: i64,
     pub status_token_hash: &'a str,
-    pub message: outbox::Prepared,
+    pub message: &'a outbox::Prepared,
 }
 
 /// PostgreSQL's join in one statement that is its own transaction, for a post that keeps every
@@ -149,9 +152,10 @@ pub struct Direct<'a> {
 /// UPDATE`: a concurrent post of the same code waits for this one, then finds it spent); the
 /// application is written (`ON CONFLICT (open_key)`: not when the person has an open one); only
 /// then are the code consumed and the link and the receipt written, all or nothing.
-/// `None`: nothing was written, and the caller takes the full path, which tells which rule
-/// failed (a wrong try counted, a twin post, an open application…).
-pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<i64>> {
+/// The application's id and its receipt's; `None`: nothing was written, and the caller takes
+/// the full path, which tells which rule failed (a wrong try counted, a twin post, an open
+/// application…).
+pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
     // $1…$22 the application ($9 the phone, $10 the union, $12 the channel, $17 the time), then:
     const PURPOSE: usize = 23;
     const MAC: usize = 24;
@@ -178,8 +182,8 @@ pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<i64>>
          link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
          counted AS (UPDATE channels SET completed = completed + 1 WHERE id = $12 AND EXISTS (SELECT 1 FROM app)),
          message AS ({})
-         SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used)",
-        outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app")
+         SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used), (SELECT id FROM message)",
+        outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app RETURNING id")
     );
     let application = NewApplication { join_code_id: None, ..d.application };
     let mut args = application_args(application)?;
@@ -195,5 +199,8 @@ pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<i64>>
     let id: Option<i64> = row.try_get(0)?;
     // The code row is locked and unused when the application is written: it is consumed with it.
     debug_assert!(id.is_none() || row.try_get::<i64, _>(1)? == 1);
-    Ok(id)
+    match id {
+        Some(id) => Ok(Some((id, row.try_get(2)?))),
+        None => Ok(None),
+    }
 }
