@@ -227,9 +227,10 @@ async fn try_submit(
     Ok(received_now(state, application_id, &w, (org_id, in_pool), handed).await)
 }
 
-/// PostgreSQL, a post that keeps every rule: the whole join in one statement, its own
-/// transaction (`repo::receive::direct`), instead of the four round trips of the full path
-/// below. `None`: nothing was written; the full path takes the post and tells what failed.
+/// A post that keeps every rule: the whole join in one round trip, its own transaction
+/// (`repo::receive::direct`: one statement on PostgreSQL, one script on SQLite), instead of the
+/// four round trips of the full path. `None`: nothing was written; the full path takes the
+/// post and tells what failed.
 /// Not with several keys in the ring: the person's rows may first need re-keying.
 async fn try_direct(
     state: &AppState,
@@ -239,7 +240,7 @@ async fn try_direct(
     ip: &str,
 ) -> JoinResult<Option<JoinOutcome>> {
     use repo::receive::Place;
-    if state.db.backend != crate::server::db::Backend::Postgres || !w.older_blinds.is_empty() {
+    if !w.older_blinds.is_empty() {
         return Ok(None);
     }
     let (place, org_id, in_pool) = match (p.workplace, channel) {
@@ -262,7 +263,7 @@ async fn try_direct(
         message: &receipt,
     };
     let mut conn = state.db.write_once().await?;
-    match repo::receive::direct(&mut conn, direct).await {
+    match repo::receive::direct(&mut conn, state.db.backend, direct).await {
         Ok(Some((application_id, message_id))) => {
             drop(conn);
             let handed = receipt.hand(message_id);

@@ -41,6 +41,27 @@ pub struct OneWrite {
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+impl OneWrite {
+    /// SQLite: runs a script that opens its own transaction (`BEGIN IMMEDIATE; …; COMMIT;`) in
+    /// one round trip; returns every row it yields. Should a statement fail, the transaction is
+    /// rolled back here, and a connection that cannot roll back is not used again.
+    pub async fn script_in_transaction(&mut self, sql: &str, args: sqlx::any::AnyArguments<'_>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+        match sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await {
+            Ok(rows) => Ok(rows),
+            Err(e) => {
+                // "No transaction is active" when the failing statement was the COMMIT's.
+                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *self.conn).await {
+                    if !rollback.to_string().contains("no transaction is active") {
+                        tracing::error!(error = %rollback, "rollback after a failed script failed; the connection is closed");
+                        self.conn.close_on_drop();
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for OneWrite {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {

@@ -1,12 +1,13 @@
-//! The SQL of a join in few round trips: what the submit reads (one statement: the chosen
-//! union, the post's earlier application and the phone's live code) and what it writes (one statement: the code
-//! consumed, the application, its status link and its receipt SMS). Writers of one phone are
-//! serialised (its advisory lock on PostgreSQL, the write gate on SQLite), so what is read here
-//! still holds when the write runs.
+//! The SQL of a join in few round trips. A post that keeps every rule is one round trip
+//! (`direct`). Any other takes the full path: what the submit reads (one statement: the chosen
+//! union, the post's earlier application and the phone's live code) and what it writes (one
+//! statement: the code consumed, the application, its status link and its receipt SMS).
+//! Writers of one phone are serialised (its advisory lock on PostgreSQL, the write gate on
+//! SQLite), so what is read still holds when the write runs.
 use super::codes::StoredCode;
 use super::{application_args, application_values, NewApplication, APPLICATION_COLUMNS};
 use crate::org::OrgKind;
-use crate::server::db::{Backend, Conn};
+use crate::server::db::{Backend, Conn, OneWrite};
 use crate::server::outbox;
 use sqlx::{Arguments, Row};
 
@@ -146,17 +147,22 @@ pub struct Direct<'a> {
     pub message: &'a outbox::Prepared,
 }
 
-/// PostgreSQL's join in one statement that is its own transaction, for a post that keeps every
-/// rule: the phone's newest unused code is the one typed (MAC under the active key), live and
-/// not worn out, and the union takes applications. The code's row is locked first (`FOR
-/// UPDATE`: a concurrent post of the same code waits for this one, then finds it spent); the
-/// application is written (`ON CONFLICT (open_key)`: not when the person has an open one); only
-/// then are the code consumed and the link and the receipt written, all or nothing.
+/// A join in one round trip, for a post that keeps every rule: the phone's newest unused code
+/// is the one typed (MAC under the active key), live and not worn out, and the union takes
+/// applications. The application is written from the code's row (not when the person has an
+/// open one, nor when this post's key made one already); only then are the code consumed and
+/// the link and the receipt written, all or nothing.
+/// - PostgreSQL: one statement, its own transaction. The code's row is locked first (`FOR
+///   UPDATE`: a concurrent post of the same code waits for this one, then finds it spent).
+/// - SQLite: one script that opens and commits its own transaction, each statement gated on
+///   the one before (`changes()`); writers take turns at the write gate.
+///
 /// The application's id and its receipt's; `None`: nothing was written, and the caller takes
 /// the full path, which tells which rule failed (a wrong try counted, a twin post, an open
 /// application…).
-pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
-    // $1…$22 the application ($9 the phone, $10 the union, $12 the channel, $17 the time), then:
+pub async fn direct(conn: &mut OneWrite, backend: Backend, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
+    // $1…$22 the application ($5 its blind index, $9 the phone, $10 the union, $12 the
+    // channel, $17 the time), then:
     const PURPOSE: usize = 23;
     const MAC: usize = 24;
     const TRIES: usize = 25;
@@ -169,22 +175,45 @@ pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<(i64,
     };
     // The application's code is the row found (`$22` is NULL here).
     let values = application_values("COALESCE($22, code.id)");
-    let sql = format!(
-        "WITH code AS (SELECT id FROM sms_codes
-                       WHERE id = (SELECT id FROM sms_codes WHERE phone = $9 AND purpose = ${PURPOSE} AND used_at IS NULL
-                                   ORDER BY created_at DESC, id DESC LIMIT 1)
-                         AND used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES}
-                         AND {place}
-                       FOR UPDATE),
-         app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM code
-                 ON CONFLICT (open_key) DO NOTHING RETURNING id, join_code_id),
-         used AS (UPDATE sms_codes SET used_at = $17 WHERE id IN (SELECT join_code_id FROM app) RETURNING id),
-         link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
-         counted AS (UPDATE channels SET completed = completed + 1 WHERE id = $12 AND EXISTS (SELECT 1 FROM app)),
-         message AS ({})
-         SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used), (SELECT id FROM message)",
-        outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app RETURNING id")
+    let newest = format!(
+        "(SELECT id FROM sms_codes WHERE phone = $9 AND purpose = ${PURPOSE} AND used_at IS NULL
+          ORDER BY created_at DESC, id DESC LIMIT 1)"
     );
+    let live = format!("used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES} AND {place}");
+    let sql = match backend {
+        Backend::Postgres => format!(
+            "WITH code AS (SELECT id FROM sms_codes WHERE id = {newest} AND {live} FOR UPDATE),
+             app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM code
+                     ON CONFLICT (open_key) DO NOTHING RETURNING id, join_code_id),
+             used AS (UPDATE sms_codes SET used_at = $17 WHERE id IN (SELECT join_code_id FROM app) RETURNING id),
+             link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
+             counted AS (UPDATE channels SET completed = completed + 1 WHERE id = $12 AND EXISTS (SELECT 1 FROM app)),
+             message AS ({})
+             SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used), (SELECT id FROM message)",
+            outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app RETURNING id")
+        ),
+        // `DO NOTHING` on any conflict: an open application (`open_key`) or this key's earlier
+        // one (`submission_key`) writes nothing, and the full path tells which.
+        Backend::Sqlite => format!(
+            "BEGIN IMMEDIATE;
+             INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM sms_codes code
+                WHERE code.id = {newest} AND code.{live}
+                ON CONFLICT DO NOTHING;
+             UPDATE sms_codes SET used_at = $17
+                WHERE changes() = 1 AND id = (SELECT join_code_id FROM applications WHERE submission_key = $1);
+             INSERT INTO status_tokens (token_hash, application_id, created_at)
+                SELECT ${TOKEN}, id, $17 FROM applications WHERE submission_key = $1 AND changes() = 1;
+             {};
+             UPDATE channels SET completed = completed + 1 WHERE id = $12 AND changes() = 1;
+             SELECT (SELECT id FROM applications
+                     WHERE submission_key = $1 AND EXISTS (SELECT 1 FROM outbox WHERE correlation_id = ${MESSAGE})),
+                    (SELECT COUNT(*) FROM sms_codes WHERE used_at = $17
+                     AND id = (SELECT join_code_id FROM applications WHERE submission_key = $1)),
+                    (SELECT id FROM outbox WHERE correlation_id = ${MESSAGE});
+             COMMIT",
+            outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
+        ),
+    };
     let application = NewApplication { join_code_id: None, ..d.application };
     let mut args = application_args(application)?;
     let added = (|| {
@@ -195,7 +224,11 @@ pub async fn direct(conn: &mut Conn, d: Direct<'_>) -> sqlx::Result<Option<(i64,
         d.message.add_to(&mut args)
     })();
     added.map_err(sqlx::Error::Encode)?;
-    let row = sqlx::query_with(&sql, args).fetch_one(conn).await?;
+    let row = match backend {
+        Backend::Postgres => sqlx::query_with(&sql, args).fetch_one(&mut **conn).await?,
+        // Every row of the script, not the first: the last is its SELECT's.
+        Backend::Sqlite => conn.script_in_transaction(&sql, args).await?.pop().ok_or(sqlx::Error::RowNotFound)?,
+    };
     let id: Option<i64> = row.try_get(0)?;
     // The code row is locked and unused when the application is written: it is consumed with it.
     debug_assert!(id.is_none() || row.try_get::<i64, _>(1)? == 1);
