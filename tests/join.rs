@@ -382,3 +382,36 @@ on_both_databases!(a_union_that_is_no_workplace_is_refused_and_the_code_kept, |a
     status_path(post(union.clone(), String::new()).await).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
 });
+
+on_both_databases!(a_join_whose_write_fails_midway_leaves_nothing_and_the_next_one_goes_through, |app: TestApp| async move {
+    // The one-round-trip join fails at its third write (the status link's table is away):
+    // nothing of it stays — no application, the code unspent — and the writers' connection is
+    // not left inside a transaction: the same form goes through once the table is back.
+    let code = app.code_for("13800138000").await;
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let fields = [
+        ("name", "张三"),
+        ("id_number", GOOD_ID),
+        ("phone", "13800138000"),
+        ("code", code.as_str()),
+        ("workplace", union.as_str()),
+        ("consent", "yes"),
+        ("submission", "midway-failure-key-0001"),
+        ("intent", "submit"),
+    ];
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    sqlx::query("ALTER TABLE status_tokens RENAME TO status_tokens_away").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let res = app.post_form("/join", &fields).await;
+    assert_ne!(res.status(), 303, "not acknowledged");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0, "no application");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sms_codes WHERE used_at IS NOT NULL").await, 0, "the code unspent");
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE template = 'received'").await, 0, "no receipt");
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    sqlx::query("ALTER TABLE status_tokens_away RENAME TO status_tokens").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let res = app.post_form("/join", &fields).await;
+    assert_eq!(res.status(), 303, "the same form goes through");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM status_tokens").await, 1);
+});

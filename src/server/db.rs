@@ -28,8 +28,11 @@ pub struct Db {
     keys: Option<Arc<super::crypto::Keyring>>,
 }
 
-/// How often `run_checkpoints` folds SQLite's log into the file.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How often `run_checkpoints` folds SQLite's log into the file. Often, so each fold is small:
+/// while one runs, the writer's appends to the log can wait for its flush. Measured, 6,000
+/// joins at 50 concurrent: p99 29 ms folding every 50 ms, 36 ms every 100, 47 every 250, 70
+/// every second. An idle database costs one statement each time, with nothing to fold.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 /// The log size (4 KiB pages) at which SQLite's writer folds it in itself: far beyond what a
 /// second of writing adds, so only when background checkpoints do not run.
 const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
