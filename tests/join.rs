@@ -114,19 +114,24 @@ on_both_databases!(duplicate_id_is_told_only_that_an_application_exists, |app: T
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 2);
 });
 
-on_both_databases!(a_double_submit_makes_one_application, |app: TestApp| async move {
-    let code = app.code_for("13800138000").await;
-    let union = app.union_id("340300-HY01-LY").await.to_string();
-    let fields = [
+/// The join form of GOOD_ID on 13800138000, complete and valid, under submission key `key`.
+fn good_form<'a>(code: &'a str, union: &'a str, key: &'a str) -> [(&'static str, &'a str); 8] {
+    [
         ("name", "张三"),
         ("id_number", GOOD_ID),
         ("phone", "13800138000"),
-        ("code", code.as_str()),
-        ("workplace", union.as_str()),
+        ("code", code),
+        ("workplace", union),
         ("consent", "yes"),
-        ("submission", "double-submit-key-0001"),
+        ("submission", key),
         ("intent", "submit"),
-    ];
+    ]
+}
+
+on_both_databases!(a_double_submit_makes_one_application, |app: TestApp| async move {
+    let code = app.code_for("13800138000").await;
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let fields = good_form(&code, &union, "double-submit-key-0001");
     let (a, b) = tokio::join!(app.post_form("/join", &fields), app.post_form("/join", &fields));
     status_path(a).await;
     status_path(b).await;
@@ -389,16 +394,7 @@ on_both_databases!(a_join_whose_write_fails_midway_leaves_nothing_and_the_next_o
     // not left inside a transaction: the same form goes through once the table is back.
     let code = app.code_for("13800138000").await;
     let union = app.union_id("340300-HY01-LY").await.to_string();
-    let fields = [
-        ("name", "张三"),
-        ("id_number", GOOD_ID),
-        ("phone", "13800138000"),
-        ("code", code.as_str()),
-        ("workplace", union.as_str()),
-        ("consent", "yes"),
-        ("submission", "midway-failure-key-0001"),
-        ("intent", "submit"),
-    ];
+    let fields = good_form(&code, &union, "midway-failure-key-0001");
     let mut tx = app.state.db.begin_write().await.unwrap();
     sqlx::query("ALTER TABLE status_tokens RENAME TO status_tokens_away").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();

@@ -197,8 +197,8 @@ on_both_databases!(a_stopping_dispatcher_sends_what_it_was_handed_and_keeps_no_l
     // What was written after the stop is sent by the next dispatcher, once.
     app.deliver().await;
     assert!(receipts(&app).await.iter().all(|r| r.0 == "sent"));
-    for i in 0..codes.len() {
-        let expected = usize::from(answers[i] == 303);
+    for (i, answer) in answers.iter().enumerate() {
+        let expected = usize::from(*answer == 303);
         assert_eq!(app.sms.messages(&common::process::phone(i), Template::Received).len(), expected, "driver {i}");
     }
 });

@@ -167,7 +167,10 @@ impl Prepared {
 /// Where a request hands the messages it wrote leased to this instance's dispatcher. Open only
 /// while the dispatcher runs (`Dispatcher::run`); closed, or full, it gives no lease.
 #[derive(Clone, Default)]
-pub struct Handoff(Arc<std::sync::Mutex<Option<(mpsc::Sender<Claimed>, Arc<str>)>>>);
+pub struct Handoff(Arc<std::sync::Mutex<Option<Open>>>);
+
+/// An open hand-off: the dispatcher's queue and its name on the leases.
+type Open = (mpsc::Sender<Claimed>, Arc<str>);
 
 /// A place in the dispatcher's queue, held from before the write until `Prepared::hand`; dropped
 /// unused (the write failed) it frees the place.
@@ -186,7 +189,7 @@ impl Handoff {
         Some(Lease { permit, owner: owner.clone(), at: now })
     }
 
-    fn set(&self, open: Option<(mpsc::Sender<Claimed>, Arc<str>)>) {
+    fn set(&self, open: Option<Open>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = open;
     }
 }
