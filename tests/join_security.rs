@@ -415,3 +415,48 @@ on_both_databases!(expired_picture_checks_are_purged, |app: TestApp| async move 
     let left: Vec<String> = sqlx::query_scalar("SELECT id FROM captchas").fetch_all(&app.state.db.pool).await.unwrap();
     assert_eq!(left, vec![fresh.id], "only the live check is kept");
 });
+
+on_both_databases!(a_join_cut_off_at_any_moment_leaves_nothing_half_written, |app: TestApp| async move {
+    // The caller stops waiting (a client gone, a timeout) at every moment of a join in turn:
+    // before, during and after its one round trip. Whatever was written is whole — an
+    // application has its code spent, its status link and its receipt — and the writers'
+    // connection is never left inside a transaction: the next join goes through.
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    for n in 0..16u32 {
+        let phone = format!("1390001{n:04}");
+        let code = app.code_for(&phone).await;
+        let form = ejia::join::types::JoinForm {
+            name: "张三".into(),
+            id_number: id_number(n % 28),
+            phone: phone.clone(),
+            code,
+            workplace: union.clone(),
+            consent: "yes".into(),
+            intent: "submit".into(),
+            submission: format!("cut-off-submission-{n:04}"),
+            ..Default::default()
+        };
+        let cut = std::time::Duration::from_micros(150 * u64::from(n));
+        let _ = tokio::time::timeout(cut, ejia::join::service::submit(&app.state, &form, "127.0.0.1")).await;
+        // A statement already sent runs to its end on the server (PostgreSQL): its end awaited.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Whatever the cut left, the writers work.
+        let tx = app.state.db.begin_write().await.expect("the writers' connection is free");
+        tx.commit().await.unwrap();
+        let apps = app.count("SELECT COUNT(*) FROM applications").await;
+        let whole = app
+            .count(
+                "SELECT COUNT(*) FROM applications a
+                 WHERE EXISTS (SELECT 1 FROM sms_codes c WHERE c.id = a.join_code_id AND c.used_at IS NOT NULL)
+                   AND EXISTS (SELECT 1 FROM status_tokens t WHERE t.application_id = a.id)
+                   AND EXISTS (SELECT 1 FROM outbox o WHERE o.template = 'received' AND o.to_phone = a.phone)",
+            )
+            .await;
+        assert_eq!(apps, whole, "cut after {cut:?}: every application whole");
+        let spent = app.count("SELECT COUNT(*) FROM sms_codes WHERE purpose = 'join' AND used_at IS NOT NULL").await;
+        assert_eq!(spent, apps, "cut after {cut:?}: a code is spent only with its application");
+    }
+    // Afterwards a join through the front door works as ever.
+    let res = app.apply(GOOD_ID, "13800138000", &union).await;
+    assert_eq!(res.status(), 303);
+});

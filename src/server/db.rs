@@ -42,14 +42,29 @@ const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 pub struct OneWrite {
     conn: sqlx::pool::PoolConnection<Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// A script with its own transaction is under way (`script_in_transaction`).
+    in_script: bool,
+}
+
+impl Drop for OneWrite {
+    /// Dropped in the middle of a script (its caller cancelled, a client gone): SQLite's worker
+    /// stops at the next statement and the transaction stays open, so the connection is closed
+    /// instead of going back to the pool; closing it rolls the transaction back.
+    fn drop(&mut self) {
+        if self.in_script {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 impl OneWrite {
     /// SQLite: runs a script that opens its own transaction (`BEGIN IMMEDIATE; …; COMMIT;`) in
     /// one round trip; returns every row it yields. Should a statement fail, the transaction is
-    /// rolled back here, and a connection that cannot roll back is not used again.
+    /// rolled back here, and a connection that cannot roll back is not used again; should the
+    /// caller stop waiting, the connection is closed (see `Drop`).
     pub async fn script_in_transaction(&mut self, sql: &str, args: sqlx::any::AnyArguments<'_>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
-        match sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await {
+        self.in_script = true;
+        let result = match sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await {
             Ok(rows) => Ok(rows),
             Err(e) => {
                 // "No transaction is active" when the failing statement was the COMMIT's.
@@ -61,7 +76,9 @@ impl OneWrite {
                 }
                 Err(e)
             }
-        }
+        };
+        self.in_script = false;
+        result
     }
 }
 
@@ -240,9 +257,9 @@ impl Db {
         match self.backend {
             Backend::Sqlite => {
                 let gate = self.write_gate.clone().lock_owned().await;
-                Ok(OneWrite { conn: self.writer.as_ref().unwrap_or(&self.pool).acquire().await?, _gate: Some(gate) })
+                Ok(OneWrite { conn: self.writer.as_ref().unwrap_or(&self.pool).acquire().await?, _gate: Some(gate), in_script: false })
             }
-            Backend::Postgres => Ok(OneWrite { conn: self.pool.acquire().await?, _gate: None }),
+            Backend::Postgres => Ok(OneWrite { conn: self.pool.acquire().await?, _gate: None, in_script: false }),
         }
     }
 
