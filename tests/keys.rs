@@ -285,7 +285,7 @@ fn every_place_that_seals_is_rotated() {
     let known: &[(&str, &str)] = &[
         ("src/join/service.rs", "applications.id_cipher"),
         ("src/roster/import.rs", "applications.id_cipher and import_batches.rows_sealed"),
-        ("src/server/outbox.rs", "outbox.params"),
+        ("src/server/outbox/mod.rs", "outbox.params"),
         ("src/hall/service.rs", "hall_requests.answers"),
         ("src/hall/files.rs", "the files under EJIA_DATA_DIR/files"),
         ("src/server/crypto/store.rs", "data_keys.audit_key"),
