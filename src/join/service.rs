@@ -262,6 +262,23 @@ async fn try_direct(
         status_token_hash: &w.token.hash(),
         message: &receipt,
     };
+    if let Some(group) = &state.joins {
+        // PostgreSQL: with the other joins posted at the same time, in one statement.
+        let (row, exclusive) = (repo::grouped::row(&direct), repo::grouped::exclusive(&direct));
+        let notify = state.outbox_notify.clone();
+        // After the commit, in the group's task (so also when this post stops waiting): the
+        // receipt goes to the dispatcher.
+        let after: crate::server::group::After = Box::new(move |ids: &[i64]| {
+            if !ids.get(1).is_some_and(|&id| receipt.hand(id)) {
+                notify.notify_one();
+            }
+        });
+        let entry = crate::server::group::Entry { key: w.key.clone(), exclusive, row, after: Some(after) };
+        return Ok(match group.write(entry).await.as_deref() {
+            Some(&[application_id, _]) => Some(received_now(state, application_id, w, (org_id, in_pool), true).await),
+            _ => None,
+        });
+    }
     let mut conn = state.db.write_once().await?;
     match repo::receive::direct(&mut conn, state.db.backend, direct).await {
         Ok(Some((application_id, message_id))) => {

@@ -5,7 +5,7 @@ use crate::calendar::Calendar;
 use crate::server::clock::{Clock, SystemClock};
 use crate::server::config::Config;
 use crate::server::crypto::Keyring;
-use crate::server::db::Db;
+use crate::server::db::{Backend, Db};
 use crate::server::sms::SmsProvider;
 use crate::server::state::AppState;
 use leptos::config::LeptosOptions;
@@ -38,8 +38,13 @@ pub async fn build_state(
     let events = Arc::new(crate::server::events::Events::new(&db));
     // On PostgreSQL the notices of every instance arrive through LISTEN.
     tokio::spawn(events.clone().relay(config.database_url.clone()));
+    let joins = match db.backend {
+        Backend::Postgres => Some(crate::server::group::Group::new(db.clone(), crate::join::repo::grouped::sql())),
+        Backend::Sqlite => None,
+    };
     let state = AppState {
         leptos_options,
+        joins,
         events,
         calendar: Arc::new(CalendarCell::new(Calendar::shipped(config.office_hours))),
         config: Arc::new(config),

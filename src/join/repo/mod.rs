@@ -2,6 +2,7 @@
 //! picture checks (submodules).
 pub mod captchas;
 pub mod codes;
+pub mod grouped;
 pub mod receive;
 pub mod rekey;
 

@@ -121,27 +121,60 @@ impl Prepared {
     }
 
     pub fn add_to(&self, args: &mut AnyArguments<'_>) -> Result<(), sqlx::error::BoxDynError> {
+        let (status, attempts, lease_owner, lease_until, last_attempt_at) = self.lease_values();
         args.add(self.correlation_id.clone())?;
         args.add(self.to.clone())?;
         args.add(self.template)?;
         args.add(self.sealed.clone())?;
+        args.add(status)?;
+        args.add(attempts)?;
+        args.add(lease_owner)?;
+        args.add(lease_until)?;
+        args.add(last_attempt_at)
+    }
+
+    /// The columns of a message given as a JSON row (`json_to_recordset`), for a statement that
+    /// writes many (see `server::group`): `add_json` gives them, `insert_from_record` writes them.
+    pub const RECORD: &'static str = "correlation_id text, to_phone text, template text, params text, status text,
+        attempts bigint, lease_owner text, lease_until bigint, last_attempt_at bigint";
+
+    /// `INSERT INTO outbox … SELECT` of the `RECORD` columns of the row named `row`, at the time
+    /// `now` (SQL); `tail` is the rest of the SELECT (its `FROM`).
+    pub fn insert_from_record(row: &str, now: &str, tail: &str) -> String {
+        format!(
+            "INSERT INTO outbox (correlation_id, to_phone, template, params, status, attempts, lease_owner, lease_until,
+                 last_attempt_at, next_attempt_at, created_at)
+             SELECT {row}.correlation_id, {row}.to_phone, {row}.template, {row}.params, {row}.status, {row}.attempts,
+                 {row}.lease_owner, {row}.lease_until, {row}.last_attempt_at, {now}, {now} {tail}"
+        )
+    }
+
+    /// Adds the message's `RECORD` columns to a JSON row.
+    pub fn add_json(&self, row: &mut serde_json::Map<String, serde_json::Value>) {
+        let (status, attempts, lease_owner, lease_until, last_attempt_at) = self.lease_values();
+        row.insert("correlation_id".into(), self.correlation_id.clone().into());
+        row.insert("to_phone".into(), self.to.clone().into());
+        row.insert("template".into(), self.template.into());
+        row.insert("params".into(), self.sealed.clone().into());
+        row.insert("status".into(), status.into());
+        row.insert("attempts".into(), attempts.into());
+        row.insert("lease_owner".into(), lease_owner.into());
+        row.insert("lease_until".into(), lease_until.into());
+        row.insert("last_attempt_at".into(), last_attempt_at.into());
+    }
+
+    /// Status, attempts, lease owner, lease end and attempt time the message is written with: a
+    /// leased message's first attempt begins now, under the lease, as a claim would begin it.
+    fn lease_values(&self) -> (&'static str, i64, Option<String>, Option<i64>, Option<i64>) {
         match &self.lease {
-            // The first attempt begins now, under a lease, as a claim would begin it.
-            Some(l) => {
-                args.add("sending")?;
-                args.add(1i64)?;
-                args.add(l.owner.to_string())?;
-                args.add(Some(l.at + LEASE_SECS))?;
-                args.add(Some(l.at))
-            }
-            None => {
-                args.add("pending")?;
-                args.add(0i64)?;
-                args.add(None::<String>)?;
-                args.add(None::<i64>)?;
-                args.add(None::<i64>)
-            }
+            Some(l) => ("sending", 1, Some(l.owner.to_string()), Some(l.at + LEASE_SECS), Some(l.at)),
+            None => ("pending", 0, None, None, None),
         }
+    }
+
+    /// The message's correlation id (a statement that writes many tells its rows apart by it).
+    pub fn correlation_id(&self) -> &str {
+        &self.correlation_id
     }
 
     /// After the commit that wrote the message as row `id`: a leased message goes to the

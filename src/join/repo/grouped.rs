@@ -1,0 +1,107 @@
+//! Joins written together (PostgreSQL): the joins that keep every rule, posted at the same time,
+//! in one statement and one transaction (`server::group`), each row under the rules of
+//! `receive::direct`: the phone's newest unused code is the one typed, live and not worn out,
+//! the union takes applications; the application is written from the code's row unless the
+//! person has an open one or the key made one; only then the code is consumed and the status
+//! link, the receipt and the channel's count written. A row the statement does not return
+//! wrote nothing, and its post takes the full path, which tells why.
+//!
+//! The code rows are locked in id order (`FOR UPDATE`): a post of the same code elsewhere waits
+//! for this statement and then finds it spent. Rows of one statement never share a phone, a
+//! person or a key (`exclusive`), so one code never unlocks two applications.
+use super::receive::{Direct, Place};
+use super::ApplicationStatus;
+use crate::server::outbox::Prepared;
+
+/// The columns of a join's JSON row (besides the message's, `Prepared::RECORD`).
+const RECORD: &str = "submission_key text, name text, id_cipher text, id_key_id bigint, id_blind text, id_masked text,
+    birth_date text, sex text, phone text, org_id bigint, in_pool bigint, channel_id bigint, occupation text,
+    plate text, consent_version text, consent_ip text, now bigint, due_at bigint, due_provisional bigint,
+    id_blind_key bigint, purpose text, code_mac text, max_tries bigint, place text, token_hash text";
+
+/// The statement: `$1` the rows (a JSON array); one row back for each join written: its
+/// submission key, the application's id and the receipt's.
+pub fn sql() -> String {
+    let pending = ApplicationStatus::Pending.as_str();
+    let message = Prepared::insert_from_record("r", "r.now", "FROM app JOIN r USING (submission_key) RETURNING id, correlation_id");
+    format!(
+        "WITH r AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS x({RECORD}, {})),
+         code AS (SELECT c.id, r.submission_key FROM r JOIN sms_codes c ON c.id =
+                      (SELECT id FROM sms_codes WHERE phone = r.phone AND purpose = r.purpose AND used_at IS NULL
+                       ORDER BY created_at DESC, id DESC LIMIT 1)
+                  WHERE c.used_at IS NULL AND c.code_mac = r.code_mac AND c.expires_at > r.now AND c.wrong_tries < r.max_tries
+                    AND CASE r.place
+                        WHEN 'channel' THEN TRUE
+                        WHEN 'union' THEN EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND kind NOT IN ('city', 'county'))
+                        ELSE EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND has_pool <> 0) END
+                  ORDER BY c.id FOR UPDATE OF c),
+         app AS (INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date,
+                     sex, phone, org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version,
+                     consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
+                 SELECT r.submission_key, r.name, decode(r.id_cipher, 'hex'), r.id_key_id, r.id_blind, r.id_masked,
+                     r.birth_date, r.sex, r.phone, r.org_id, r.in_pool, r.channel_id, r.occupation, r.plate, '{pending}',
+                     r.id_blind, r.consent_version, r.now, r.consent_ip, r.now, r.due_at, r.due_provisional, r.now,
+                     r.id_blind_key, code.id
+                 FROM code JOIN r USING (submission_key)
+                 ON CONFLICT DO NOTHING RETURNING id, submission_key, join_code_id),
+         used AS (UPDATE sms_codes SET used_at = r.now FROM app JOIN r USING (submission_key) WHERE sms_codes.id = app.join_code_id),
+         link AS (INSERT INTO status_tokens (token_hash, application_id, created_at)
+                  SELECT r.token_hash, app.id, r.now FROM app JOIN r USING (submission_key)),
+         counted AS (UPDATE channels SET completed = completed + n.joined
+                     FROM (SELECT r.channel_id, COUNT(*) AS joined FROM app JOIN r USING (submission_key)
+                           WHERE r.channel_id IS NOT NULL GROUP BY r.channel_id) n
+                     WHERE channels.id = n.channel_id),
+         message AS ({message})
+         SELECT r.submission_key, app.id, message.id FROM app JOIN r USING (submission_key)
+         JOIN message ON message.correlation_id = r.correlation_id",
+        Prepared::RECORD
+    )
+}
+
+/// A join as the statement's JSON row.
+pub fn row(d: &Direct<'_>) -> serde_json::Value {
+    let a = &d.application;
+    let place = match d.place {
+        Place::Channel => "channel",
+        Place::Union => "union",
+        Place::Pool => "pool",
+    };
+    let mut row = serde_json::json!({
+        "submission_key": a.submission_key,
+        "name": a.name,
+        "id_cipher": hex::encode(&a.id_cipher),
+        "id_key_id": a.id_key_id,
+        "id_blind": a.id_blind,
+        "id_masked": a.id_masked,
+        "birth_date": a.birth_date,
+        "sex": a.sex.code(),
+        "phone": a.phone,
+        "org_id": a.org_id,
+        "in_pool": a.in_pool as i64,
+        "channel_id": a.channel_id,
+        "occupation": a.occupation,
+        "plate": a.plate,
+        "consent_version": super::super::types::CONSENT_VERSION,
+        "consent_ip": a.consent_ip,
+        "now": a.now,
+        "due_at": a.due_at,
+        "due_provisional": a.due_provisional as i64,
+        "id_blind_key": a.id_blind_key,
+        "purpose": d.purpose,
+        "code_mac": d.code_mac,
+        "max_tries": d.max_wrong_tries,
+        "place": place,
+        "token_hash": d.status_token_hash,
+    });
+    if let Some(fields) = row.as_object_mut() {
+        d.message.add_json(fields);
+    }
+    row
+}
+
+/// What two joins of one statement must not share: the phone (its code), the person (the blind
+/// index) and the submission key.
+pub fn exclusive(d: &Direct<'_>) -> Vec<String> {
+    let a = &d.application;
+    vec![format!("phone:{}", a.phone), format!("person:{}", a.id_blind), format!("key:{}", a.submission_key)]
+}
