@@ -290,19 +290,38 @@ on_both_databases!(one_code_races_into_one_application, |app: TestApp| async mov
     assert_eq!(created, 1);
 });
 
+/// One person (`id_number(person)`) with ten phones, each with a good code.
+struct TenPhones {
+    id: String,
+    phones: Vec<String>,
+    codes: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl TenPhones {
+    async fn new(app: &TestApp, person: u32, key_prefix: &str) -> TenPhones {
+        let phones: Vec<String> = (0..10).map(|i| format!("1390000{i:04}")).collect();
+        let mut codes = Vec::new();
+        for p in &phones {
+            codes.push(app.code_for(p).await);
+        }
+        let keys = (0..10).map(|i| format!("{key_prefix}-{i:04}")).collect();
+        TenPhones { id: id_number(person), phones, codes, keys }
+    }
+
+    /// The ten join forms, one a phone.
+    fn forms<'a>(&'a self, union: &'a str) -> Vec<Vec<(&'a str, &'a str)>> {
+        (0..10).map(|i| join_fields(&self.id, &self.phones[i], &self.codes[i], union, &self.keys[i])).collect()
+    }
+}
+
 on_both_databases!(one_person_from_ten_phones_at_once_makes_one_application, |app: TestApp| async move {
     // The open-application rule under a race: the same person, ten phones, ten good codes, all
     // at once. One application; every other post is told one exists, its code spent, and the
     // link goes again to the phone on file, once a post.
     let union = app.union_id("340300-HY01-LY").await.to_string();
-    let id = id_number(7);
-    let phones: Vec<String> = (0..10).map(|i| format!("1390000{i:04}")).collect();
-    let mut codes = Vec::new();
-    for p in &phones {
-        codes.push(app.code_for(p).await);
-    }
-    let keys: Vec<String> = (0..10).map(|i| format!("one-person-ten-phones-{i:04}")).collect();
-    let forms: Vec<_> = (0..10).map(|i| join_fields(&id, &phones[i], &codes[i], &union, &keys[i])).collect();
+    let ten = TenPhones::new(&app, 7, "one-person-ten-phones").await;
+    let forms = ten.forms(&union);
     let responses = futures_join_all(forms.iter().map(|f| app.post_form("/join", f))).await;
     let created = responses.iter().filter(|r| r.status() == 303).count();
     let mut told = 0;
@@ -459,14 +478,8 @@ on_both_with!(joins_raced_across_two_instances_make_one_application_each, roomy,
     let created = post_to_both(&a, &b, &forms).await.iter().filter(|r| r.status() == 303).count();
     assert_eq!((created, a.count("SELECT COUNT(*) FROM applications").await), (1, 1), "one code, one application");
     // One person from ten phones, half to each instance.
-    let id = id_number(25);
-    let phones: Vec<String> = (0..10).map(|i| format!("1390000{i:04}")).collect();
-    let mut codes = Vec::new();
-    for p in &phones {
-        codes.push(a.code_for(p).await);
-    }
-    let keys: Vec<String> = (0..10).map(|i| format!("two-instances-person-{i:04}")).collect();
-    let forms: Vec<_> = (0..10).map(|i| join_fields(&id, &phones[i], &codes[i], &union, &keys[i])).collect();
+    let ten = TenPhones::new(&a, 25, "two-instances-person").await;
+    let forms = ten.forms(&union);
     let created = post_to_both(&a, &b, &forms).await.iter().filter(|r| r.status() == 303).count();
     assert_eq!(created, 1, "one person, one application");
     assert_eq!(a.count("SELECT COUNT(*) FROM applications").await, 2);
@@ -592,31 +605,39 @@ fn write_in_background(group: &ejia::server::group::Group, e: ejia::server::grou
     tokio::spawn(async move { group.write(e).await })
 }
 
-/// Occupies both of the group's statements at the shut gate, one row each.
-async fn occupy(group: &ejia::server::group::Group, gate: &Gate) -> Vec<tokio::task::JoinHandle<Option<Vec<i64>>>> {
+/// Writes `entries` from tasks of their own while both of the group's statements wait at the
+/// shut gate (one held row each), so that they gather; then opens the gate. Their outcomes.
+async fn behind_a_busy_group(
+    db: &ejia::server::db::Db,
+    group: &ejia::server::group::Group,
+    entries: Vec<ejia::server::group::Entry>,
+) -> Vec<Option<Vec<i64>>> {
+    let gate = Gate::shut(db).await;
     let mut held = Vec::new();
     for i in 0..2 {
         held.push(write_in_background(group, entry(&format!("held-{i}"), 1000 + i, &format!("held-{i}"))));
         gate.until_waiting(i + 1).await;
     }
-    held
+    let writes: Vec<_> = entries.into_iter().map(|e| write_in_background(group, e)).collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    gate.open().await;
+    for h in held {
+        assert!(h.await.unwrap().is_some(), "the held rows are written");
+    }
+    let mut out = Vec::new();
+    for w in writes {
+        out.push(w.await.unwrap());
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_group_writes_rows_together_but_never_two_that_share_a_value() {
     let (db, group, _tmp) = scratch_group().await;
-    let gate = Gate::shut(&db).await;
-    let held = occupy(&group, &gate).await;
-    // 60 rows arrive while both statements wait; rows i and i + 30 share a value.
-    let writes: Vec<_> =
-        (0..60).map(|i| write_in_background(&group, entry(&format!("row-{i}"), i, &format!("shared-{}", i % 30)))).collect();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    gate.open().await;
-    for h in held {
-        assert!(h.await.unwrap().is_some());
-    }
-    for (i, w) in writes.into_iter().enumerate() {
-        assert_eq!(w.await.unwrap(), Some(vec![i as i64]), "row {i} is written and its ids come back");
+    // Rows i and i + 30 share a value.
+    let entries = (0..60).map(|i| entry(&format!("row-{i}"), i, &format!("shared-{}", i % 30))).collect();
+    for (i, written) in behind_a_busy_group(&db, &group, entries).await.into_iter().enumerate() {
+        assert_eq!(written, Some(vec![i as i64]), "row {i} is written and its ids come back");
     }
     let (statements, written) = group.counts();
     println!("62 rows in {statements} statements");
@@ -633,18 +654,10 @@ async fn postgres_group_writes_rows_together_but_never_two_that_share_a_value() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_group_statement_that_fails_writes_nothing_and_the_group_goes_on() {
     let (db, group, _tmp) = scratch_group().await;
-    let gate = Gate::shut(&db).await;
-    let held = occupy(&group, &gate).await;
-    // Three rows gather behind them, one of them bad: their statement fails.
-    let gathered: Vec<_> =
-        [entry("good", 2, "b"), entry("bad", -1, "c"), entry("also-good", 3, "d")].map(|e| write_in_background(&group, e)).into();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    gate.open().await;
-    for h in held {
-        assert!(h.await.unwrap().is_some());
-    }
-    for g in gathered {
-        assert_eq!(g.await.unwrap(), None, "a failed statement reports none of its rows written");
+    // Three rows, one of them bad: their statement fails.
+    let entries = vec![entry("good", 2, "b"), entry("bad", -1, "c"), entry("also-good", 3, "d")];
+    for written in behind_a_busy_group(&db, &group, entries).await {
+        assert_eq!(written, None, "a failed statement reports none of its rows written");
     }
     assert_eq!(group.counts(), (3, 2));
     let keys: Vec<String> = sqlx::query_scalar("SELECT k FROM t ORDER BY k").fetch_all(&db.pool).await.unwrap();
