@@ -458,6 +458,9 @@ on_both_with!(joins_posted_together_are_each_judged_on_their_own, roomy, |app: T
         let (statements, written) = group.counts();
         println!("{written} joins written in {statements} statements");
         assert_eq!(written, 16, "every join that keeps the rules is written by a group statement");
+        let text = app.get("/metrics").await.text().await.unwrap();
+        assert!(text.contains(&format!("ejia_join_group_rows_total {written}")), "{text}");
+        assert!(text.contains(&format!("ejia_join_group_statements_total {statements}")), "{text}");
     }
 });
 

@@ -57,6 +57,9 @@ pub struct Snapshot {
     pub overdue_applications: i64,
     /// The database answered this scrape's queries (when not, the figures above are 0).
     pub db_up: bool,
+    /// Joins written together (`server::group`) since the start: statements run, joins they wrote.
+    pub join_group_statements: u64,
+    pub join_group_rows: u64,
 }
 
 /// Latency buckets in seconds: 2.5 ms to ~10 s.
@@ -78,6 +81,8 @@ pub struct Metrics {
     pool_max: Gauge,
     overdue: Gauge,
     db_up: Gauge,
+    join_group_statements: Counter,
+    join_group_rows: Counter,
     scrape: std::sync::Mutex<()>,
 }
 
@@ -114,8 +119,18 @@ impl Metrics {
         registry.register("applications_overdue", "Pending applications past their one-working-day deadline", overdue.clone());
         let db_up = Gauge::default();
         registry.register("db_up", "1 when the database answered this scrape, 0 when not", db_up.clone());
+        let join_group_statements = Counter::default();
+        registry.register(
+            "join_group_statements",
+            "Statements that wrote joins posted together (PostgreSQL)",
+            join_group_statements.clone(),
+        );
+        let join_group_rows = Counter::default();
+        registry.register("join_group_rows", "Joins written by those statements", join_group_rows.clone());
         Metrics {
             db_up,
+            join_group_statements,
+            join_group_rows,
             registry,
             requests,
             latency,
@@ -173,6 +188,9 @@ impl Metrics {
         self.pool_max.set(now.pool_max);
         self.overdue.set(now.overdue_applications);
         self.db_up.set(i64::from(now.db_up));
+        // The group counts by itself; the counters catch up with it.
+        self.join_group_statements.inc_by(now.join_group_statements.saturating_sub(self.join_group_statements.get()));
+        self.join_group_rows.inc_by(now.join_group_rows.saturating_sub(self.join_group_rows.get()));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
@@ -207,6 +225,8 @@ mod tests {
             pool_size: 4,
             pool_idle: 1,
             pool_max: 16,
+            join_group_statements: 4,
+            join_group_rows: 90,
             ..Default::default()
         });
         assert!(text.contains(r#"ejia_http_requests_total{method="GET",route="/s/{token}",status="200"} 2"#), "{text}");
@@ -220,6 +240,7 @@ mod tests {
         assert!(text.contains("ejia_sse_streams_open 1"), "{text}");
         assert!(text.contains("ejia_outbox_backlog 3") && text.contains("ejia_outbox_oldest_age_seconds 42"), "{text}");
         assert!(text.contains(r#"ejia_db_pool_connections{state="in_use"} 3"#), "{text}");
+        assert!(text.contains("ejia_join_group_statements_total 4") && text.contains("ejia_join_group_rows_total 90"), "{text}");
         drop(guard);
         assert!(m.encode(&Snapshot::default()).contains("ejia_sse_streams_open 0"));
     }
