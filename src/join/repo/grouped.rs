@@ -9,6 +9,10 @@
 //! The code rows are locked in id order (`FOR UPDATE`): a post of the same code elsewhere waits
 //! for this statement and then finds it spent. Rows of one statement never share a phone, a
 //! person or a key (`exclusive`), so one code never unlocks two applications.
+//!
+//! Every lookup is by index, row by row (`LATERAL … LIMIT 1`), whatever the planner believes of
+//! the tables' sizes: a hash join would read all of `sms_codes` for each statement (seen under
+//! load, when the statistics lagged behind a growing table).
 use super::receive::{Direct, Place};
 use super::ApplicationStatus;
 use crate::server::outbox::Prepared;
@@ -26,15 +30,18 @@ pub fn sql() -> String {
     let message = Prepared::insert_from_record("r", "r.now", "FROM app JOIN r USING (submission_key) RETURNING id, correlation_id");
     format!(
         "WITH r AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS x({RECORD}, {})),
-         code AS (SELECT c.id, r.submission_key FROM r JOIN sms_codes c ON c.id =
-                      (SELECT id FROM sms_codes WHERE phone = r.phone AND purpose = r.purpose AND used_at IS NULL
-                       ORDER BY created_at DESC, id DESC LIMIT 1)
-                  WHERE c.used_at IS NULL AND c.code_mac = r.code_mac AND c.expires_at > r.now AND c.wrong_tries < r.max_tries
-                    AND CASE r.place
-                        WHEN 'channel' THEN TRUE
-                        WHEN 'union' THEN EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND kind NOT IN ('city', 'county'))
-                        ELSE EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND has_pool <> 0) END
-                  ORDER BY c.id FOR UPDATE OF c),
+         code AS (SELECT c.id, s.submission_key
+                  FROM (SELECT r.*, newest.id AS code_id FROM r
+                        CROSS JOIN LATERAL (SELECT id FROM sms_codes WHERE phone = r.phone AND purpose = r.purpose
+                                            AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1) newest
+                        LEFT JOIN LATERAL (SELECT kind, has_pool FROM orgs WHERE id = r.org_id LIMIT 1) o ON TRUE
+                        WHERE CASE r.place WHEN 'channel' THEN TRUE
+                                           WHEN 'union' THEN o.kind NOT IN ('city', 'county')
+                                           ELSE o.has_pool <> 0 END
+                        ORDER BY newest.id OFFSET 0) s
+                  CROSS JOIN LATERAL (SELECT id FROM sms_codes c WHERE c.id = s.code_id AND c.used_at IS NULL
+                                      AND c.code_mac = s.code_mac AND c.expires_at > s.now AND c.wrong_tries < s.max_tries
+                                      LIMIT 1 FOR UPDATE) c),
          app AS (INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date,
                      sex, phone, org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version,
                      consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
