@@ -10,9 +10,10 @@
 //! for this statement and then finds it spent. Rows of one statement never share a phone, a
 //! person or a key (`exclusive`), so one code never unlocks two applications.
 //!
-//! Every lookup is by index, row by row (`LATERAL … LIMIT 1`), whatever the planner believes of
-//! the tables' sizes: a hash join would read all of `sms_codes` for each statement (seen under
-//! load, when the statistics lagged behind a growing table).
+//! Every row of a table is found by index (`LATERAL … LIMIT 1`, `id = ANY (ARRAY(…))`),
+//! whatever the planner believes of the tables' sizes: with joins it chose hash joins that read
+//! all of `sms_codes` for each statement (seen under load, the statistics lagging behind a
+//! growing table).
 use super::receive::{Direct, Place};
 use super::ApplicationStatus;
 use crate::server::outbox::Prepared;
@@ -51,13 +52,15 @@ pub fn sql() -> String {
                      r.id_blind_key, code.id
                  FROM code JOIN r USING (submission_key)
                  ON CONFLICT DO NOTHING RETURNING id, submission_key, join_code_id),
-         used AS (UPDATE sms_codes SET used_at = r.now FROM app JOIN r USING (submission_key) WHERE sms_codes.id = app.join_code_id),
+         used AS (UPDATE sms_codes SET used_at = (SELECT r.now FROM app JOIN r USING (submission_key)
+                                                  WHERE app.join_code_id = sms_codes.id)
+                  WHERE id = ANY (ARRAY(SELECT join_code_id FROM app))),
          link AS (INSERT INTO status_tokens (token_hash, application_id, created_at)
                   SELECT r.token_hash, app.id, r.now FROM app JOIN r USING (submission_key)),
-         counted AS (UPDATE channels SET completed = completed + n.joined
-                     FROM (SELECT r.channel_id, COUNT(*) AS joined FROM app JOIN r USING (submission_key)
-                           WHERE r.channel_id IS NOT NULL GROUP BY r.channel_id) n
-                     WHERE channels.id = n.channel_id),
+         counted AS (UPDATE channels SET completed = completed + (SELECT COUNT(*) FROM app JOIN r USING (submission_key)
+                                                                  WHERE r.channel_id = channels.id)
+                     WHERE id = ANY (ARRAY(SELECT r.channel_id FROM app JOIN r USING (submission_key)
+                                           WHERE r.channel_id IS NOT NULL))),
          message AS ({message})
          SELECT r.submission_key, app.id, message.id FROM app JOIN r USING (submission_key)
          JOIN message ON message.correlation_id = r.correlation_id",
