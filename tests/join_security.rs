@@ -489,59 +489,117 @@ on_both_with!(joins_raced_across_two_instances_make_one_application_each, roomy,
     assert_eq!(a.count("SELECT COUNT(*) FROM sms_codes WHERE purpose = 'join' AND used_at IS NULL").await, 0, "every code spent");
 });
 
-/// Posts a form from a task of its own (it goes on while the test holds a lock).
-fn post_in_background(app: &TestApp, form: Vec<(&str, &str)>) -> tokio::task::JoinHandle<reqwest::StatusCode> {
-    let (http, url, origin) = (app.http.clone(), format!("{}/join", app.base), app.base.clone());
+/// Posts a join form to `path` from a task of its own (it goes on while the test holds a lock).
+fn post_in_background(app: &TestApp, path: &str, form: Vec<(&str, &str)>) -> tokio::task::JoinHandle<reqwest::StatusCode> {
+    let (http, url, origin) = (app.http.clone(), format!("{}{path}", app.base), app.base.clone());
     let form: Vec<(String, String)> = form.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tokio::spawn(async move { http.post(url).header("origin", origin).form(&form).send().await.unwrap().status() })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_one_code_posted_while_the_group_is_busy_makes_one_application() {
-    // Twenty posts of one code pile up while both group statements wait (on code rows the test
-    // holds locked), so they are all waiting when the next statement is put together: one
-    // statement must still never hold two of them.
-    let app = roomy(Backend::Postgres).await;
-    let union = app.union_id("340300-HY01-LY").await.to_string();
-    let fillers = ["13600000001", "13600000002"];
-    let mut filler_codes = Vec::new();
-    for p in fillers {
-        filler_codes.push(app.code_for(p).await);
+/// Both of an app's group statements held waiting (PostgreSQL): two joins posted one after the
+/// other, each its own statement, wait on their code rows, which a transaction of the test's
+/// holds locked; posts made meanwhile pile up and go together when `release` lets them on.
+struct BusyGroup {
+    lock: sqlx::Transaction<'static, sqlx::Any>,
+    held: Vec<tokio::task::JoinHandle<reqwest::StatusCode>>,
+}
+
+impl BusyGroup {
+    async fn new(app: &TestApp, union: &str) -> BusyGroup {
+        let fillers = ["13600000001", "13600000002"];
+        let mut codes = Vec::new();
+        for p in fillers {
+            codes.push(app.code_for(p).await);
+        }
+        let mut lock = app.state.db.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM sms_codes WHERE phone IN ($1, $2) FOR UPDATE")
+            .bind(fillers[0])
+            .bind(fillers[1])
+            .fetch_all(&mut *lock)
+            .await
+            .unwrap();
+        let blocked =
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
+        let mut held = Vec::new();
+        for i in 0..2 {
+            let (id, key) = (id_number(26 + i as u32), format!("busy-group-held-{i}"));
+            held.push(post_in_background(app, "/join", join_fields(&id, fillers[i], &codes[i], union, &key)));
+            let waited = std::time::Instant::now();
+            while app.count(blocked).await < i as i64 + 1 {
+                assert!(waited.elapsed() < std::time::Duration::from_secs(10), "the held post's statement waits on its code");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+        BusyGroup { lock, held }
     }
-    let code = app.code_for("13800138000").await;
-    let mut lock = app.state.db.pool.begin().await.unwrap();
-    sqlx::query("SELECT id FROM sms_codes WHERE phone IN ($1, $2) FOR UPDATE")
-        .bind(fillers[0])
-        .bind(fillers[1])
-        .fetch_all(&mut *lock)
-        .await
-        .unwrap();
-    let (ids, keys): (Vec<String>, Vec<String>) =
-        ((0..22).map(id_number).collect(), (0..22).map(|i| format!("busy-group-{i:04}")).collect());
-    // One held post at a time, so each takes a statement of its own: both statements wait.
-    let blocked = "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()";
-    let mut posts = Vec::new();
-    for i in 0..2 {
-        posts.push(post_in_background(&app, join_fields(&ids[20 + i], fillers[i], &filler_codes[i], &union, &keys[20 + i])));
-        let waited = std::time::Instant::now();
-        while app.count(blocked).await < i as i64 + 1 {
-            assert!(waited.elapsed() < std::time::Duration::from_secs(10), "the held post's statement waits on its code");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+
+    /// After the posts made meanwhile have had time to reach the group: lets everything on.
+    async fn release(self) {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        self.lock.commit().await.unwrap();
+        for h in self.held {
+            assert_eq!(h.await.unwrap(), 303, "the held posts go through");
         }
     }
-    for i in 0..20 {
-        posts.push(post_in_background(&app, join_fields(&ids[i], "13800138000", &code, &union, &keys[i])));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // all twenty are waiting
-    lock.commit().await.unwrap();
-    let mut statuses = Vec::new();
+}
+
+/// The statuses of posts made from tasks of their own.
+async fn statuses(posts: Vec<tokio::task::JoinHandle<reqwest::StatusCode>>) -> Vec<u16> {
+    let mut out = Vec::new();
     for p in posts {
-        statuses.push(p.await.unwrap().as_u16());
+        out.push(p.await.unwrap().as_u16());
     }
-    assert_eq!(&statuses[..2], [303, 303], "the two held posts go through");
-    assert_eq!(statuses[2..].iter().filter(|s| **s == 303).count(), 1, "one of twenty posts of one code is received: {statuses:?}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_one_code_posted_while_the_group_is_busy_makes_one_application() {
+    // Twenty posts of one code are all waiting when the next statement is put together: it
+    // must still never hold two of them.
+    let app = roomy(Backend::Postgres).await;
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let code = app.code_for("13800138000").await;
+    let busy = BusyGroup::new(&app, &union).await;
+    let (ids, keys): (Vec<String>, Vec<String>) =
+        ((0..20).map(id_number).collect(), (0..20).map(|i| format!("busy-group-{i:04}")).collect());
+    let posts = (0..20).map(|i| post_in_background(&app, "/join", join_fields(&ids[i], "13800138000", &code, &union, &keys[i]))).collect();
+    busy.release().await;
+    let statuses = statuses(posts).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "one of twenty posts of one code is received: {statuses:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM applications WHERE phone = '13800138000'").await, 1, "one code, one application");
     assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_channel_counts_every_join_of_a_group() {
+    let app = roomy(Backend::Postgres).await;
+    let union = app.union_id("340300-HY01-LY").await.to_string();
+    let phones: Vec<String> = (0..6).map(|i| format!("1390000{i:04}")).collect();
+    let mut codes = Vec::new();
+    for p in &phones {
+        codes.push(app.code_for(p).await);
+    }
+    let busy = BusyGroup::new(&app, &union).await;
+    let ids: Vec<String> = (0..6).map(id_number).collect();
+    let posts = (0..6)
+        .map(|i| {
+            let form = vec![
+                ("name", "张三"),
+                ("id_number", &ids[i]),
+                ("phone", &phones[i]),
+                ("code", &codes[i]),
+                ("consent", "yes"),
+                ("intent", "submit"),
+            ];
+            post_in_background(&app, "/j/LY2608", form)
+        })
+        .collect();
+    busy.release().await;
+    assert_eq!(statuses(posts).await, [303; 6]);
+    let (statements, written) = app.state.joins.as_ref().expect("PostgreSQL writes joins together").counts();
+    assert_eq!((statements, written), (3, 8), "the two held joins, then the six of the channel in one statement");
+    let (_, completed) = ejia::channel::repo::counts(&app.state.db.pool, "LY2608").await.unwrap().unwrap();
+    assert_eq!(completed, 6, "each of the six is counted");
 }
 
 // 8c — the group commit itself (PostgreSQL), on a table of its own.
