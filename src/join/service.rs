@@ -227,9 +227,9 @@ async fn try_submit(
     Ok(received_now(state, application_id, &w, (org_id, in_pool), handed).await)
 }
 
-/// A post that keeps every rule: the whole join in one round trip, its own transaction
-/// (`repo::receive::direct`: one statement on PostgreSQL, one script on SQLite), instead of the
-/// four round trips of the full path. `None`: nothing was written; the full path takes the
+/// A post that keeps every rule: the whole join in one round trip, its own transaction, instead
+/// of the four round trips of the full path — on PostgreSQL one statement with the other joins
+/// posted at the same time (`repo::grouped`), on SQLite one script (`repo::receive::direct`). `None`: nothing was written; the full path takes the
 /// post and tells what failed.
 /// Not with several keys in the ring: the person's rows may first need re-keying.
 async fn try_direct(
@@ -263,7 +263,6 @@ async fn try_direct(
         message: &receipt,
     };
     if let Some(group) = &state.joins {
-        // PostgreSQL: with the other joins posted at the same time, in one statement.
         let (row, exclusive) = (repo::grouped::row(&direct), repo::grouped::exclusive(&direct));
         let notify = state.outbox_notify.clone();
         // After the commit, in the group's task (so also when this post stops waiting): the
@@ -280,7 +279,7 @@ async fn try_direct(
         });
     }
     let mut conn = state.db.write_once().await?;
-    match repo::receive::direct(&mut conn, state.db.backend, direct).await {
+    match repo::receive::direct(&mut conn, direct).await {
         Ok(Some((application_id, message_id))) => {
             drop(conn);
             let handed = receipt.hand(message_id);

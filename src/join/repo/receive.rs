@@ -1,7 +1,8 @@
 //! The SQL of a join in few round trips. A post that keeps every rule is one round trip
-//! (`direct`). Any other takes the full path: what the submit reads (one statement: the chosen
-//! union, the post's earlier application and the phone's live code) and what it writes (one
-//! statement: the code consumed, the application, its status link and its receipt SMS).
+//! (`direct` on SQLite; on PostgreSQL `grouped`, with the joins posted at the same time). Any
+//! other takes the full path: what the submit reads (one statement: the chosen union, the
+//! post's earlier application and the phone's live code) and what it writes (one statement:
+//! the code consumed, the application, its status link and its receipt SMS).
 //! Writers of one phone are serialised (its advisory lock on PostgreSQL, the write gate on
 //! SQLite), so what is read still holds when the write runs.
 use super::codes::StoredCode;
@@ -152,15 +153,14 @@ pub struct Direct<'a> {
 /// applications. The application is written from the code's row (not when the person has an
 /// open one, nor when this post's key made one already); only then are the code consumed and
 /// the link and the receipt written, all or nothing.
-/// - PostgreSQL: one statement, its own transaction. The code's row is locked first (`FOR
-///   UPDATE`: a concurrent post of the same code waits for this one, then finds it spent).
-/// - SQLite: one script that opens and commits its own transaction, each statement gated on
-///   the one before (`changes()`); writers take turns at the write gate.
+/// SQLite: one script that opens and commits its own transaction, each statement gated on the
+/// one before (`changes()`); writers take turns at the write gate. (PostgreSQL writes such
+/// joins together, several in one statement: `grouped`.)
 ///
 /// The application's id and its receipt's; `None`: nothing was written, and the caller takes
 /// the full path, which tells which rule failed (a wrong try counted, a twin post, an open
 /// application…).
-pub async fn direct(conn: &mut OneWrite, backend: Backend, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn direct(conn: &mut OneWrite, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
     // $1…$22 the application ($5 its blind index, $9 the phone, $10 the union, $12 the
     // channel, $17 the time), then:
     const PURPOSE: usize = 23;
@@ -180,22 +180,10 @@ pub async fn direct(conn: &mut OneWrite, backend: Backend, d: Direct<'_>) -> sql
           ORDER BY created_at DESC, id DESC LIMIT 1)"
     );
     let live = format!("used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES} AND {place}");
-    let sql = match backend {
-        Backend::Postgres => format!(
-            "WITH code AS (SELECT id FROM sms_codes WHERE id = {newest} AND {live} FOR UPDATE),
-             app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM code
-                     ON CONFLICT (open_key) DO NOTHING RETURNING id, join_code_id),
-             used AS (UPDATE sms_codes SET used_at = $17 WHERE id IN (SELECT join_code_id FROM app) RETURNING id),
-             link AS (INSERT INTO status_tokens (token_hash, application_id, created_at) SELECT ${TOKEN}, id, $17 FROM app),
-             counted AS (UPDATE channels SET completed = completed + 1 WHERE id = $12 AND EXISTS (SELECT 1 FROM app)),
-             message AS ({})
-             SELECT (SELECT id FROM app), (SELECT COUNT(*) FROM used), (SELECT id FROM message)",
-            outbox::Prepared::insert_sql(MESSAGE, 17, "FROM app RETURNING id")
-        ),
-        // `DO NOTHING` on any conflict: an open application (`open_key`) or this key's earlier
-        // one (`submission_key`) writes nothing, and the full path tells which.
-        Backend::Sqlite => format!(
-            "BEGIN IMMEDIATE;
+    // `DO NOTHING` on any conflict: an open application (`open_key`) or this key's earlier one
+    // (`submission_key`) writes nothing, and the full path tells which.
+    let sql = format!(
+        "BEGIN IMMEDIATE;
              INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM sms_codes code
                 WHERE code.id = {newest} AND code.{live}
                 ON CONFLICT DO NOTHING;
@@ -211,9 +199,8 @@ pub async fn direct(conn: &mut OneWrite, backend: Backend, d: Direct<'_>) -> sql
                      AND id = (SELECT join_code_id FROM applications WHERE submission_key = $1)),
                     (SELECT id FROM outbox WHERE correlation_id = ${MESSAGE});
              COMMIT",
-            outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
-        ),
-    };
+        outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
+    );
     let application = NewApplication { join_code_id: None, ..d.application };
     let mut args = application_args(application)?;
     let added = (|| {
@@ -224,11 +211,8 @@ pub async fn direct(conn: &mut OneWrite, backend: Backend, d: Direct<'_>) -> sql
         d.message.add_to(&mut args)
     })();
     added.map_err(sqlx::Error::Encode)?;
-    let row = match backend {
-        Backend::Postgres => sqlx::query_with(&sql, args).fetch_one(&mut **conn).await?,
-        // Every row of the script, not the first: the last is its SELECT's.
-        Backend::Sqlite => conn.script_in_transaction(&sql, args).await?.pop().ok_or(sqlx::Error::RowNotFound)?,
-    };
+    // Every row of the script, not the first: the last is its SELECT's.
+    let row = conn.script_in_transaction(&sql, args).await?.pop().ok_or(sqlx::Error::RowNotFound)?;
     let id: Option<i64> = row.try_get(0)?;
     // The code row is locked and unused when the application is written: it is consumed with it.
     debug_assert!(id.is_none() || row.try_get::<i64, _>(1)? == 1);
