@@ -63,6 +63,7 @@ impl FakeSms {
 }
 
 pub mod benefit;
+pub mod join;
 pub mod process;
 
 pub struct TestApp {
