@@ -102,6 +102,14 @@ pub fn test_key_spec(id: i64) -> String {
     ejia::server::crypto::entry::generate(id, test_key_alg())
 }
 
+/// The `n`-th valid mainland ID number under `prefix` (region and birth year and month, 12
+/// digits): day `n % 28 + 1`, sequence `100 + n`, and its GB 11643 check character.
+pub fn valid_id_number(prefix: &str, n: usize) -> String {
+    let body = format!("{prefix}{:02}{:03}", n % 28 + 1, 100 + n);
+    let check = ejia::domain::id_number::check_char(body.as_bytes()) as char;
+    format!("{body}{check}")
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("EJIA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
