@@ -172,11 +172,6 @@ impl Prepared {
         }
     }
 
-    /// The message's correlation id (a statement that writes many tells its rows apart by it).
-    pub fn correlation_id(&self) -> &str {
-        &self.correlation_id
-    }
-
     /// After the commit that wrote the message as row `id`: a leased message goes to the
     /// dispatcher now. False when it was written pending — the caller wakes the dispatcher.
     pub fn hand(self, id: i64) -> bool {
