@@ -101,14 +101,13 @@ on_both_with!(joins_posted_together_are_each_judged_on_their_own, roomy, |app: T
     for i in 0..4u32 {
         assert_eq!(app.sms.messages(&format!("1360000{i:04}"), Template::StatusLinkAgain).len(), 1, "the link again to the phone on file");
     }
-    if let Some(group) = &app.state.joins {
-        let (statements, written) = group.counts();
-        println!("{written} joins written in {statements} statements");
-        assert_eq!(written, 16, "every join that keeps the rules is written by a group statement");
-        let text = app.get("/metrics").await.text().await.unwrap();
-        assert!(text.contains(&format!("ejia_join_group_rows_total {written}")), "{text}");
-        assert!(text.contains(&format!("ejia_join_group_statements_total {statements}")), "{text}");
-    }
+    let (statements, written) = app.state.joins.counts();
+    println!("{written} joins written in {statements} statements");
+    assert_eq!(written, 16, "every join that keeps the rules is written by a group statement");
+    assert!(statements < written, "joins posted at once share statements: {written} in {statements}");
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains(&format!("ejia_join_group_rows_total {written}")), "{text}");
+    assert!(text.contains(&format!("ejia_join_group_statements_total {statements}")), "{text}");
 });
 
 /// Posts `forms` at the same time, alternately to `a` and `b`.
@@ -243,7 +242,7 @@ async fn postgres_a_channel_counts_every_join_of_a_group() {
         .collect();
     busy.release().await;
     assert_eq!(statuses(posts).await, [303; 6]);
-    let (statements, written) = app.state.joins.as_ref().expect("PostgreSQL writes joins together").counts();
+    let (statements, written) = app.state.joins.counts();
     assert_eq!((statements, written), (3, 8), "the two held joins, then the six of the channel in one statement");
     let (_, completed) = ejia::channel::repo::counts(&app.state.db.pool, "LY2608").await.unwrap().unwrap();
     assert_eq!(completed, 6, "each of the six is counted");
@@ -266,7 +265,7 @@ async fn scratch_group() -> (ejia::server::db::Db, ejia::server::group::Group, T
                SELECT r.k, CAST(CASE WHEN r.n < 0 THEN 'not a number' ELSE CAST(r.n AS text) END AS BIGINT), txid_current()
                FROM r, gate ON CONFLICT DO NOTHING RETURNING k, n)
          SELECT k, n FROM w";
-    let group = ejia::server::group::Group::new(db.clone(), sql.to_string());
+    let group = ejia::server::group::Group::new(db.clone(), ejia::server::group::Sql::AllRows(sql.to_string()));
     (db, group, tmp)
 }
 
@@ -390,5 +389,70 @@ async fn postgres_group_row_of_a_caller_that_stopped_waiting_is_written_and_its_
     let ids = tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(10))).await.unwrap();
     assert_eq!(ids.unwrap(), [7], "the follow-up ran after the commit");
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT n FROM t").fetch_one(&db.pool).await.unwrap(), 7);
+    db.close().await;
+}
+
+/// A SQLite database with a table `t (k TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0))`,
+/// and a group whose script writes a row `{"k": …, "n": …}`: the rows waiting go one after
+/// another in one transaction on the writer.
+async fn sqlite_scratch_group() -> (ejia::server::db::Db, ejia::server::group::Group, TempDir) {
+    let tmp = TempDir(std::env::temp_dir().join(format!("ejia-group-{}", ejia::server::crypto::random_token())));
+    std::fs::create_dir_all(&tmp.0).unwrap();
+    let url = fresh_database(Backend::Sqlite, &tmp.0).await;
+    let db = ejia::server::db::Db::connect(&url, 8).await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0))").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let script = "INSERT INTO t (k, n) SELECT json_extract($1, '$.k'), json_extract($1, '$.n') WHERE TRUE ON CONFLICT DO NOTHING;
+         SELECT k, n FROM t WHERE k = json_extract($1, '$.k') AND changes() = 1";
+    let group = ejia::server::group::Group::new(db.clone(), ejia::server::group::Sql::EachRow(script.to_string()));
+    (db, group, tmp)
+}
+
+/// Writes `entries` from tasks of their own while the write gate is held and one row (`held`)
+/// waits for it, so that they gather behind it; then lets the writer go. The held row's outcome
+/// and theirs.
+async fn behind_a_held_writer(
+    db: &ejia::server::db::Db,
+    group: &ejia::server::group::Group,
+    held: ejia::server::group::Entry,
+    entries: Vec<ejia::server::group::Entry>,
+) -> (Option<Vec<i64>>, Vec<Option<Vec<i64>>>) {
+    let writer = db.begin_write().await.unwrap();
+    let held = write_in_background(group, held);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let writes: Vec<_> = entries.into_iter().map(|e| write_in_background(group, e)).collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(writer);
+    let held = held.await.unwrap();
+    let mut out = Vec::new();
+    for w in writes {
+        out.push(w.await.unwrap());
+    }
+    (held, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_group_writes_the_waiting_rows_in_one_transaction_and_a_failing_row_undoes_them_all() {
+    let (db, group, _tmp) = sqlite_scratch_group().await;
+    let entries = (0..5).map(|i| entry(&format!("row-{i}"), 10 + i, &format!("row-{i}"))).collect();
+    let (held, written) = behind_a_held_writer(&db, &group, entry("first", 1, "first"), entries).await;
+    assert_eq!(held, Some(vec![1]));
+    for (i, w) in written.into_iter().enumerate() {
+        assert_eq!(w, Some(vec![10 + i as i64]), "row {i} is written and its ids come back");
+    }
+    assert_eq!(group.counts(), (2, 6), "the first row alone, then the five that waited, together");
+
+    // One bad row among three: their transaction is rolled back whole.
+    let entries = vec![entry("good", 2, "g"), entry("bad", -1, "b"), entry("also-good", 3, "a")];
+    let (held, written) = behind_a_held_writer(&db, &group, entry("held", 4, "held"), entries).await;
+    assert_eq!(held, Some(vec![4]));
+    assert_eq!(written, [None, None, None], "a failed transaction reports none of its rows written");
+    assert_eq!(group.counts(), (4, 7));
+    let keys: Vec<String> = sqlx::query_scalar("SELECT k FROM t ORDER BY k").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(keys, ["first", "held", "row-0", "row-1", "row-2", "row-3", "row-4"], "nothing of the failed transaction is kept");
+    // The writer is free and the group goes on: the good rows are written next time.
+    let again = futures_join_all([entry("good", 2, "g"), entry("also-good", 3, "a")].map(|e| group.write(e))).await;
+    assert_eq!(again, [Some(vec![2]), Some(vec![3])]);
     db.close().await;
 }

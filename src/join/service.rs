@@ -227,10 +227,10 @@ async fn try_submit(
     Ok(received_now(state, application_id, &w, (org_id, in_pool), handed).await)
 }
 
-/// A post that keeps every rule: the whole join in one round trip, its own transaction, instead
-/// of the four round trips of the full path — on PostgreSQL one statement with the other joins
-/// posted at the same time (`repo::grouped`), on SQLite one script (`repo::receive::direct`). `None`: nothing was written; the full path takes the
-/// post and tells what failed.
+/// A post that keeps every rule: the whole join in one round trip and one transaction with the
+/// other joins posted at the same time (`server::group`, `repo::grouped`), instead of the four
+/// round trips of the full path. `None`: nothing was written; the full path takes the post and
+/// tells what failed.
 /// Not with several keys in the ring: the person's rows may first need re-keying.
 async fn try_direct(
     state: &AppState,
@@ -262,34 +262,20 @@ async fn try_direct(
         status_token_hash: &w.token.hash(),
         message: &receipt,
     };
-    if let Some(group) = &state.joins {
-        let (row, exclusive) = (repo::grouped::row(&direct), repo::grouped::exclusive(&direct));
-        let notify = state.outbox_notify.clone();
-        // After the commit, in the group's task (so also when this post stops waiting): the
-        // receipt goes to the dispatcher.
-        let after: crate::server::group::After = Box::new(move |ids: &[i64]| {
-            if !ids.get(1).is_some_and(|&id| receipt.hand(id)) {
-                notify.notify_one();
-            }
-        });
-        let entry = crate::server::group::Entry { key: w.key.clone(), exclusive, row, after: Some(after) };
-        return Ok(match group.write(entry).await.as_deref() {
-            Some(&[application_id, _]) => Some(received_now(state, application_id, w, (org_id, in_pool), true).await),
-            _ => None,
-        });
-    }
-    let mut conn = state.db.write_once().await?;
-    match repo::receive::direct(&mut conn, direct).await {
-        Ok(Some((application_id, message_id))) => {
-            drop(conn);
-            let handed = receipt.hand(message_id);
-            Ok(Some(received_now(state, application_id, w, (org_id, in_pool), handed).await))
+    let (row, exclusive) = (repo::grouped::row(&direct), repo::grouped::exclusive(&direct));
+    let notify = state.outbox_notify.clone();
+    // After the commit, in the group's task (so also when this post stops waiting): the receipt
+    // goes to the dispatcher.
+    let after: crate::server::group::After = Box::new(move |ids: &[i64]| {
+        if !ids.get(1).is_some_and(|&id| receipt.hand(id)) {
+            notify.notify_one();
         }
-        Ok(None) => Ok(None),
-        // This post's key made an application already (a twin, a retry): the full path knows.
-        Err(e) if is_unique_violation(&e) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    });
+    let entry = crate::server::group::Entry { key: w.key.clone(), exclusive, row, after: Some(after) };
+    Ok(match state.joins.write(entry).await.as_deref() {
+        Some(&[application_id, _]) => Some(received_now(state, application_id, w, (org_id, in_pool), true).await),
+        _ => None,
+    })
 }
 
 /// After an application is committed: the receipt is on its way (handed to the dispatcher, or

@@ -64,21 +64,46 @@ impl OneWrite {
     /// caller stop waiting, the connection is closed (see `Drop`).
     pub async fn script_in_transaction(&mut self, sql: &str, args: sqlx::any::AnyArguments<'_>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
         self.in_script = true;
-        let result = match sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await {
-            Ok(rows) => Ok(rows),
-            Err(e) => {
-                // "No transaction is active" when the failing statement was the COMMIT's.
-                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *self.conn).await {
-                    if !rollback.to_string().contains("no transaction is active") {
-                        tracing::error!(error = %rollback, "rollback after a failed script failed; the connection is closed");
-                        self.conn.close_on_drop();
-                    }
-                }
-                Err(e)
-            }
-        };
+        let result = sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await;
+        if result.is_err() {
+            self.roll_back().await;
+        }
         self.in_script = false;
         result
+    }
+
+    /// SQLite: runs `script` once for each parameter in `each`, all in one transaction (`BEGIN
+    /// IMMEDIATE` … `COMMIT`); returns every row the runs yield. The script's text stays the
+    /// same, so the connection prepares it once. Failing, cancelled: as `script_in_transaction`.
+    pub async fn each_in_transaction(&mut self, script: &str, each: Vec<String>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+        self.in_script = true;
+        let result = async {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *self.conn).await?;
+            let mut rows = Vec::new();
+            for param in each {
+                rows.extend(sqlx::query(script).bind(param).fetch_all(&mut *self.conn).await?);
+            }
+            sqlx::query("COMMIT").execute(&mut *self.conn).await?;
+            Ok(rows)
+        }
+        .await;
+        if result.is_err() {
+            self.roll_back().await;
+        }
+        self.in_script = false;
+        result
+    }
+
+    /// After a failed statement of a transaction: rolls it back, or keeps the connection from
+    /// being used again when it cannot.
+    async fn roll_back(&mut self) {
+        // "No transaction is active" when the failing statement was the COMMIT's.
+        if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *self.conn).await {
+            if !rollback.to_string().contains("no transaction is active") {
+                tracing::error!(error = %rollback, "rollback after a failed script failed; the connection is closed");
+                self.conn.close_on_drop();
+            }
+        }
     }
 }
 

@@ -3,18 +3,31 @@
 //! caller waits for its own row's outcome; rows that arrive while statements run wait for the
 //! next one, so under load the groups grow by themselves and an idle system adds no delay.
 //!
-//! The statement (the area's SQL) takes the rows as a JSON array in `$1` and returns a row for
-//! each one it wrote: the row's key (text) first, then its ids (integers). A row it does not
-//! return wrote nothing; the caller then writes it alone, the way that tells it why.
+//! On PostgreSQL the statement (the area's SQL) takes the rows as a JSON array in `$1`. On
+//! SQLite, whose writes take turns on one connection, the area gives a script for one row (its
+//! JSON in `$1`), and the rows' scripts run one after another in one
+//! transaction: one commit for all of them. Either returns a row for each one it wrote: the
+//! row's key (text) first, then its ids (integers). A row it does not return wrote nothing;
+//! the caller then writes it alone, the way that tells it why.
 use super::db::Db;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// At most this many statements of one group run at once (the rest of the pool serves
-/// everything else); rows that arrive meanwhile wait and go together.
+/// At most this many statements of one group run at once on PostgreSQL (the rest of the pool
+/// serves everything else); rows that arrive meanwhile wait and go together. One on SQLite:
+/// its writers take turns anyway.
 const IN_FLIGHT: usize = 2;
+
+/// What a group runs.
+pub enum Sql {
+    /// PostgreSQL: one statement for all the rows, a JSON array in `$1`.
+    AllRows(String),
+    /// SQLite: a script for one row, its JSON in `$1`; the rows' scripts run in one
+    /// transaction, and a script yields a row only for a row it wrote.
+    EachRow(String),
+}
 /// At most this many rows go in one statement.
 const MAX_ROWS: usize = 64;
 
@@ -41,7 +54,7 @@ pub struct Group {
 
 struct Inner {
     db: Db,
-    sql: String,
+    sql: Sql,
     queue: Mutex<Queue>,
     statements: AtomicU64,
     written: AtomicU64,
@@ -88,7 +101,7 @@ impl Drop for Slot {
 }
 
 impl Group {
-    pub fn new(db: Db, sql: String) -> Group {
+    pub fn new(db: Db, sql: Sql) -> Group {
         Group {
             inner: Arc::new(Inner {
                 db,
@@ -107,7 +120,7 @@ impl Group {
         let start = {
             let mut q = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
             q.waiting.push_back((entry, tx));
-            let start = q.running < IN_FLIGHT;
+            let start = q.running < self.in_flight();
             if start {
                 q.running += 1;
             }
@@ -118,6 +131,13 @@ impl Group {
             tokio::spawn(self.clone().drain(Slot(self.inner.clone())));
         }
         rx.await.ok().flatten()
+    }
+
+    fn in_flight(&self) -> usize {
+        match self.inner.sql {
+            Sql::AllRows(_) => IN_FLIGHT,
+            Sql::EachRow(_) => 1,
+        }
     }
 
     /// (statements run, rows written by them) so far.
@@ -132,8 +152,8 @@ impl Group {
             if batch.is_empty() {
                 return;
             }
-            let rows = serde_json::Value::Array(batch.iter_mut().map(|(e, _)| e.row.take()).collect()).to_string();
-            let written = self.run(rows, batch.len()).await;
+            let rows: Vec<serde_json::Value> = batch.iter_mut().map(|(e, _)| e.row.take()).collect();
+            let written = self.run(rows).await;
             {
                 let mut q = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
                 for (entry, _) in &batch {
@@ -153,12 +173,20 @@ impl Group {
         }
     }
 
-    /// One statement for `count` rows (a JSON array): the ids of each row written, by key;
+    /// One statement (one transaction) for the rows: the ids of each row written, by key;
     /// `None` when it failed.
-    async fn run(&self, rows: String, count: usize) -> Option<HashMap<String, Vec<i64>>> {
+    async fn run(&self, rows: Vec<serde_json::Value>) -> Option<HashMap<String, Vec<i64>>> {
         use sqlx::Row;
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let result = sqlx::query(&self.inner.sql).bind(rows).fetch_all(&self.inner.db.pool).await;
+        let count = rows.len();
+        let result = match &self.inner.sql {
+            Sql::AllRows(sql) => sqlx::query(sql).bind(serde_json::Value::Array(rows).to_string()).fetch_all(&self.inner.db.pool).await,
+            // Rolled back whole should a statement fail (`each_in_transaction`).
+            Sql::EachRow(script) => match self.inner.db.write_once().await {
+                Ok(mut conn) => conn.each_in_transaction(script, rows.iter().map(|r| r.to_string()).collect()).await,
+                Err(e) => Err(e),
+            },
+        };
         let decoded = result.and_then(|rows| {
             rows.iter()
                 .map(|row| {

@@ -30,7 +30,7 @@ pub struct AppState {
     pub outbox_handoff: super::outbox::Handoff,
     /// Concurrent joins written together, a statement for many (PostgreSQL; `None` on SQLite,
     /// where a join is one script at the write gate).
-    pub joins: Option<super::group::Group>,
+    pub joins: super::group::Group,
     /// Change notices for live screens (counts only).
     pub events: Arc<super::events::Events>,
     /// What `/metrics` shows.

@@ -442,13 +442,11 @@ pub async fn run(leptos_options: leptos::config::LeptosOptions, args: &[String])
         raw_rate, raw_rates[0], raw_rates[1], raw_rates[2]
     );
     println!("  join / ceiling       {:>8.1} %", 100.0 * join_rate / raw_rate);
-    if let Some(group) = &state.joins {
-        let (statements, written) = group.counts();
-        println!(
-            "  grouped              {written} joins in {statements} statements ({:.1} a statement; the rest took the full path)",
-            written as f64 / statements.max(1) as f64
-        );
-    }
+    let (statements, written) = state.joins.counts();
+    println!(
+        "  grouped              {written} joins in {statements} statements ({:.1} a statement; the rest took the full path)",
+        written as f64 / statements.max(1) as f64
+    );
 
     review_bench(&state, &http, &base, &args, today).await?;
 

@@ -95,9 +95,7 @@ pub async fn metrics(State(state): State<AppState>, ClientIp(ip): ClientIp) -> R
     }
     let (pool_size, pool_idle) = state.db.pool_use();
     let mut now = Snapshot { pool_size, pool_idle, pool_max: state.config.max_connections as i64, ..Default::default() };
-    if let Some(group) = &state.joins {
-        (now.join_group_statements, now.join_group_rows) = group.counts();
-    }
+    (now.join_group_statements, now.join_group_rows) = state.joins.counts();
     // A scrape while the database is away still answers, with what this process knows.
     if let Ok(Ok((backlog, oldest, failed))) = tokio::time::timeout(DB_CHECK, crate::server::outbox::backlog(&state.db)).await {
         now.outbox_backlog = backlog;

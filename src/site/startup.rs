@@ -38,10 +38,13 @@ pub async fn build_state(
     let events = Arc::new(crate::server::events::Events::new(&db));
     // On PostgreSQL the notices of every instance arrive through LISTEN.
     tokio::spawn(events.clone().relay(config.database_url.clone()));
-    let joins = match db.backend {
-        Backend::Postgres => Some(crate::server::group::Group::new(db.clone(), crate::join::repo::grouped::sql())),
-        Backend::Sqlite => None,
-    };
+    let joins = crate::server::group::Group::new(
+        db.clone(),
+        match db.backend {
+            Backend::Postgres => crate::server::group::Sql::AllRows(crate::join::repo::grouped::sql()),
+            Backend::Sqlite => crate::server::group::Sql::EachRow(crate::join::repo::grouped::sqlite_row()),
+        },
+    );
     let state = AppState {
         leptos_options,
         joins,

@@ -1,16 +1,17 @@
-//! Joins written together (PostgreSQL): the joins that keep every rule, posted at the same time,
-//! in one statement and one transaction (`server::group`), each row under the rules of
-//! `receive::direct`: the phone's newest unused code is the one typed, live and not worn out,
-//! the union takes applications; the application is written from the code's row unless the
+//! Joins written together: the joins that keep every rule, posted at the same time, in one
+//! transaction (`server::group`) — on PostgreSQL one statement (`sql`), on SQLite a script of
+//! one join each (`sqlite_row`) run one after another in one transaction on the writer. Each
+//! row keeps the rules of a `receive::Direct` join: the phone's newest unused code is the one
+//! typed, live and not worn out, the union takes applications; the application is written from the code's row unless the
 //! person has an open one or the key made one; only then the code is consumed and the status
 //! link, the receipt and the channel's count written. A row the statement does not return
 //! wrote nothing, and its post takes the full path, which tells why.
 //!
-//! The code rows are locked in id order (`FOR UPDATE`): a post of the same code elsewhere waits
-//! for this statement and then finds it spent. Rows of one statement never share a phone, a
+//! PostgreSQL: the code rows are locked in id order (`FOR UPDATE`): a post of the same code
+//! elsewhere waits for this statement and then finds it spent. Rows of one statement never share a phone, a
 //! person or a key (`exclusive`), so one code never unlocks two applications.
 //!
-//! Every row of a table is found by index (`LATERAL … LIMIT 1`, `id = ANY (ARRAY(…))`),
+//! On PostgreSQL every row of a table is found by index (`LATERAL … LIMIT 1`, `id = ANY (ARRAY(…))`),
 //! whatever the planner believes of the tables' sizes: with joins it chose hash joins that read
 //! all of `sms_codes` for each statement (seen under load, the statistics lagging behind a
 //! growing table).
@@ -65,6 +66,47 @@ pub fn sql() -> String {
          SELECT r.submission_key, app.id, message.id FROM app JOIN r USING (submission_key)
          JOIN message ON message.correlation_id = r.correlation_id",
         Prepared::RECORD
+    )
+}
+
+/// SQLite's script for one join of a group (`server::group::Sql::EachRow`): its JSON row in
+/// `$1`, the rules of a `receive::Direct` join, each statement only if the one before wrote its row
+/// (`changes()`); its last statement yields the key and ids of a join it wrote, nothing else.
+pub fn sqlite_row() -> String {
+    let pending = ApplicationStatus::Pending.as_str();
+    // The row's fields as columns `r.…`, for every statement.
+    let columns: Vec<String> = format!("{RECORD}, {}", Prepared::RECORD)
+        .split(',')
+        .filter_map(|c| c.split_whitespace().next())
+        .map(|name| format!("json_extract($1, '$.{name}') AS {name}"))
+        .collect();
+    let r = format!("WITH r AS (SELECT {})", columns.join(", "));
+    let message = Prepared::insert_from_record("r", "r.now", "FROM r WHERE changes() = 1");
+    format!(
+        "{r} INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date,
+             sex, phone, org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version,
+             consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
+         SELECT r.submission_key, r.name, unhex(r.id_cipher), r.id_key_id, r.id_blind, r.id_masked,
+             r.birth_date, r.sex, r.phone, r.org_id, r.in_pool, r.channel_id, r.occupation, r.plate, '{pending}',
+             r.id_blind, r.consent_version, r.now, r.consent_ip, r.now, r.due_at, r.due_provisional, r.now,
+             r.id_blind_key, code.id
+         FROM r JOIN sms_codes code
+         WHERE code.id = (SELECT id FROM sms_codes WHERE phone = r.phone AND purpose = r.purpose AND used_at IS NULL
+                          ORDER BY created_at DESC, id DESC LIMIT 1)
+           AND code.used_at IS NULL AND code.code_mac = r.code_mac AND code.expires_at > r.now
+           AND code.wrong_tries < r.max_tries
+           AND CASE r.place WHEN 'channel' THEN 1
+                            WHEN 'union' THEN EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND kind NOT IN ('city', 'county'))
+                            ELSE EXISTS (SELECT 1 FROM orgs WHERE id = r.org_id AND has_pool <> 0) END
+         ON CONFLICT DO NOTHING;
+         {r} UPDATE sms_codes SET used_at = (SELECT now FROM r)
+             WHERE changes() = 1 AND id = (SELECT a.join_code_id FROM applications a JOIN r USING (submission_key));
+         {r} INSERT INTO status_tokens (token_hash, application_id, created_at)
+             SELECT r.token_hash, a.id, r.now FROM r JOIN applications a USING (submission_key) WHERE changes() = 1;
+         {r} {message};
+         {r} UPDATE channels SET completed = completed + 1 WHERE id = (SELECT channel_id FROM r) AND changes() = 1;
+         {r} SELECT r.submission_key, a.id, o.id FROM r JOIN applications a USING (submission_key)
+             JOIN outbox o ON o.correlation_id = r.correlation_id"
     )
 }
 

@@ -1,6 +1,6 @@
-//! The SQL of a join in few round trips. A post that keeps every rule is one round trip
-//! (`direct` on SQLite; on PostgreSQL `grouped`, with the joins posted at the same time). Any
-//! other takes the full path: what the submit reads (one statement: the chosen union, the
+//! The SQL of a join in few round trips. A post that keeps every rule is written with the
+//! joins posted at the same time, in one transaction (`grouped`). Any other takes the full
+//! path: what the submit reads (one statement: the chosen union, the
 //! post's earlier application and the phone's live code) and what it writes (one statement:
 //! the code consumed, the application, its status link and its receipt SMS).
 //! Writers of one phone are serialised (its advisory lock on PostgreSQL, the write gate on
@@ -8,7 +8,7 @@
 use super::codes::StoredCode;
 use super::{application_args, application_values, NewApplication, APPLICATION_COLUMNS};
 use crate::org::OrgKind;
-use crate::server::db::{Backend, Conn, OneWrite};
+use crate::server::db::{Backend, Conn};
 use crate::server::outbox;
 use sqlx::{Arguments, Row};
 
@@ -135,7 +135,11 @@ pub enum Place {
     Pool,
 }
 
-/// A join in one statement (see `direct`).
+/// A join that keeps every rule, written with the others posted at the same time
+/// (`grouped`): the phone's newest unused code is the one typed (MAC under the active key), live
+/// and not worn out, and the union takes applications; the application is written from the
+/// code's row (not when the person has an open one, nor when this post's key made one
+/// already), and only then are the code consumed and the link and the receipt written.
 pub struct Direct<'a> {
     /// The application; its `join_code_id` is the code the statement finds.
     pub application: NewApplication<'a>,
@@ -146,78 +150,4 @@ pub struct Direct<'a> {
     pub max_wrong_tries: i64,
     pub status_token_hash: &'a str,
     pub message: &'a outbox::Prepared,
-}
-
-/// A join in one round trip, for a post that keeps every rule: the phone's newest unused code
-/// is the one typed (MAC under the active key), live and not worn out, and the union takes
-/// applications. The application is written from the code's row (not when the person has an
-/// open one, nor when this post's key made one already); only then are the code consumed and
-/// the link and the receipt written, all or nothing.
-/// SQLite: one script that opens and commits its own transaction, each statement gated on the
-/// one before (`changes()`); writers take turns at the write gate. (PostgreSQL writes such
-/// joins together, several in one statement: `grouped`.)
-///
-/// The application's id and its receipt's; `None`: nothing was written, and the caller takes
-/// the full path, which tells which rule failed (a wrong try counted, a twin post, an open
-/// application…).
-pub async fn direct(conn: &mut OneWrite, d: Direct<'_>) -> sqlx::Result<Option<(i64, i64)>> {
-    // $1…$22 the application ($5 its blind index, $9 the phone, $10 the union, $12 the
-    // channel, $17 the time), then:
-    const PURPOSE: usize = 23;
-    const MAC: usize = 24;
-    const TRIES: usize = 25;
-    const TOKEN: usize = 26;
-    const MESSAGE: usize = 27;
-    let place = match d.place {
-        Place::Channel => "TRUE",
-        Place::Union => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND kind NOT IN ('city', 'county'))",
-        Place::Pool => "EXISTS (SELECT 1 FROM orgs WHERE id = $10 AND has_pool <> 0)",
-    };
-    // The application's code is the row found (`$22` is NULL here).
-    let values = application_values("COALESCE($22, code.id)");
-    let newest = format!(
-        "(SELECT id FROM sms_codes WHERE phone = $9 AND purpose = ${PURPOSE} AND used_at IS NULL
-          ORDER BY created_at DESC, id DESC LIMIT 1)"
-    );
-    let live = format!("used_at IS NULL AND code_mac = ${MAC} AND expires_at > $17 AND wrong_tries < ${TRIES} AND {place}");
-    // `DO NOTHING` on any conflict: an open application (`open_key`) or this key's earlier one
-    // (`submission_key`) writes nothing, and the full path tells which.
-    let sql = format!(
-        "BEGIN IMMEDIATE;
-             INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values} FROM sms_codes code
-                WHERE code.id = {newest} AND code.{live}
-                ON CONFLICT DO NOTHING;
-             UPDATE sms_codes SET used_at = $17
-                WHERE changes() = 1 AND id = (SELECT join_code_id FROM applications WHERE submission_key = $1);
-             INSERT INTO status_tokens (token_hash, application_id, created_at)
-                SELECT ${TOKEN}, id, $17 FROM applications WHERE submission_key = $1 AND changes() = 1;
-             {};
-             UPDATE channels SET completed = completed + 1 WHERE id = $12 AND changes() = 1;
-             SELECT (SELECT id FROM applications
-                     WHERE submission_key = $1 AND EXISTS (SELECT 1 FROM outbox WHERE correlation_id = ${MESSAGE})),
-                    (SELECT COUNT(*) FROM sms_codes WHERE used_at = $17
-                     AND id = (SELECT join_code_id FROM applications WHERE submission_key = $1)),
-                    (SELECT id FROM outbox WHERE correlation_id = ${MESSAGE});
-             COMMIT",
-        outbox::Prepared::insert_sql(MESSAGE, 17, "WHERE changes() = 1")
-    );
-    let application = NewApplication { join_code_id: None, ..d.application };
-    let mut args = application_args(application)?;
-    let added = (|| {
-        args.add(d.purpose)?;
-        args.add(d.code_mac)?;
-        args.add(d.max_wrong_tries)?;
-        args.add(d.status_token_hash)?;
-        d.message.add_to(&mut args)
-    })();
-    added.map_err(sqlx::Error::Encode)?;
-    // Every row of the script, not the first: the last is its SELECT's.
-    let row = conn.script_in_transaction(&sql, args).await?.pop().ok_or(sqlx::Error::RowNotFound)?;
-    let id: Option<i64> = row.try_get(0)?;
-    // The code row is locked and unused when the application is written: it is consumed with it.
-    debug_assert!(id.is_none() || row.try_get::<i64, _>(1)? == 1);
-    match id {
-        Some(id) => Ok(Some((id, row.try_get(2)?))),
-        None => Ok(None),
-    }
 }
