@@ -114,11 +114,11 @@ rust_tests 2>&1 | tee -a "$log"
 
 # The national algorithms (商用密码): every test app's EJIA_DATA_KEY an SM4 key (SM4-GCM,
 # HMAC-SM3), for the suites that seal, index, MAC and chain: joining (codes and picture checks as
-# MACs, the sealed ID, blind-index duplicates), join security, joins written together, members (card codes, leaving and
-# erasure), keys (rotation, here from SM4 to XChaCha), and of review security the audit chain's
-# two tamper tests, the search by ID number and the reveal (its bursts and races seal nothing
-# new). About 4 minutes of test time on 2 cores. The known-answer tests of SM4, SM3, HMAC-SM3 and SM4-GCM ran
-# above (`--lib crypto`).
+# MACs, the sealed ID, blind-index duplicates), join security, joins written together, members
+# (card codes, leaving and erasure), keys (rotation, here from SM4 to XChaCha), and of review
+# security the audit chain's two tamper tests, the search by ID number and the reveal (its
+# bursts and races seal nothing new). About 4 minutes of test time on 2 cores. The
+# known-answer tests of SM4, SM3, HMAC-SM3 and SM4-GCM ran above (`--lib crypto`).
 phase "on SM4 keys: join, join_security, join_group, member, keys; review_security's audit, search and reveal"
 export EJIA_TEST_KEY_ALG=sm4
 rust_tests --test join --test join_security --test join_group --test member --test keys 2>&1 | tee -a "$log"

@@ -1,6 +1,6 @@
-//! Joins written together, on SQLite and PostgreSQL: on PostgreSQL the joins that arrive at
-//! the same time go in one statement (group commit, `server::group`); each must still be judged
-//! as if it came alone — mixed posts at once, races across two instances, a busy group with one
+//! Joins written together, on SQLite and PostgreSQL: the joins that arrive at the same time go
+//! in one transaction (group commit, `server::group`; one statement on PostgreSQL); each must
+//! still be judged as if it came alone — mixed posts at once, races across two instances, a busy group with one
 //! code piled up behind it, a channel's count; then the group commit itself on a table of its own.
 mod common;
 
@@ -10,8 +10,8 @@ use ejia::server::config::Limits;
 use ejia::server::db::Backend;
 use ejia::server::sms::Template;
 
-// 8b — joins posted together. On PostgreSQL the joins that arrive at the same time are written
-// in one statement (`server::group`); each must still be judged as if it came alone.
+// 8b — joins posted together. The joins that arrive at the same time are written in one
+// transaction (`server::group`); each must still be judged as if it came alone.
 
 /// An app whose one network may ask for many codes (the tests below post from one address).
 async fn roomy(backend: Backend) -> TestApp {
@@ -248,7 +248,8 @@ async fn postgres_a_channel_counts_every_join_of_a_group() {
     assert_eq!(completed, 6, "each of the six is counted");
 }
 
-// 8c — the group commit itself (PostgreSQL), on a table of its own.
+// 8c — the group commit itself, on a table of its own (PostgreSQL's statement for many rows,
+// then SQLite's transaction of one script a row).
 
 /// A PostgreSQL database with a table `t (k TEXT PRIMARY KEY, n BIGINT, txid BIGINT)`, and a
 /// group whose statement writes rows `{"k": …, "n": …}` once the gate is open (`Gate`),

@@ -42,7 +42,7 @@ const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 pub struct OneWrite {
     conn: sqlx::pool::PoolConnection<Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// A script with its own transaction is under way (`script_in_transaction`).
+    /// A transaction of scripts is under way (`each_in_transaction`).
     in_script: bool,
 }
 
@@ -58,23 +58,11 @@ impl Drop for OneWrite {
 }
 
 impl OneWrite {
-    /// SQLite: runs a script that opens its own transaction (`BEGIN IMMEDIATE; …; COMMIT;`) in
-    /// one round trip; returns every row it yields. Should a statement fail, the transaction is
-    /// rolled back here, and a connection that cannot roll back is not used again; should the
-    /// caller stop waiting, the connection is closed (see `Drop`).
-    pub async fn script_in_transaction(&mut self, sql: &str, args: sqlx::any::AnyArguments<'_>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
-        self.in_script = true;
-        let result = sqlx::query_with(sql, args).fetch_all(&mut *self.conn).await;
-        if result.is_err() {
-            self.roll_back().await;
-        }
-        self.in_script = false;
-        result
-    }
-
     /// SQLite: runs `script` once for each parameter in `each`, all in one transaction (`BEGIN
     /// IMMEDIATE` … `COMMIT`); returns every row the runs yield. The script's text stays the
-    /// same, so the connection prepares it once. Failing, cancelled: as `script_in_transaction`.
+    /// same, so the connection prepares it once. Should a statement fail, the transaction is
+    /// rolled back here, and a connection that cannot roll back is not used again; should the
+    /// caller stop waiting, the connection is closed (see `Drop`).
     pub async fn each_in_transaction(&mut self, script: &str, each: Vec<String>) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
         self.in_script = true;
         let result = async {

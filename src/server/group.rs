@@ -5,8 +5,8 @@
 //!
 //! On PostgreSQL the statement (the area's SQL) takes the rows as a JSON array in `$1`. On
 //! SQLite, whose writes take turns on one connection, the area gives a script for one row (its
-//! JSON in `$1`), and the rows' scripts run one after another in one
-//! transaction: one commit for all of them. Either returns a row for each one it wrote: the
+//! JSON in `$1`), and the rows' scripts run one after another in one transaction: one commit
+//! for all of them. Either returns a row for each one it wrote: the
 //! row's key (text) first, then its ids (integers). A row it does not return wrote nothing;
 //! the caller then writes it alone, the way that tells it why.
 use super::db::Db;
@@ -19,6 +19,8 @@ use tokio::sync::oneshot;
 /// serves everything else); rows that arrive meanwhile wait and go together. One on SQLite:
 /// its writers take turns anyway.
 const IN_FLIGHT: usize = 2;
+/// At most this many rows go in one statement.
+const MAX_ROWS: usize = 64;
 
 /// What a group runs.
 pub enum Sql {
@@ -28,8 +30,6 @@ pub enum Sql {
     /// transaction, and a script yields a row only for a row it wrote.
     EachRow(String),
 }
-/// At most this many rows go in one statement.
-const MAX_ROWS: usize = 64;
 
 /// Runs after the commit with the row's ids, even when its caller stopped waiting (a message
 /// handed to the dispatcher, say).

@@ -28,8 +28,8 @@ pub struct AppState {
     pub outbox_notify: Arc<Notify>,
     /// Where a request hands the dispatcher a message it wrote leased to it.
     pub outbox_handoff: super::outbox::Handoff,
-    /// Concurrent joins written together, a statement for many (PostgreSQL; `None` on SQLite,
-    /// where a join is one script at the write gate).
+    /// Concurrent joins written together: a statement for many on PostgreSQL, a transaction for
+    /// many on SQLite's writer.
     pub joins: super::group::Group,
     /// Change notices for live screens (counts only).
     pub events: Arc<super::events::Events>,

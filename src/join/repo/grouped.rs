@@ -2,21 +2,23 @@
 //! transaction (`server::group`) — on PostgreSQL one statement (`sql`), on SQLite a script of
 //! one join each (`sqlite_row`) run one after another in one transaction on the writer. Each
 //! row keeps the rules of a `receive::Direct` join: the phone's newest unused code is the one
-//! typed, live and not worn out, the union takes applications; the application is written from the code's row unless the
-//! person has an open one or the key made one; only then the code is consumed and the status
-//! link, the receipt and the channel's count written. A row the statement does not return
-//! wrote nothing, and its post takes the full path, which tells why.
+//! typed, live and not worn out, the union takes applications; the application is written
+//! from the code's row unless the person has an open one or the key made one; only then the
+//! code is consumed and the status link, the receipt and the channel's count written. A row
+//! the statement does not return wrote nothing, and its post takes the full path, which tells
+//! why.
 //!
-//! PostgreSQL: the code rows are locked in id order (`FOR UPDATE`): a post of the same code
-//! elsewhere waits for this statement and then finds it spent. Rows of one statement never share a phone, a
-//! person or a key (`exclusive`), so one code never unlocks two applications.
+//! Rows of one statement never share a phone, a person or a key (`exclusive`), so one code
+//! never unlocks two applications. On PostgreSQL the code rows are locked in id order (`FOR
+//! UPDATE`): a post of the same code elsewhere waits for this statement and then finds it
+//! spent.
 //!
-//! On PostgreSQL every row of a table is found by index (`LATERAL … LIMIT 1`, `id = ANY (ARRAY(…))`),
-//! whatever the planner believes of the tables' sizes: with joins it chose hash joins that read
+//! On PostgreSQL every row of a table is found by index (`LATERAL … LIMIT 1`, `id = ANY
+//! (ARRAY(…))`), whatever the planner believes of the tables' sizes: with joins it chose hash joins that read
 //! all of `sms_codes` for each statement (seen under load, the statistics lagging behind a
 //! growing table).
 use super::receive::{Direct, Place};
-use super::ApplicationStatus;
+use super::{ApplicationStatus, APPLICATION_COLUMNS};
 use crate::server::outbox::Prepared;
 
 /// The columns of a join's JSON row (besides the message's, `Prepared::RECORD`).
@@ -28,7 +30,7 @@ const RECORD: &str = "submission_key text, name text, id_cipher text, id_key_id 
 /// The statement: `$1` the rows (a JSON array); one row back for each join written: its
 /// submission key, the application's id and the receipt's.
 pub fn sql() -> String {
-    let pending = ApplicationStatus::Pending.as_str();
+    let values = application_values("decode(r.id_cipher, 'hex')");
     let message = Prepared::insert_from_record("r", "r.now", "FROM app JOIN r USING (submission_key) RETURNING id, correlation_id");
     format!(
         "WITH r AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS x({RECORD}, {})),
@@ -44,13 +46,7 @@ pub fn sql() -> String {
                   CROSS JOIN LATERAL (SELECT id FROM sms_codes c WHERE c.id = s.code_id AND c.used_at IS NULL
                                       AND c.code_mac = s.code_mac AND c.expires_at > s.now AND c.wrong_tries < s.max_tries
                                       LIMIT 1 FOR UPDATE) c),
-         app AS (INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date,
-                     sex, phone, org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version,
-                     consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
-                 SELECT r.submission_key, r.name, decode(r.id_cipher, 'hex'), r.id_key_id, r.id_blind, r.id_masked,
-                     r.birth_date, r.sex, r.phone, r.org_id, r.in_pool, r.channel_id, r.occupation, r.plate, '{pending}',
-                     r.id_blind, r.consent_version, r.now, r.consent_ip, r.now, r.due_at, r.due_provisional, r.now,
-                     r.id_blind_key, code.id
+         app AS (INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values}
                  FROM code JOIN r USING (submission_key)
                  ON CONFLICT DO NOTHING RETURNING id, submission_key, join_code_id),
          used AS (UPDATE sms_codes SET used_at = (SELECT r.now FROM app JOIN r USING (submission_key)
@@ -69,11 +65,22 @@ pub fn sql() -> String {
     )
 }
 
+/// The values of `APPLICATION_COLUMNS`, in order, from the join's row `r` and the code found
+/// (`code`); `cipher` decodes the row's hex ID cipher (the databases name it differently).
+fn application_values(cipher: &str) -> String {
+    let pending = ApplicationStatus::Pending.as_str();
+    format!(
+        "r.submission_key, r.name, {cipher}, r.id_key_id, r.id_blind, r.id_masked, r.birth_date, r.sex, r.phone,
+         r.org_id, r.in_pool, r.channel_id, r.occupation, r.plate, '{pending}', r.id_blind, r.consent_version, r.now,
+         r.consent_ip, r.now, r.due_at, r.due_provisional, r.now, r.id_blind_key, code.id"
+    )
+}
+
 /// SQLite's script for one join of a group (`server::group::Sql::EachRow`): its JSON row in
 /// `$1`, the rules of a `receive::Direct` join, each statement only if the one before wrote its row
 /// (`changes()`); its last statement yields the key and ids of a join it wrote, nothing else.
 pub fn sqlite_row() -> String {
-    let pending = ApplicationStatus::Pending.as_str();
+    let values = application_values("unhex(r.id_cipher)");
     // The row's fields as columns `r.…`, for every statement.
     let columns: Vec<String> = format!("{RECORD}, {}", Prepared::RECORD)
         .split(',')
@@ -83,13 +90,7 @@ pub fn sqlite_row() -> String {
     let r = format!("WITH r AS (SELECT {})", columns.join(", "));
     let message = Prepared::insert_from_record("r", "r.now", "FROM r WHERE changes() = 1");
     format!(
-        "{r} INSERT INTO applications (submission_key, name, id_cipher, id_key_id, id_blind, id_masked, birth_date,
-             sex, phone, org_id, in_pool, channel_id, occupation, plate, status, open_key, consent_version,
-             consent_at, consent_ip, submitted_at, due_at, due_provisional, clock_from, id_blind_key, join_code_id)
-         SELECT r.submission_key, r.name, unhex(r.id_cipher), r.id_key_id, r.id_blind, r.id_masked,
-             r.birth_date, r.sex, r.phone, r.org_id, r.in_pool, r.channel_id, r.occupation, r.plate, '{pending}',
-             r.id_blind, r.consent_version, r.now, r.consent_ip, r.now, r.due_at, r.due_provisional, r.now,
-             r.id_blind_key, code.id
+        "{r} INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT {values}
          FROM r JOIN sms_codes code
          WHERE code.id = (SELECT id FROM sms_codes WHERE phone = r.phone AND purpose = r.purpose AND used_at IS NULL
                           ORDER BY created_at DESC, id DESC LIMIT 1)

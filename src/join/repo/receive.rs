@@ -1,8 +1,8 @@
 //! The SQL of a join in few round trips. A post that keeps every rule is written with the
 //! joins posted at the same time, in one transaction (`grouped`). Any other takes the full
-//! path: what the submit reads (one statement: the chosen union, the
-//! post's earlier application and the phone's live code) and what it writes (one statement:
-//! the code consumed, the application, its status link and its receipt SMS).
+//! path: what the submit reads (one statement: the chosen union, the post's earlier
+//! application and the phone's live code) and what it writes (one statement: the code
+//! consumed, the application, its status link and its receipt SMS).
 //! Writers of one phone are serialised (its advisory lock on PostgreSQL, the write gate on
 //! SQLite), so what is read still holds when the write runs.
 use super::codes::StoredCode;
